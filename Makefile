@@ -1,0 +1,32 @@
+# Quickstart: `make run` (set up .venv, run the bundled baseline) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+READY  := $(VENV)/.installed
+
+.PHONY: run test lint schema bench clean
+
+$(READY): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(READY)
+
+run: $(READY)  ## simulate the bundled baseline and print its summary
+	$(BIN)/simsales run
+
+test: $(READY)  ## the whole test suite (under 10 minutes on 2 cores)
+	$(BIN)/python -m pytest -q
+
+lint: $(READY)
+	$(BIN)/ruff check simsales tests benchmarks
+	$(BIN)/ruff format --check simsales tests benchmarks
+
+schema: $(READY)  ## regenerate scenarios/schema.json from the pydantic models
+	$(BIN)/simsales schema > scenarios/schema.json
+
+bench: $(READY)  ## speed and memory benchmark (not part of the tests)
+	$(BIN)/python benchmarks/bench_core.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,5 @@
+"""``python -m simsales`` is the same as the ``simsales`` command."""
+
+from simsales.cli import main
+
+main()

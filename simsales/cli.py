@@ -1,0 +1,154 @@
+"""The ``simsales`` command: validate and run scenarios from the shell.
+
+Bad input (a scenario file, an override, an output folder) gets one or two lines
+on stderr and exit code 2, never a traceback. Progress goes to stderr, the
+summary table to stdout.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from simsales.experiment import run as run_scenario
+from simsales.results import ResultsError
+from simsales.scenario import ScenarioError, load_scenario
+from simsales.scenario.overrides import parse_assignment
+from simsales.scenario.paths import baseline_path
+from simsales.scenario.schema import json_schema
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Simulate a field-sales team and test policies before trying them on people.",
+)
+
+EXIT_BAD_INPUT = 2
+
+# Metrics shown by `simsales run`, in this order, with their display format.
+SHOWN = {
+    "revenue": "{:,.0f}",
+    "signings": "{:,.0f}",
+    "leads_entered": "{:,.0f}",
+    "reps_on_post": "{:,.1f}",
+    "revenue_per_rep_month": "{:,.0f}",
+    "signings_per_rep_month": "{:,.2f}",
+    "visits_per_rep_day": "{:,.2f}",
+    "followups_per_rep_day": "{:,.2f}",
+    "f2_sign_rate": "{:.4f}",
+    "f7_share_phone": "{:.4f}",
+    "f7_share_first_visit": "{:.4f}",
+    "f7_share_followup_1": "{:.4f}",
+    "f7_share_followup_2": "{:.4f}",
+    "f7_share_followup_3": "{:.4f}",
+    "f7_share_followup_4_to_11": "{:.4f}",
+}
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def validate(file: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
+    """Check a scenario file; print what is wrong, or OK."""
+    try:
+        sc = load_scenario(file)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    typer.echo(f"{file}: OK (scenario {sc.name!r}, {sc.team.reps} reps, {sc.horizon.months} months)")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (kept in scenarios/schema.json)."""
+    typer.echo(json_schema())
+
+
+@app.command("run")
+def run_cmd(
+    file: Annotated[
+        Path | None, typer.Argument(help="Scenario YAML file; the bundled baseline if omitted.")
+    ] = None,
+    replications: Annotated[int, typer.Option("--replications", "-r", min=1)] = 10,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0)] = 0,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", min=1, help="Processes; default all cores.")
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a parameter: dotted.key=value (repeatable)."),
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Save tables here.")] = None,
+    force: Annotated[bool, typer.Option(help="Write into a non-empty --out folder.")] = False,
+    progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
+) -> None:
+    """Run replications of a scenario and print the summary with 95% CIs."""
+    path = file or baseline_path()
+    try:
+        sc = load_scenario(path)
+        if overrides:
+            sc = sc.with_overrides(dict(parse_assignment(a) for a in overrides))
+    except ScenarioError as exc:
+        _fail(str(exc))
+    if out is not None:
+        if out.exists() and not out.is_dir():
+            _fail(f"--out {out}: exists and is not a folder")
+        if out.is_dir() and any(out.iterdir()) and not force:
+            _fail(f"--out {out}: folder is not empty; choose another or pass --force")
+    bar = _progress_bar(replications) if progress else None
+    try:
+        res = run_scenario(sc, replications=replications, seed=seed, workers=workers,
+                           progress=bar.update_to if bar else None)
+    except KeyboardInterrupt:
+        typer.echo("interrupted: nothing was saved", err=True)
+        raise typer.Exit(130) from None
+    finally:
+        if bar:
+            bar.close()
+    if out is not None:
+        try:
+            res.save(out)
+        except (OSError, ResultsError) as exc:
+            _fail(f"--out {out}: cannot write results ({exc})")
+    typer.echo(format_summary(res.summary(), sc.name, replications, seed))
+    if out is not None:
+        typer.echo(f"tables saved to {out}")
+
+
+def _progress_bar(total: int):
+    from tqdm import tqdm
+
+    class Bar(tqdm):
+        def update_to(self, done: int, total: int) -> None:
+            self.update(done - self.n)
+
+    return Bar(total=total, desc="replications", unit="rep", file=sys.stderr, leave=False)
+
+
+def format_summary(summary: pd.DataFrame, name: str, replications: int, seed: int) -> str:
+    """The run summary as a plain-text table."""
+    rows = []
+    for _, row in summary.set_index("metric").loc[[m for m in SHOWN if m in set(summary["metric"])]].iterrows():
+        fmt = SHOWN[row.name]
+        rows.append(
+            (row.name, fmt.format(row["mean"]), f"[{fmt.format(row['ci_low'])}, {fmt.format(row['ci_high'])}]",
+             fmt.format(row["p10"]), fmt.format(row["p90"]))
+        )
+    head = ("metric", "mean", "95% CI", "P10", "P90")
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    line = "  ".join("{:<%d}" % widths[0] if i == 0 else "{:>%d}" % w for i, w in enumerate(widths))
+    text = [f"scenario {name!r}: {replications} replications, seed {seed} (totals over the horizon)"]
+    text.append(line.format(*head))
+    text += [line.format(*r) for r in rows]
+    return "\n".join(text)
+
+
+def main() -> None:
+    """Entry point of the ``simsales`` command and ``python -m simsales``."""
+    app()

@@ -1,0 +1,1 @@
+"""Calendar, random streams and the simulation of one replication."""

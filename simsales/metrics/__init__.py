@@ -1,0 +1,1 @@
+"""Records, tidy tables, KPIs and summaries."""

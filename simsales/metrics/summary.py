@@ -1,0 +1,99 @@
+"""Headline metrics per replication, and their summary across replications.
+
+Every mean comes with a 95% t-interval over replications and the replication
+count; percentiles show the spread a planner should expect in a single year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+# A lead cohort counts towards the F2 sign rate once this many months have passed since
+# its entry month: a C/D lead's 11 follow-ups every 6 working days take ~66 days (< 78).
+RESOLVE_MONTHS = 3
+# F7 groups: touch indices (0 phone, 1 first visit, k+1 = k-th follow-up).
+F7_GROUPS = {
+    "phone": (0, 0),
+    "first_visit": (1, 1),
+    "followup_1": (2, 2),
+    "followup_2": (3, 3),
+    "followup_3": (4, 4),
+    "followup_4_to_11": (5, 12),
+}
+KEYS = ["scenario", "replication"]
+
+
+def replication_metrics(
+    team_month: pd.DataFrame, funnel: pd.DataFrame, lead_cohorts: pd.DataFrame, days_per_month: int
+) -> pd.DataFrame:
+    """One row per (scenario, replication), one column per headline metric."""
+    tm = team_month.groupby(KEYS, sort=True)
+    rep_months = tm["reps_on_post"].sum()
+    out = pd.DataFrame(
+        {
+            "revenue": tm["revenue"].sum(),
+            "signings": tm["signings"].sum(),
+            "leads_entered": tm["leads_entered"].sum(),
+            "visits": tm["visits"].sum(),
+            "reps_on_post": tm["reps_on_post"].mean(),
+            "revenue_per_rep_month": tm["revenue"].sum() / rep_months,
+            "signings_per_rep_month": tm["signings"].sum() / rep_months,
+            "visits_per_rep_day": tm["visits"].sum() / (rep_months * days_per_month),
+            "followups_per_rep_day": tm["followups"].sum() / (rep_months * days_per_month),
+            "stale_to_pool": tm["stale_to_pool"].sum(),
+        }
+    )
+    out["f2_sign_rate"], out["f2_open_share"] = _f2(lead_cohorts, team_month["month"].max())
+    by_touch = funnel.pivot_table(index=KEYS, columns="touch", values="signings", aggfunc="sum")
+    total = by_touch.sum(axis=1)
+    for name, (lo, hi) in F7_GROUPS.items():
+        cols = [c for c in by_touch.columns if lo <= c <= hi]
+        out[f"f7_share_{name}"] = by_touch[cols].sum(axis=1) / total
+    return out
+
+
+def _f2(lead_cohorts: pd.DataFrame, last_month: int) -> tuple[pd.Series, pd.Series]:
+    """F2: share of entered leads that sign, over cohorts old enough to have resolved.
+
+    Customer referrals are left out: F2 is about leads entered under the 353 rule and
+    HQ pushes; customer referrals have their own rate (F9).
+    """
+    lc = lead_cohorts[
+        (lead_cohorts["entry_month"] <= last_month - RESOLVE_MONTHS)
+        & (lead_cohorts["source"] != "customer_referral")
+    ]
+    g = lc.groupby(KEYS, sort=True)[["entered", "signed", "open"]].sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return g["signed"] / g["entered"], g["open"] / g["entered"]
+
+
+def summarize(metrics: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Mean, t-interval, P10/P50/P90 and n for every metric, per scenario."""
+    rows = []
+    for scenario, block in metrics.groupby(level="scenario", sort=False):
+        for metric in metrics.columns:
+            x = block[metric].to_numpy(dtype=float)
+            x = x[np.isfinite(x)]
+            n = x.size
+            mean = x.mean() if n else np.nan
+            if n > 1:
+                half = stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)
+            else:
+                half = np.nan
+            p10, p50, p90 = np.percentile(x, [10, 50, 90]) if n else (np.nan,) * 3
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "metric": metric,
+                    "mean": mean,
+                    "ci_low": mean - half,
+                    "ci_high": mean + half,
+                    "p10": p10,
+                    "p50": p50,
+                    "p90": p90,
+                    "n": n,
+                }
+            )
+    return pd.DataFrame(rows)

@@ -1,0 +1,82 @@
+"""Results of a run: tidy tables, a manifest, summaries, and atomic save/load."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from simsales.metrics.summary import replication_metrics, summarize
+
+TABLES = ("team_month", "rep_month", "funnel", "lead_cohorts")
+MANIFEST = "manifest.json"
+
+
+class ResultsError(OSError):
+    """A results folder is missing, incomplete or not a simsales results folder."""
+
+
+@dataclass
+class Results:
+    """Tidy tables of one or more scenarios, each row keyed by scenario and replication.
+
+    * ``team_month``: per month, the team's activity, funnel counts, signings, revenue,
+      public pool and market state.
+    * ``rep_month``: per rep and month, status, tenure, skill, activity and results.
+    * ``funnel``: signings by touch (0 = phone, 1 = first visit, k+1 = k-th follow-up).
+    * ``lead_cohorts``: per entry month and lead source, leads entered, signed, lost, open.
+    """
+
+    team_month: pd.DataFrame
+    rep_month: pd.DataFrame
+    funnel: pd.DataFrame
+    lead_cohorts: pd.DataFrame
+    manifest: dict = field(default_factory=dict)
+
+    def metrics(self) -> pd.DataFrame:
+        """Headline metrics, one row per (scenario, replication)."""
+        days = int(self.manifest.get("days_per_month", 26))
+        return replication_metrics(self.team_month, self.funnel, self.lead_cohorts, days)
+
+    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
+        """One row per scenario and metric: mean, ci_low, ci_high, p10, p50, p90, n."""
+        return summarize(self.metrics(), confidence)
+
+    def save(self, directory: str | os.PathLike) -> Path:
+        """Write every table as Parquet plus ``manifest.json``; each file atomically."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        for name in TABLES:
+            _atomic_write(out / f"{name}.parquet", lambda f, n=name: getattr(self, n).to_parquet(f))
+        text = json.dumps(self.manifest, indent=2, sort_keys=True, default=str)
+        _atomic_write(out / MANIFEST, lambda f: f.write(text.encode()))  # last: marks complete
+        return out
+
+
+def load_results(directory: str | os.PathLike) -> Results:
+    """Read results written by ``Results.save``."""
+    d = Path(directory)
+    missing = [n for n in (*[f"{t}.parquet" for t in TABLES], MANIFEST) if not (d / n).is_file()]
+    if missing:
+        raise ResultsError(f"{d}: not a complete simsales results folder; missing {', '.join(missing)}")
+    manifest = json.loads((d / MANIFEST).read_text())
+    tables = {name: pd.read_parquet(d / f"{name}.parquet") for name in TABLES}
+    return Results(**tables, manifest=manifest)
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Write to a temporary file in the same folder, then rename over the target."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
