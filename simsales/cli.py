@@ -11,11 +11,8 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
-from simsales.experiment import run as run_scenario
-from simsales.results import ResultsError
 from simsales.scenario import ScenarioError, load_scenario
 from simsales.scenario.overrides import parse_assignment
 from simsales.scenario.paths import baseline_path
@@ -50,7 +47,15 @@ SHOWN = {
 
 
 def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
+    """Print a bad-input message (at most two lines) on stderr and exit with code 2."""
+    first, *rest = message.splitlines()
+    typer.echo(f"error: {first}", err=True)
+    if len(rest) == 1:
+        typer.echo(f"error: {rest[0]}", err=True)
+    elif rest:
+        typer.echo(
+            f"error: ... and {len(rest)} more problems (simsales validate lists them)", err=True
+        )
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -60,14 +65,18 @@ def validate(file: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) 
     try:
         sc = load_scenario(file)
     except ScenarioError as exc:
-        _fail(str(exc))
-    typer.echo(f"{file}: OK (scenario {sc.name!r}, {sc.team.reps} reps, {sc.horizon.months} months)")
+        for line in str(exc).splitlines():  # validate lists every problem
+            typer.echo(f"error: {line}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    typer.echo(
+        f"{file}: OK (scenario {sc.name!r}, {sc.team.reps} reps, {sc.horizon.months} months)"
+    )
 
 
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files (kept in scenarios/schema.json)."""
-    typer.echo(json_schema())
+    typer.echo(json_schema(), nl=False)
 
 
 @app.command("run")
@@ -93,7 +102,7 @@ def run_cmd(
     try:
         sc = load_scenario(path)
         if overrides:
-            sc = sc.with_overrides(dict(parse_assignment(a) for a in overrides))
+            sc = sc.with_overrides(dict(parse_assignment(a) for a in overrides), "--set")
     except ScenarioError as exc:
         _fail(str(exc))
     if out is not None:
@@ -101,10 +110,17 @@ def run_cmd(
             _fail(f"--out {out}: exists and is not a folder")
         if out.is_dir() and any(out.iterdir()) and not force:
             _fail(f"--out {out}: folder is not empty; choose another or pass --force")
+    from simsales.experiment import run as run_scenario  # heavy imports only when running
+
     bar = _progress_bar(replications) if progress else None
     try:
-        res = run_scenario(sc, replications=replications, seed=seed, workers=workers,
-                           progress=bar.update_to if bar else None)
+        res = run_scenario(
+            sc,
+            replications=replications,
+            seed=seed,
+            workers=workers,
+            progress=bar.update_to if bar else None,
+        )
     except KeyboardInterrupt:
         typer.echo("interrupted: nothing was saved", err=True)
         raise typer.Exit(130) from None
@@ -114,11 +130,41 @@ def run_cmd(
     if out is not None:
         try:
             res.save(out)
-        except (OSError, ResultsError) as exc:
+        except OSError as exc:
             _fail(f"--out {out}: cannot write results ({exc})")
     typer.echo(format_summary(res.summary(), sc.name, replications, seed))
     if out is not None:
         typer.echo(f"tables saved to {out}")
+
+
+@app.command()
+def calibrate(
+    file: Annotated[
+        Path | None, typer.Argument(help="Scenario YAML file; the bundled baseline if omitted.")
+    ] = None,
+    target: Annotated[
+        float, typer.Option(min=0.0001, max=0.9999, help="F2 sign rate to reproduce.")
+    ] = 0.05,
+    replications: Annotated[int, typer.Option("--replications", "-r", min=2)] = 60,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0)] = 20_260_101,
+    workers: Annotated[int | None, typer.Option("--workers", "-w", min=1)] = None,
+    overrides: Annotated[list[str] | None, typer.Option("--set")] = None,
+) -> None:
+    """Find leads.sign_probability so the simulated team signs TARGET of entered leads (F2)."""
+    from simsales.calibration import calibrate_sign_probability
+
+    try:
+        sc = load_scenario(file or baseline_path())
+        if overrides:
+            sc = sc.with_overrides(dict(parse_assignment(a) for a in overrides), "--set")
+    except ScenarioError as exc:
+        _fail(str(exc))
+    cal = calibrate_sign_probability(sc, target, replications, seed, workers)
+    typer.echo(
+        f"leads.sign_probability: {cal.sign_probability:.5f}  "
+        f"(realised F2 {cal.f2_mean:.5f}, 95% CI [{cal.f2_ci_low:.5f}, {cal.f2_ci_high:.5f}], "
+        f"{cal.replications} replications, seed {seed}, {cal.steps} evaluations)"
+    )
 
 
 def _progress_bar(total: int):
@@ -131,21 +177,44 @@ def _progress_bar(total: int):
     return Bar(total=total, desc="replications", unit="rep", file=sys.stderr, leave=False)
 
 
-def format_summary(summary: pd.DataFrame, name: str, replications: int, seed: int) -> str:
+def format_summary(summary, name: str, replications: int, seed: int) -> str:
     """The run summary as a plain-text table."""
+    from simsales.metrics.summary import RESOLVE_MONTHS
+
     rows = []
-    for _, row in summary.set_index("metric").loc[[m for m in SHOWN if m in set(summary["metric"])]].iterrows():
+    for _, row in (
+        summary.set_index("metric")
+        .loc[[m for m in SHOWN if m in set(summary["metric"])]]
+        .iterrows()
+    ):
         fmt = SHOWN[row.name]
         rows.append(
-            (row.name, fmt.format(row["mean"]), f"[{fmt.format(row['ci_low'])}, {fmt.format(row['ci_high'])}]",
-             fmt.format(row["p10"]), fmt.format(row["p90"]))
+            (
+                row.name,
+                fmt.format(row["mean"]),
+                f"[{fmt.format(row['ci_low'])}, {fmt.format(row['ci_high'])}]",
+                fmt.format(row["p10"]),
+                fmt.format(row["p90"]),
+            )
         )
     head = ("metric", "mean", "95% CI", "P10", "P90")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    line = "  ".join("{:<%d}" % widths[0] if i == 0 else "{:>%d}" % w for i, w in enumerate(widths))
-    text = [f"scenario {name!r}: {replications} replications, seed {seed} (totals over the horizon)"]
-    text.append(line.format(*head))
-    text += [line.format(*r) for r in rows]
+
+    def line(cells) -> str:
+        first = cells[0].ljust(widths[0])
+        return "  ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))])
+
+    text = [
+        f"scenario {name!r}: {replications} replications, seed {seed} (totals over the horizon)"
+    ]
+    text.append(line(head))
+    text += [line(r) for r in rows]
+    f2 = summary.loc[summary["metric"] == "f2_sign_rate", "n"]
+    if len(f2) and f2.iloc[0] == 0:
+        text.append(
+            f"f2_sign_rate: nan - needs lead cohorts at least {RESOLVE_MONTHS} months old; "
+            "run more than that many months"
+        )
     return "\n".join(text)
 
 

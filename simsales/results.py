@@ -62,7 +62,9 @@ def load_results(directory: str | os.PathLike) -> Results:
     d = Path(directory)
     missing = [n for n in (*[f"{t}.parquet" for t in TABLES], MANIFEST) if not (d / n).is_file()]
     if missing:
-        raise ResultsError(f"{d}: not a complete simsales results folder; missing {', '.join(missing)}")
+        raise ResultsError(
+            f"{d}: not a complete simsales results folder; missing {', '.join(missing)}"
+        )
     manifest = json.loads((d / MANIFEST).read_text())
     tables = {name: pd.read_parquet(d / f"{name}.parquet") for name in TABLES}
     return Results(**tables, manifest=manifest)
@@ -76,7 +78,14 @@ def _atomic_write(path: Path, write) -> None:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are ordinary files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

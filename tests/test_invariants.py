@@ -29,3 +29,26 @@ def test_no_negative_counts_or_times(small_results):
         table = getattr(small_results, name)
         numeric = table.select_dtypes("number")
         assert (numeric >= 0).all().all(), name
+
+
+def test_funnel_accounts_for_every_signing(small_results):
+    tm, fn = small_results.team_month, small_results.funnel
+    by_rep = tm.groupby("replication")["signings"].sum()
+    by_touch = fn.groupby("replication")["signings"].sum()
+    np.testing.assert_array_equal(by_rep, by_touch)
+    phone = fn[fn.touch == 0].set_index("replication")["signings"]
+    np.testing.assert_array_equal(tm.groupby("replication")["phone_closes"].sum(), phone)
+
+
+def test_rep_month_adds_up_to_team_month(small_results):
+    rm, tm = small_results.rep_month, small_results.team_month
+    keys = ["replication", "month"]
+    summed = rm.groupby(keys)[["signings", "revenue", "visits", "leads_entered"]].sum()
+    np.testing.assert_allclose(summed, tm.set_index(keys)[summed.columns].loc[summed.index])
+
+
+def test_visit_shortfall_is_within_the_norm(small_results, small):
+    rm = small_results.rep_month
+    days = small.horizon.days_per_month
+    assert (rm["visits_short_of_norm"] <= small.rep.norms.visits * days).all()
+    assert rm["visits_short_of_norm"].sum() > 0  # some days fall short: the count is live

@@ -17,11 +17,12 @@ import numpy as np
 STREAMS = (
     "team",  # starting tenure and skill potential
     "records",  # interested share of prospect records
-    "calls",  # phone closes and bookings
-    "visits",  # validity and grade of first visits
+    "calls",  # phone closes, bookings and the grade of booked prospects
+    "visits",  # validity of first visits (F5)
     "touches",  # outcome of pipeline touches
-    "arrivals",  # HQ leads and referrals
+    "arrivals",  # HQ leads, and the grade of arriving leads
     "deals",  # deal values
+    "referrals",  # how many referrals a signing or a non-buyer gives (F9)
 )
 
 
@@ -36,6 +37,7 @@ class Streams:
     touches: np.random.Generator
     arrivals: np.random.Generator
     deals: np.random.Generator
+    referrals: np.random.Generator
 
 
 def make_streams(seed: int, replication: int) -> Streams:

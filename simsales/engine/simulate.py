@@ -62,7 +62,7 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     # Leads still open at the end, by entry month and source (checks entered = signed+lost+open).
     still = pipe.open_mask() & pipe.entered
     np.add.at(rec.cohort[C_OPEN], (pipe.entry_month[still], pipe.source[still]), 1)
-    return rec.columns(team)
+    return rec.columns(team, [t.name for t in scenario.market.territories])
 
 
 def _snapshot(rec: Recorder, month: int, team: Team, pipe: Pipeline, market: Market, end_day: int):

@@ -14,6 +14,7 @@ REP_COUNTERS = (
     "phone_appointments",
     "appointments_cancelled",
     "visits",
+    "visits_short_of_norm",
     "followups",
     "joint_visits",
     "leads_created",
@@ -34,6 +35,7 @@ REP_COUNTERS = (
     CALLS,
     CANCELLED,
     VISITS,
+    VISITS_SHORT,
     FOLLOWUPS,
     JOINT,
     CREATED,
@@ -89,7 +91,7 @@ class Recorder:
         self.day_max[:] = 0.0
 
     # ----------------------------------------------------------------- tables
-    def columns(self, team: Team) -> dict[str, dict[str, np.ndarray]]:
+    def columns(self, team: Team, territory_names: list[str]) -> dict[str, dict[str, np.ndarray]]:
         """Tidy columns of every table, reported months only (1 = first after warm-up)."""
         cal = self.cal
         w = cal.warmup_months
@@ -101,7 +103,7 @@ class Recorder:
             "month": np.repeat(month_no, n_rep),
             "rep": np.tile(np.arange(n_rep), n_m),
             "group": np.tile(team.group, n_m),
-            "territory": np.tile(team.territory, n_m),
+            "territory": np.tile(np.asarray(territory_names, dtype=object)[team.territory], n_m),
             "status": np.asarray(STATUS, dtype=object)[self.status[w:].ravel()],
             "tenure_months": self.tenure_days[w:].ravel() / cal.days_per_month,
             "skill": self.skill[w:].ravel(),

@@ -53,7 +53,10 @@ def build_team(scenario: Scenario, rng: np.random.Generator) -> Team:
     # Territory t belongs to group t % n_groups; a group's reps take its territories in turn.
     terr_of_group = [np.arange(g, n_terr, n_groups) for g in range(n_groups)]
     territory = np.array(
-        [terr_of_group[g][p % len(terr_of_group[g])] for g, p in zip(group, pos_in_group, strict=True)],
+        [
+            terr_of_group[g][p % len(terr_of_group[g])]
+            for g, p in zip(group, pos_in_group, strict=True)
+        ],
         dtype=np.int64,
     )
     d = scenario.horizon.days_per_month

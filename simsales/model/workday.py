@@ -125,7 +125,9 @@ class TeamDay:
             reps = np.concatenate([r for r, _ in self.referrals])
             src = np.concatenate([np.full(r.size, s, dtype=np.int8) for r, s in self.referrals])
             self.referrals = []
-            keep = self._within_market(reps) & team.on_post()[reps]
+            on_post = team.on_post()[reps]  # a rep who left gets no referral
+            reps, src = reps[on_post], src[on_post]
+            keep = self._within_market(reps)
             owners.append(reps[keep])
             sources.append(src[keep])
         if not owners:
@@ -228,6 +230,7 @@ class TeamDay:
         own = p.owner
         due = np.flatnonzero((own >= 0) & (p.next_due <= day))
         if due.size == 0:
+            rec.acc[rc.VISITS_SHORT] += self.s.rep.norms.visits * team.on_post()
             return np.zeros(n_rep, dtype=bool)
         # Visiting order: rep, then rank (grade; booked first visits last), then most overdue.
         overdue = np.minimum(day - p.next_due[due], 63)
@@ -251,9 +254,11 @@ class TeamDay:
         touch = p.next_touch[idx].astype(np.int64)
         self.used += np.bincount(owner, weights=cost, minlength=n_rep)
         kind = np.minimum(touch, 2)
-        rec.acc[list(_TOUCH_KIND)] += np.bincount(
-            kind * n_rep + owner, minlength=3 * n_rep
-        ).reshape(3, n_rep)
+        by_kind = np.bincount(kind * n_rep + owner, minlength=3 * n_rep).reshape(3, n_rep)
+        rec.acc[list(_TOUCH_KIND)] += by_kind
+        # F1 norm of on-site visits (first visits); the shortfall is what F32 fines.
+        short = np.maximum(self.s.rep.norms.visits - by_kind[1], 0) * team.on_post()
+        rec.acc[rc.VISITS_SHORT] += short
         # First visits of own prospects: valid ones (F5, F3) are entered into the CRM.
         active = entered.copy()
         fresh = np.flatnonzero(~entered)
@@ -297,9 +302,15 @@ class TeamDay:
         p.next_due[idx] = day + np.where(touch == 0, 1, odds.cadence[p.grade[idx]])
         if signed.any():
             s_idx = idx[signed]
+            rec.acc[rc.PHONE_CLOSES] += np.bincount(owner[signed & (touch == 0)], minlength=n_rep)
             self._signed(
-                owner[signed], p.territory[s_idx], p.entry_month[s_idx], p.source[s_idx],
-                touch[signed], int(p.reclaimed[s_idx].sum()), month,
+                owner[signed],
+                p.territory[s_idx],
+                p.entry_month[s_idx],
+                p.source[s_idx],
+                touch[signed],
+                int(p.reclaimed[s_idx].sum()),
+                month,
             )
             p.close(s_idx)
         if lost.any():
@@ -352,8 +363,13 @@ class TeamDay:
             self.rec.cohort[rc.C_ENTERED, month, PROSPECTED_SRC] += n_c
             owner = np.repeat(np.arange(team.n), closes)
             self._signed(
-                owner, team.territory[owner], np.full(n_c, month), np.full(n_c, PROSPECTED_SRC),
-                np.zeros(n_c, dtype=np.int64), 0, month,
+                owner,
+                team.territory[owner],
+                np.full(n_c, month),
+                np.full(n_c, PROSPECTED_SRC),
+                np.zeros(n_c, dtype=np.int64),
+                0,
+                month,
             )
 
     # -------------------------------------------------------------- records
@@ -385,7 +401,7 @@ class TeamDay:
         rec.team[month, rc.RECLAIMED_SIGNINGS] += reclaimed
         self.market.sign(np.bincount(territory, minlength=self.market.n))
         if leads.customer_referrals_per_signing > 0:
-            k = self.rng.arrivals.poisson(leads.customer_referrals_per_signing, n)
+            k = self.rng.referrals.poisson(leads.customer_referrals_per_signing, n)
             if k.any():
                 self.referrals.append((np.repeat(owner, k), CUSTOMER_REFERRAL_SRC))
 
@@ -402,6 +418,6 @@ class TeamDay:
         """F9: reps ask every non-buyer for a referral; some give one."""
         rate = self.s.leads.nonbuyer_referrals_per_lost_lead
         if rate > 0 and owner.size:
-            k = self.rng.arrivals.poisson(rate, owner.size)
+            k = self.rng.referrals.poisson(rate, owner.size)
             if k.any():
                 self.referrals.append((np.repeat(owner, k), NONBUYER_REFERRAL_SRC))

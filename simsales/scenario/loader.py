@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +10,23 @@ import yaml
 from pydantic import ValidationError
 
 from simsales.scenario.errors import Problem, ScenarioError
-from simsales.scenario.schema import Inconsistent, Scenario
+from simsales.scenario.schema import SCHEMA_VERSION, Inconsistent, Scenario
 
 MAX_FILE_BYTES = 1024 * 1024  # 1 MiB: scenario files are small; larger is a mistake
+
+
+class SafeLoader(yaml.SafeLoader):
+    """PyYAML's safe loader (no code, no objects), also reading ``1e-05`` as a float.
+
+    YAML 1.1 wants a dot in a float's mantissa, so plain PyYAML reads ``1e-05`` as text.
+    """
+
+
+SafeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
 
 Path_ = tuple[str | int, ...]
 
@@ -42,8 +57,8 @@ def load_scenario(path: str | Path) -> Scenario:
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
     """Parse YAML with ``safe_load`` semantics; also map each key path to its line."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=SafeLoader)
+        data = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -86,7 +101,8 @@ def validate(data: Any, source: str, lines: dict[Path_, int] | None = None) -> S
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise ScenarioError(
-            source, [Problem("", f"top level is {kind}; a mapping of scenario sections is required")]
+            source,
+            [Problem("", f"top level is {kind}; a mapping of scenario sections is required")],
         )
     try:
         return Scenario.model_validate(data)
@@ -109,8 +125,8 @@ def _problem(err: dict, data: Any, lines: dict[Path_, int]) -> Problem:
             f"unknown key; allowed here: {', '.join(_allowed_keys(loc[:-1]))}",
             line=_line(loc, lines),
         )
-    if err["type"] == "literal_error" and loc == ("schema_version",):
-        message = "unsupported schema_version; allowed: 1"
+    if loc == ("schema_version",):
+        message = f"unsupported schema_version; allowed: {SCHEMA_VERSION}"
     value = err.get("input")
     has_value = bool(loc) and not isinstance(value, dict)
     return Problem(_dotted(loc), message, value=value, line=_line(loc, lines), has_value=has_value)

@@ -9,13 +9,15 @@ from typing import Any
 import yaml
 
 from simsales.scenario.errors import Problem, ScenarioError
-from simsales.scenario.loader import validate
+from simsales.scenario.loader import SafeLoader, validate
 from simsales.scenario.schema import Scenario
 
 SOURCE = "override"
 
 
-def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+def apply_overrides(
+    scenario: Scenario, overrides: Mapping[str, Any], source: str = SOURCE
+) -> Scenario:
     """Return a new Scenario with dotted keys replaced; the input is not modified.
 
     Keys address nested fields (``rep.norms.visits``) and list items by index
@@ -23,26 +25,26 @@ def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenari
     """
     data = copy.deepcopy(scenario.model_dump(mode="python"))
     for key, value in overrides.items():
-        _set(data, key, value)
-    return validate(data, SOURCE)
+        _set(data, key, value, source)
+    return validate(data, source)
 
 
-def parse_assignment(text: str) -> tuple[str, Any]:
-    """Parse a CLI ``key=value``; the value is read as a YAML scalar or list (safe_load)."""
+def parse_assignment(text: str, source: str = "--set") -> tuple[str, Any]:
+    """Parse a CLI ``key=value``; the value is read as YAML (safe loader)."""
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise ScenarioError(SOURCE, [Problem("", f"{text!r} is not of the form dotted.key=value")])
+        raise ScenarioError(source, [Problem("", f"{text!r} is not of the form dotted.key=value")])
     try:
-        value = yaml.safe_load(raw) if raw.strip() else raw
+        value = yaml.load(raw, Loader=SafeLoader) if raw.strip() else raw  # noqa: S506
     except yaml.YAMLError:
         raise ScenarioError(
-            SOURCE, [Problem(key, "value is not valid YAML", value=raw, has_value=True)]
+            source, [Problem(key, "value is not valid YAML", value=raw, has_value=True)]
         ) from None
     return key, value
 
 
-def _set(data: dict, key: str, value: Any) -> None:
+def _set(data: dict, key: str, value: Any, source: str) -> None:
     parts = key.split(".")
     node: Any = data
     for i, part in enumerate(parts):
@@ -51,18 +53,20 @@ def _set(data: dict, key: str, value: Any) -> None:
         if isinstance(node, list):
             if not part.isdigit() or int(part) >= len(node):
                 raise ScenarioError(
-                    SOURCE,
+                    source,
                     [Problem(here, f"list index out of range; allowed: 0..{len(node) - 1}")],
                 )
             idx: Any = int(part)
         elif isinstance(node, dict):
             if part not in node:
                 allowed = ", ".join(node)
-                raise ScenarioError(SOURCE, [Problem(here, f"unknown key; allowed here: {allowed}")])
+                raise ScenarioError(
+                    source, [Problem(here, f"unknown key; allowed here: {allowed}")]
+                )
             idx = part
         else:
             parent = ".".join(parts[:i])
-            raise ScenarioError(SOURCE, [Problem(parent, "is a value, it has no sub-keys")])
+            raise ScenarioError(source, [Problem(parent, "is a value, it has no sub-keys")])
         if last:
             node[idx] = value
         else:

@@ -10,7 +10,7 @@ are range-checked, and cross-field rules are checked in ``model_validator``s.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -28,7 +28,8 @@ class Inconsistent(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    # strict: a YAML `true` is not the number 1, and "64" is not 64 (ints still fill floats).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Horizon(_Strict):
@@ -49,7 +50,9 @@ class Team(_Strict):
 
     reps: int = Field(ge=1, le=100_000, description="Reps on post [reps].")
     supervisor_groups: int = Field(
-        ge=1, le=10_000, description="Supervisor groups; each owns one or more territories [groups]."
+        ge=1,
+        le=10_000,
+        description="Supervisor groups; each owns one or more territories [groups].",
     )
     tenure_months_min: float = Field(
         ge=0, le=600, description="Shortest tenure on post of the starting team [months]."
@@ -106,7 +109,9 @@ class Skill(_Strict):
         description="Spread of reps' skill potential: sigma of a lognormal with mean 1 [-].",
     )
     new_hire_fraction: float = Field(
-        gt=0, le=1, description="Skill of a rep on the first day on post, as a share of potential [-]."
+        gt=0,
+        le=1,
+        description="Skill of a rep on the first day on post, as a share of potential [-].",
     )
     learning_per_day: float = Field(
         ge=0,
@@ -130,7 +135,8 @@ class Supervisor(_Strict):
     evening_meeting_learning_per_day: float = Field(
         ge=0,
         le=1,
-        description="Share of the skill gap closed each working day by the evening meeting [1/day].",
+        description="Share of the skill gap closed each working day by the evening meeting "
+        "[1/day].",
     )
 
 
@@ -254,7 +260,9 @@ class Leads(_Strict):
         "public pool [days].",
     )
     pool_expiry_days: int = Field(
-        ge=1, le=2000, description="Working days a pool lead waits for a claim before it is lost [days]."
+        ge=1,
+        le=2000,
+        description="Working days a pool lead waits for a claim before it is lost [days].",
     )
     pool_claims_per_rep_day: int = Field(
         ge=0, le=100, description="Pool leads a rep with spare time may claim a day [leads]."
@@ -268,11 +276,15 @@ class Leads(_Strict):
         weights = self.grade_sign_weight.as_tuple()
         if sum(m * w for m, w in zip(mix, weights, strict=True)) <= 0:
             raise Inconsistent(
-                "grade_sign_weight", weights, "must be positive for a grade with a share in grade_mix"
+                "grade_sign_weight",
+                weights,
+                "must be positive for a grade with a share in grade_mix",
             )
         shares = self.signing_touch_shares
         if any(s < 0 for s in shares) or sum(shares) <= 0:
-            raise Inconsistent("signing_touch_shares", shares, "shares must be >= 0 with a positive sum")
+            raise Inconsistent(
+                "signing_touch_shares", shares, "shares must be >= 0 with a positive sum"
+            )
         if self.max_followups > len(shares) - 2:
             raise Inconsistent(
                 "max_followups",
@@ -286,7 +298,9 @@ class Leads(_Strict):
 class Scenario(_Strict):
     """A complete, validated scenario: everything one simulation needs."""
 
-    schema_version: Literal[1] = Field(description="Scenario file format version; must be 1.")
+    schema_version: int = Field(
+        ge=SCHEMA_VERSION, le=SCHEMA_VERSION, description="Scenario file format version; must be 1."
+    )
     name: str = Field(min_length=1, max_length=120, description="Scenario name used in tables.")
     horizon: Horizon
     team: Team
@@ -296,14 +310,14 @@ class Scenario(_Strict):
     market: Market
     leads: Leads
 
-    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
+    def with_overrides(self, overrides: Mapping[str, Any], source: str = "override") -> Scenario:
         """Return a copy with dotted keys replaced, e.g. ``{"team.reps": 50}``; re-validated.
 
         Raises ScenarioError for unknown keys or values the schema does not allow.
         """
         from simsales.scenario.overrides import apply_overrides  # avoids an import cycle
 
-        return apply_overrides(self, overrides)
+        return apply_overrides(self, overrides, source)
 
     @model_validator(mode="after")
     def _groups_fit(self) -> Scenario:
@@ -322,7 +336,6 @@ class Scenario(_Strict):
                 f"must be >= {n_terr}, the number of territories: every territory needs a rep",
             )
         return self
-
 
 
 def json_schema() -> str:

@@ -1,0 +1,435 @@
+"""Speed and memory benchmark of the simsales core (``make bench``; not part of the tests).
+
+Runs the baseline scenario (``scenarios/baseline.yaml``: 12 reported months plus
+its warm-up) scaled the way a planner scales a team -- 8 reps per supervisor
+group and one territory of 40,000 firms per group -- and measures:
+
+1. seconds per replication of ``simulate(scenario, replication, seed)`` in this
+   process for 10, 100 and 1,000 reps (best and median of a few repetitions of
+   the same replication, so the repetitions do identical work);
+2. SimPy events processed per replication and per rep-day, counted by wrapping
+   ``simpy.Environment.step`` for the duration of one replication;
+3. peak memory of one 1,000-rep replication above the import baseline: peak
+   traced memory (``tracemalloc``, in this process) and growth of the maximum
+   resident set size (``ru_maxrss``) in a fresh child process;
+4. the time bare SimPy takes for 100,000 ``env.timeout(1)`` events in one
+   process (best of 3) and the ratio of the 100-rep replication to it;
+5. the ratio of the 1,000-rep replication time to the 100-rep one;
+6. wall time of ``simsales.run`` for 200 replications of the 100-rep year on
+   2 worker processes (skipped with ``--quick``).
+
+Ratios use best-of times. Each figure is printed with its target and PASS/MISS;
+``--json PATH`` also writes every figure as JSON.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_core.py [--quick] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import simpy
+
+import simsales
+from simsales.engine.calendar import Calendar
+from simsales.engine.simulate import simulate
+from simsales.scenario.schema import Scenario
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BASELINE = REPO_ROOT / "scenarios" / "baseline.yaml"
+
+REPS_PER_GROUP = 8
+FIRMS_PER_TERRITORY = 40_000
+TEAM_SIZES = (10, 100, 1_000)
+SEED = 1
+REPLICATION = 0
+BARE_EVENTS = 100_000
+BARE_REPEATS = 3
+RUN_REPLICATIONS = 200
+RUN_WORKERS = 2
+MIB = 1024 * 1024
+
+# Repetitions per team size (fewer for 1,000 reps), full and with --quick.
+REPEATS = {10: 7, 100: 5, 1_000: 3}
+QUICK_REPEATS = {10: 3, 100: 3, 1_000: 2}
+
+# Targets.
+MAX_RATIO_TO_BARE = 1.0
+MAX_SCALE_RATIO = 11.0
+MAX_PEAK_MIB = 50.0
+MAX_RUN_SECONDS = 20.0
+
+# Child process for the RSS figure. ru_maxrss survives exec: a process started by this
+# (large) benchmark would start at the benchmark's peak RSS. So the child first forks
+# while it is still a small interpreter; the fork imports simsales, loads the scenario,
+# reads ru_maxrss, runs one replication and reads it again.
+_RSS_CHILD = """\
+import os, sys
+pid = os.fork()
+if pid:
+    sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+import json, resource
+import simsales
+from simsales.engine.simulate import simulate
+scenario = simsales.load_scenario(sys.argv[1]).with_overrides(json.loads(sys.argv[2]))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+simulate(scenario, int(sys.argv[3]), int(sys.argv[4]))
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"before": before, "after": after}))
+"""
+
+
+@dataclass
+class Timing:
+    """Seconds of repeated identical runs."""
+
+    seconds: list[float]
+
+    @property
+    def best(self) -> float:
+        return min(self.seconds)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "median": self.median, "runs": self.seconds}
+
+
+@dataclass
+class SizeResult:
+    """Figures of one team size."""
+
+    reps: int
+    groups: int
+    days: int
+    timing: Timing
+    events: int
+
+    @property
+    def events_per_rep_day(self) -> float:
+        return self.events / (self.reps * self.days)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "reps": self.reps,
+            "supervisor_groups": self.groups,
+            "working_days": self.days,
+            "seconds_per_replication": self.timing.as_dict(),
+            "events_per_replication": self.events,
+            "events_per_rep_day": self.events_per_rep_day,
+        }
+
+
+@dataclass
+class Check:
+    """One figure against its target."""
+
+    name: str
+    value: float | None
+    unit: str
+    target: str
+    status: str  # PASS, MISS, INFO or SKIP
+
+
+@dataclass
+class Report:
+    """Everything measured, as printed and as written to JSON."""
+
+    mode: str
+    machine: dict[str, Any]
+    horizon: str
+    sizes: list[SizeResult] = field(default_factory=list)
+    bare: Timing | None = None
+    tracemalloc_peak_mib: float | None = None
+    import_rss_mib: float | None = None
+    rss_growth_mib: float | None = None
+    run_seconds: float | None = None
+    checks: list[Check] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "machine": self.machine,
+            "scenario": str(BASELINE.relative_to(REPO_ROOT)),
+            "horizon": self.horizon,
+            "seed": SEED,
+            "replication": REPLICATION,
+            "sizes": [s.as_dict() for s in self.sizes],
+            "bare_simpy": {
+                "events": BARE_EVENTS,
+                "seconds": self.bare.as_dict() if self.bare else None,
+            },
+            "memory_1000_reps": {
+                "tracemalloc_peak_mib": self.tracemalloc_peak_mib,
+                "max_rss_after_import_mib": self.import_rss_mib,
+                "max_rss_growth_mib": self.rss_growth_mib,
+            },
+            "run_200_replications_2_workers_seconds": self.run_seconds,
+            "checks": [asdict(c) for c in self.checks],
+        }
+
+
+# ------------------------------------------------------------------ inputs
+def scaled_overrides(reps: int) -> dict[str, Any]:
+    """8 reps per supervisor group, one territory of 40,000 firms per group."""
+    groups = max(1, reps // REPS_PER_GROUP)
+    return {
+        "team.reps": reps,
+        "team.supervisor_groups": groups,
+        "market.territories": [
+            {"name": f"T{i + 1}", "firms": FIRMS_PER_TERRITORY} for i in range(groups)
+        ],
+    }
+
+
+def scaled_scenario(base: Scenario, reps: int) -> Scenario:
+    return base.with_overrides(scaled_overrides(reps))
+
+
+def describe_horizon(scenario: Scenario) -> str:
+    h = scenario.horizon
+    days = Calendar.from_horizon(h).total_days
+    return f"{h.months} months + {h.warmup_months} warm-up = {days} working days"
+
+
+def machine_info() -> dict[str, Any]:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return {
+        "cpu_count": os.cpu_count(),
+        "usable_cpus": len(affinity(0)) if affinity else os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "simpy": metadata.version("simpy"),
+        "simsales": simsales.__version__,
+    }
+
+
+# ------------------------------------------------------------ measurements
+def repeat_seconds(fn: Callable[[], object], repeats: int) -> Timing:
+    """Wall seconds of ``repeats`` calls of ``fn``."""
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        seconds.append(time.perf_counter() - start)
+    return Timing(seconds)
+
+
+@contextmanager
+def counting_events() -> Iterator[list[int]]:
+    """Count the events every ``simpy.Environment`` processes; restores ``step`` on exit."""
+    original = simpy.Environment.step
+    count = [0]
+
+    def step(self: simpy.Environment) -> None:
+        original(self)  # raises EmptySchedule at the end: that call processed nothing
+        count[0] += 1
+
+    simpy.Environment.step = step  # type: ignore[method-assign]
+    try:
+        yield count
+    finally:
+        simpy.Environment.step = original  # type: ignore[method-assign]
+
+
+def count_events(scenario: Scenario) -> int:
+    with counting_events() as count:
+        simulate(scenario, REPLICATION, SEED)
+    return count[0]
+
+
+def measure_size(base: Scenario, reps: int, repeats: int) -> SizeResult:
+    scenario = scaled_scenario(base, reps)
+    timing = repeat_seconds(lambda: simulate(scenario, REPLICATION, SEED), repeats)
+    return SizeResult(
+        reps=reps,
+        groups=scenario.team.supervisor_groups,
+        days=Calendar.from_horizon(scenario.horizon).total_days,
+        timing=timing,
+        events=count_events(scenario),
+    )
+
+
+def bare_simpy_seconds(n_events: int = BARE_EVENTS) -> float:
+    """Seconds for one process looping ``yield env.timeout(1)`` ``n_events`` times."""
+    env = simpy.Environment()
+
+    def loop() -> Iterator[simpy.Event]:
+        for _ in range(n_events):
+            yield env.timeout(1)
+
+    start = time.perf_counter()
+    env.process(loop())
+    env.run()
+    return time.perf_counter() - start
+
+
+def tracemalloc_peak_mib(scenario: Scenario) -> float:
+    """Peak memory traced during one replication, above what was allocated before it."""
+    tracemalloc.start()
+    try:
+        simulate(scenario, REPLICATION, SEED)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak / MIB
+
+
+def max_rss_mib(reps: int) -> tuple[float, float]:
+    """Max RSS of a fresh process after importing simsales, and after one replication."""
+    args = [str(BASELINE), json.dumps(scaled_overrides(reps)), str(REPLICATION), str(SEED)]
+    out = subprocess.run(
+        [sys.executable, "-c", _RSS_CHILD, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO_ROOT,
+    )
+    rss = json.loads(out.stdout.strip().splitlines()[-1])
+    unit = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+    return rss["before"] * unit / MIB, rss["after"] * unit / MIB
+
+
+def run_seconds(scenario: Scenario) -> float:
+    """Wall time of the public ``run`` API with worker processes, tables included."""
+    start = time.perf_counter()
+    simsales.run(scenario, replications=RUN_REPLICATIONS, seed=SEED, workers=RUN_WORKERS)
+    return time.perf_counter() - start
+
+
+# ------------------------------------------------------------------ checks
+def limit_check(name: str, value: float | None, unit: str, limit: float) -> Check:
+    """PASS if ``value <= limit``, MISS if above, SKIP if not measured."""
+    status = "SKIP" if value is None else "PASS" if value <= limit else "MISS"
+    return Check(name, value, unit, f"<= {limit:g}", status)
+
+
+def build_checks(report: Report) -> list[Check]:
+    by_reps = {s.reps: s for s in report.sizes}
+    t100, t1000 = by_reps[100].timing.best, by_reps[1_000].timing.best
+    ratio_bare = t100 / report.bare.best if report.bare else None
+    run_name = f"run(): {RUN_REPLICATIONS} x 100-rep year, {RUN_WORKERS} workers"
+    checks = [
+        limit_check("100-rep replication / bare SimPy", ratio_bare, "x", MAX_RATIO_TO_BARE),
+        limit_check("1,000-rep / 100-rep replication", t1000 / t100, "x", MAX_SCALE_RATIO),
+        limit_check(
+            "1,000-rep peak memory (tracemalloc)", report.tracemalloc_peak_mib, "MiB", MAX_PEAK_MIB
+        ),
+        limit_check(
+            "1,000-rep max RSS growth (fresh process)", report.rss_growth_mib, "MiB", MAX_PEAK_MIB
+        ),
+        limit_check(run_name, report.run_seconds, "s", MAX_RUN_SECONDS),
+    ]
+    checks += [
+        Check(f"events per rep-day, {s.reps:,} reps", s.events_per_rep_day, "", "small", "INFO")
+        for s in report.sizes
+    ]
+    return checks
+
+
+# ------------------------------------------------------------------ output
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "skipped"
+    digits = 4 if abs(value) < 0.1 else 2
+    return f"{value:.{digits}f} {unit}".rstrip()
+
+
+def print_report(report: Report) -> None:
+    m = report.machine
+    print(f"simsales core benchmark ({report.mode})")
+    print(
+        f"machine: {m['cpu_count']} CPUs ({m['usable_cpus']} usable), {m['platform']}, "
+        f"Python {m['python']}, numpy {m['numpy']}, simpy {m['simpy']}, "
+        f"simsales {m['simsales']}"
+    )
+    print(f"\nbaseline scaled; one replication = {report.horizon}")
+    print(
+        f"{'reps':>6} {'groups':>6} {'runs':>4} {'best s':>8} {'median s':>9} "
+        f"{'events':>7} {'events/rep-day':>15}"
+    )
+    for s in report.sizes:
+        print(
+            f"{s.reps:>6,} {s.groups:>6} {len(s.timing.seconds):>4} {s.timing.best:>8.3f} "
+            f"{s.timing.median:>9.3f} {s.events:>7} {s.events_per_rep_day:>15.5f}"
+        )
+    if report.bare:
+        print(
+            f"\nbare SimPy, {BARE_EVENTS:,} env.timeout(1) events: best {report.bare.best:.3f} s, "
+            f"median {report.bare.median:.3f} s of {len(report.bare.seconds)}"
+        )
+    if report.import_rss_mib is not None:
+        print(f"max RSS of a fresh process after import simsales: {report.import_rss_mib:.1f} MiB")
+    print(f"\n{'figure':<50} {'value':>12} {'target':>16}  status")
+    for c in report.checks:
+        print(f"{c.name:<50} {_fmt(c.value, c.unit):>12} {c.target:>16}  {c.status}")
+
+
+def progress(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+# -------------------------------------------------------------------- main
+def run_benchmark(quick: bool) -> Report:
+    base = simsales.load_scenario(BASELINE)
+    report = Report("quick" if quick else "full", machine_info(), describe_horizon(base))
+    simulate(scaled_scenario(base, TEAM_SIZES[0]), REPLICATION, SEED)  # warm caches and imports
+    for reps in TEAM_SIZES:
+        repeats = (QUICK_REPEATS if quick else REPEATS)[reps]
+        progress(f"{reps:,} reps: {repeats} replications")
+        report.sizes.append(measure_size(base, reps, repeats))
+    progress(f"bare SimPy: {BARE_REPEATS} x {BARE_EVENTS:,} timeouts")
+    report.bare = Timing([bare_simpy_seconds() for _ in range(BARE_REPEATS)])
+    progress("memory of the 1,000-rep replication (tracemalloc, then a fresh process)")
+    report.tracemalloc_peak_mib = tracemalloc_peak_mib(scaled_scenario(base, 1_000))
+    before, after = max_rss_mib(1_000)
+    report.import_rss_mib, report.rss_growth_mib = before, after - before
+    if not quick:
+        progress(f"run(): {RUN_REPLICATIONS} replications of 100 reps on {RUN_WORKERS} workers")
+        report.run_seconds = run_seconds(scaled_scenario(base, 100))
+    report.checks = build_checks(report)
+    return report
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer repetitions; skip the 200-replication run()"
+    )
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures here")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    report = run_benchmark(args.quick)
+    print_report(report)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
+        progress(f"figures written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

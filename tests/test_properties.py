@@ -1,0 +1,179 @@
+"""Property tests: accounting identities hold on the tables of ANY valid scenario.
+
+Hypothesis draws small but varied valid scenarios as overrides of the baseline (team
+size and structure, market size from a saturated 300 firms to millions, daily norms,
+minutes per activity, follow-up cadences and limits, loss and sign chances, 1-3 month
+horizons with 0-1 warm-up month), simulates one replication, and checks the identities
+every run must satisfy. Each example takes a fraction of a second.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import simsales
+from simsales.scenario.overrides import parse_assignment
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = simsales.load_scenario(ROOT / "scenarios" / "baseline.yaml")
+MAX_FOLLOWUPS = len(BASE.leads.signing_touch_shares) - 2
+
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def floats(lo: float, hi: float) -> st.SearchStrategy[float]:
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def valid_overrides(draw) -> dict:
+    """Overrides that make the baseline a small, fast, valid scenario:
+    supervisor_groups <= territories <= reps."""
+    n_terr = draw(st.integers(1, 3))
+    firms = st.one_of(st.sampled_from([300, 1_000]), st.integers(300, 5_000_000))
+    overrides = {
+        "team.reps": draw(st.integers(n_terr, 10)),
+        "team.supervisor_groups": draw(st.integers(1, n_terr)),
+        "market.territories": [{"name": f"T{i}", "firms": draw(firms)} for i in range(n_terr)],
+        "market.cooling_off_days": draw(st.integers(1, 100)),
+        "horizon.months": draw(st.integers(1, 3)),
+        "horizon.warmup_months": draw(st.integers(0, 1)),
+        "horizon.days_per_month": draw(st.integers(5, 26)),
+        "rep.minutes_per_day": draw(st.integers(60, 600)),
+        "rep.visit_minutes": draw(floats(1, 240)),
+        "rep.phone_minutes": draw(floats(0.5, 60)),
+        "rep.followup_minutes": draw(floats(1, 120)),
+        "rep.norms.visits": draw(st.integers(0, 8)),
+        "rep.norms.phone_appointments": draw(st.integers(0, 15)),
+        "rep.norms.prospect_records": draw(st.integers(0, 80)),
+        "supervisor.joint_visits_per_day": draw(st.integers(0, 5)),
+        "leads.max_followups": draw(st.integers(0, MAX_FOLLOWUPS)),
+        "leads.loss_share_per_followup": draw(floats(0, 0.95)),
+        "leads.sign_probability": draw(floats(0.001, 0.9)),
+        "leads.hq_leads_per_rep_day": draw(floats(0, 5)),
+        "leads.pool_claims_per_rep_day": draw(st.integers(0, 5)),
+        "leads.stale_after_days": draw(st.integers(1, 30)),
+    }
+    for grade in "ABCD":
+        overrides[f"leads.followup_cadence_days.{grade}"] = draw(st.integers(1, 20))
+    return overrides
+
+
+def get(scenario: simsales.Scenario, dotted: str):
+    """Read a dotted key (with list indexes) back from a scenario."""
+    node = scenario
+    for part in dotted.split("."):
+        node = node[int(part)] if part.isdigit() else getattr(node, part)
+    return node
+
+
+def check_invariants(res: simsales.Results, scenario: simsales.Scenario) -> None:
+    """The identities every run's tables must satisfy."""
+    tm, rm, funnel, cohorts = res.team_month, res.rep_month, res.funnel, res.lead_cohorts
+    runs = res.manifest["replications"] * scenario.horizon.months
+    assert len(tm) == runs
+    assert len(rm) == runs * scenario.team.reps
+    assert len(funnel) == res.manifest["replications"] * len(scenario.leads.signing_touch_shares)
+
+    # Every lead created is either entered into the CRM or discarded, month by month.
+    np.testing.assert_array_equal(tm["leads_created"], tm["leads_entered"] + tm["leads_discarded"])
+    # Every entered lead of a cohort is signed, lost or still open at the end.
+    np.testing.assert_array_equal(
+        cohorts["entered"], cohorts["signed"] + cohorts["lost"] + cohorts["open"]
+    )
+    # No rep works more minutes in a day than the day has.
+    assert rm["max_day_minutes"].max() <= scenario.rep.minutes_per_day
+    # Signings by touch add up to the team's signings.
+    assert funnel["signings"].sum() == tm["signings"].sum()
+    # Counts, money, minutes, skills and tenures are never negative (nor NaN).
+    for name in ("team_month", "rep_month", "funnel", "lead_cohorts"):
+        numeric = getattr(res, name).select_dtypes("number")
+        assert not numeric.isna().any().any(), f"{name} has NaN"
+        negative = numeric.columns[(numeric < 0).any()].tolist()
+        assert not negative, f"{name}: negative values in {negative}"
+
+
+@SETTINGS
+@given(overrides=valid_overrides(), seed=st.integers(0, 2**32 - 1))
+def test_invariants_hold_for_any_valid_scenario(overrides, seed):
+    """Whatever the (valid) scenario and seed, the tables satisfy every identity."""
+    scenario = BASE.with_overrides(overrides)
+    res = simsales.run(scenario, replications=1, seed=seed, workers=1)
+    check_invariants(res, scenario)
+
+
+@SETTINGS
+@given(overrides=valid_overrides())
+def test_valid_overrides_are_accepted_and_applied(overrides):
+    """Any combination of in-range, consistent overrides validates, every key reads back
+    as set, and the baseline is left as it was."""
+    before = BASE.model_dump()
+    scenario = BASE.with_overrides(overrides)
+    for key, value in overrides.items():
+        got = get(scenario, key)
+        if key == "market.territories":
+            got = [t.model_dump() for t in got]
+        assert got == value, key
+    assert BASE.model_dump() == before
+
+
+@SETTINGS
+@given(
+    reps=st.integers(BASE.team.supervisor_groups, 100_000),
+    probability=floats(1e-9, 1 - 1e-9).filter(lambda p: 0 < p < 1),
+)
+def test_cli_assignments_round_trip(reps, probability):
+    """``--set key=value`` text as a user would type it (Python's repr of the number,
+    exponents included) sets exactly that number."""
+    pairs = dict(
+        parse_assignment(text)
+        for text in (f"team.reps={reps}", f"leads.sign_probability={probability!r}")
+    )
+    scenario = BASE.with_overrides(pairs)
+    assert scenario.team.reps == reps
+    assert scenario.leads.sign_probability == probability
+
+
+def test_invariants_hold_in_a_saturated_market():
+    """A 300-firm territory worked by 6 reps runs out of firms to prospect within the first
+    month; the identities still hold (and the market really is exhausted)."""
+    scenario = BASE.with_overrides(
+        {
+            "team.reps": 6,
+            "team.supervisor_groups": 1,
+            "market.territories": [{"name": "Small", "firms": 300}],
+            "horizon.months": 3,
+            "horizon.warmup_months": 1,
+        }
+    )
+    res = simsales.run(scenario, replications=2, seed=5, workers=1)
+    check_invariants(res, scenario)
+    assert (res.team_month["firms_available"] == 0).any()
+
+
+def test_invariants_hold_with_no_activity():
+    """Zero norms and no HQ leads: nothing is created, nothing signs, tables are all zeros
+    where they must be, and the identities hold trivially."""
+    scenario = BASE.with_overrides(
+        {
+            "team.reps": 3,
+            "team.supervisor_groups": 1,
+            "market.territories": [{"name": "T", "firms": 1000}],
+            "horizon.months": 1,
+            "horizon.warmup_months": 0,
+            "rep.norms.visits": 0,
+            "rep.norms.phone_appointments": 0,
+            "rep.norms.prospect_records": 0,
+            "leads.hq_leads_per_rep_day": 0,
+        }
+    )
+    res = simsales.run(scenario, replications=1, seed=0, workers=1)
+    check_invariants(res, scenario)
+    tm = res.team_month
+    assert tm[["leads_created", "signings", "revenue"]].to_numpy().sum() == 0
+    assert isinstance(res.funnel, pd.DataFrame) and res.funnel["signings"].sum() == 0
