@@ -15,7 +15,7 @@ from importlib import metadata
 import numpy as np
 import pandas as pd
 
-from simsales.engine.simulate import Columns, simulate
+from simsales.engine.simulate import Columns, simulate, simulate_many
 from simsales.results import TABLES, Results
 from simsales.scenario.schema import Scenario
 
@@ -58,17 +58,13 @@ def run(
         chunks = _chunks(replications, workers)
         ctx = multiprocessing.get_context("spawn")  # safe beside threads (Jupyter, BLAS)
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = [pool.submit(_simulate_many, scenario, chunk, seed) for chunk in chunks]
+            futures = [pool.submit(simulate_many, scenario, chunk, seed) for chunk in chunks]
             for fut in as_completed(futures):
                 runs.update(fut.result())
                 if progress:
                     progress(len(runs), replications)
     tables = assemble(scenario.name, runs)
     return Results(**tables, manifest=manifest(scenario, seed, replications))
-
-
-def _simulate_many(scenario: Scenario, reps: list[int], seed: int) -> dict[int, Columns]:
-    return {r: simulate(scenario, r, seed) for r in reps}
 
 
 def _chunks(replications: int, workers: int) -> list[list[int]]:

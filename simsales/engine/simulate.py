@@ -65,6 +65,11 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     return rec.columns(team, [t.name for t in scenario.market.territories])
 
 
+def simulate_many(scenario: Scenario, replications: list[int], seed: int) -> dict[int, Columns]:
+    """Several replications in one call: the task a worker process runs."""
+    return {r: simulate(scenario, r, seed) for r in replications}
+
+
 def _snapshot(rec: Recorder, month: int, team: Team, pipe: Pipeline, market: Market, end_day: int):
     rec.skill[month] = team.skill
     rec.tenure_days[month] = team.tenure_start + end_day

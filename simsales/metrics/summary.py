@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 # A lead cohort counts towards the F2 sign rate once this many months have passed since
 # its entry month: a C/D lead's 11 follow-ups every 6 working days take ~66 days (< 78).
@@ -71,6 +70,8 @@ def _f2(lead_cohorts: pd.DataFrame, last_month: int) -> tuple[pd.Series, pd.Seri
 
 def summarize(metrics: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Mean, t-interval, P10/P50/P90 and n for every metric, per scenario."""
+    from scipy import stats  # slow to import; only needed here
+
     rows = []
     for scenario, block in metrics.groupby(level="scenario", sort=False):
         for metric in metrics.columns:

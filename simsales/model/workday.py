@@ -232,26 +232,10 @@ class TeamDay:
         if due.size == 0:
             rec.acc[rc.VISITS_SHORT] += self.s.rep.norms.visits * team.on_post()
             return np.zeros(n_rep, dtype=bool)
-        # Visiting order: rep, then rank (grade; booked first visits last), then most overdue.
-        overdue = np.minimum(day - p.next_due[due], 63)
-        key = (own[due].astype(np.int64) * 16 + p.rank[due]) * 64 + (63 - overdue)
-        order = due[np.argsort(key)]
-        owner = own[order]
-        cost = self.touch_cost[p.next_touch[order]]
-        cum = np.cumsum(cost)
-        new_rep = np.empty(order.size, dtype=bool)
-        new_rep[0] = True
-        np.not_equal(owner[1:], owner[:-1], out=new_rep[1:])
-        fits = cum - np.maximum.accumulate(np.where(new_rep, cum - cost, 0.0)) <= self.capacity
-        entered = p.entered[order]
-        missed = ~fits & ~entered  # booked first visits with no time left: cancelled
-        if missed.any():
-            per_rep = np.bincount(owner[missed], minlength=n_rep)
-            rec.acc[rc.CANCELLED] += per_rep
-            self.cool_rep += per_rep
-            p.close(order[missed])
-        idx, owner, cost, entered = order[fits], owner[fits], cost[fits], entered[fits]
+        idx = self._fit_to_minutes(due, day)
+        owner, entered = own[idx], p.entered[idx]
         touch = p.next_touch[idx].astype(np.int64)
+        cost = self.touch_cost[touch]
         self.used += np.bincount(owner, weights=cost, minlength=n_rep)
         kind = np.minimum(touch, 2)
         by_kind = np.bincount(kind * n_rep + owner, minlength=3 * n_rep).reshape(3, n_rep)
@@ -283,6 +267,7 @@ class TeamDay:
         cand = np.flatnonzero(active & (touch >= 1) & joint_today[owner])
         joint_done = np.zeros(n_rep, dtype=bool)
         if cand.size:
+            cand = cand[np.argsort(self._visit_order(idx[cand], day))]
             c_owner = owner[cand]
             first = np.empty(cand.size, dtype=bool)
             first[0] = True
@@ -318,6 +303,39 @@ class TeamDay:
             self._lost(l_idx, month)
             self._nonbuyer_referrals(owner[lost])
         return joint_done
+
+    def _visit_order(self, idx: np.ndarray, day: int) -> np.ndarray:
+        """Sort key of a rep's day: rep, then rank (grade A first; booked first visits
+        last), then the most overdue first (F6)."""
+        p = self.pipe
+        overdue = np.minimum(day - p.next_due[idx], 63)
+        return (p.owner[idx].astype(np.int64) * 16 + p.rank[idx]) * 64 + (63 - overdue)
+
+    def _fit_to_minutes(self, due: np.ndarray, day: int) -> np.ndarray:
+        """The due touches each rep gets through today, in visiting order, as far as the
+        minutes go; booked first visits that do not fit are cancelled."""
+        p, n_rep = self.pipe, self.team.n
+        owner = p.owner[due]
+        cost = self.touch_cost[p.next_touch[due]]
+        over = np.bincount(owner, weights=cost, minlength=n_rep) > self.capacity
+        if not over.any():  # the common day: every due touch fits
+            return due
+        busy = over[owner]
+        order = due[busy]
+        order = order[np.argsort(self._visit_order(order, day))]
+        o, c = p.owner[order], self.touch_cost[p.next_touch[order]]
+        cum = np.cumsum(c)
+        new_rep = np.empty(order.size, dtype=bool)
+        new_rep[0] = True
+        np.not_equal(o[1:], o[:-1], out=new_rep[1:])
+        fits = cum - np.maximum.accumulate(np.where(new_rep, cum - c, 0.0)) <= self.capacity
+        missed = ~fits & ~p.entered[order]
+        if missed.any():
+            per_rep = np.bincount(o[missed], minlength=n_rep)
+            self.rec.acc[rc.CANCELLED] += per_rep
+            self.cool_rep += per_rep
+            p.close(order[missed])
+        return np.concatenate((due[~busy], order[fits]))
 
     # ---------------------------------------------------------------- calls
     def _calls(self, day: int, month: int) -> None:
