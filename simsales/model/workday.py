@@ -11,9 +11,14 @@ Order of a rep's day (F6: best prospects first; due follow-ups before new visits
 3. after work, new prospect records (F1: 30 a day; the seed says they are handed
    in in the evening, so they take no working minutes).
 
-Before the reps start: cooling-off firms return, HQ leads (F10) and referrals (F9)
-arrive, leads untouched for a week go to the public pool (F11), pool leads expire
-or are claimed by reps of the territory who had time to spare yesterday.
+Before the reps start: cooling-off firms return, HQ leads arrive (F10), leads
+untouched for a week go to the public pool (F11), pool leads expire or are claimed
+by reps of the territory who had time to spare yesterday. Referrals (F9) are
+entered the day a lead closes and called the next day.
+
+Speed: a day is a fixed, small number of array operations whatever the team size
+(the benchmark's budget is about a hundred), so per-lead bookkeeping is done with
+one ``bincount`` over a combined code rather than one call per counter.
 """
 
 from __future__ import annotations
@@ -32,13 +37,43 @@ from simsales.model.pipeline import (
     NONBUYER_REFERRAL_SRC,
     POOL,
     PROSPECTED_SRC,
+    SOURCES,
     Pipeline,
 )
 from simsales.model.team import Team
 from simsales.scenario.schema import Scenario
 
 _FAMILY_OF_SOURCE = np.array([PROSPECTED, PUSHED, REFERRED, PUSHED], dtype=np.int8)
-_TOUCH_KIND = (rc.CALLS, rc.VISITS, rc.FOLLOWUPS)  # touch 0, touch 1, touch >= 2
+_N_SRC = len(SOURCES)
+
+# A touched lead's event code: (kind * 4 + outcome) * 2 + fresh, where kind is 0 call,
+# 1 first visit, 2 follow-up; outcome 0 stays open, 1 signed, 2 lost, 3 discarded
+# (an invalid first visit); fresh marks a booked first visit of the rep's own prospect.
+_N_CODES = 3 * 4 * 2
+STAY, SIGNED, LOST, DISCARDED = range(4)
+
+
+def _code_to_counters() -> tuple[list[int], np.ndarray]:
+    """Matrix turning per-rep event-code counts into the Recorder's per-rep counters."""
+    counters = [rc.CALLS, rc.VISITS, rc.FOLLOWUPS, rc.SIGNINGS, rc.LOST, rc.DISCARDED,
+                rc.CREATED, rc.ENTERED, rc.PHONE_CLOSES]  # fmt: skip
+    w = np.zeros((_N_CODES, len(counters)))
+    for kind in range(3):
+        for outcome in range(4):
+            for fresh in range(2):
+                code = (kind * 4 + outcome) * 2 + fresh
+                w[code, kind] = 1.0  # calls, visits, follow-ups
+                if outcome == SIGNED:
+                    w[code, 3] = 1.0
+                    w[code, 8] = float(kind == 0)  # signed on the phone
+                if outcome == LOST:
+                    w[code, 4] = 1.0
+                if outcome == DISCARDED:
+                    w[code, 5] = 1.0
+                if fresh:
+                    w[code, 6] = 1.0  # a first visit to an own prospect creates a lead
+                    w[code, 7] = float(outcome != DISCARDED)
+    return counters, w
 
 
 class TeamDay:
@@ -57,37 +92,62 @@ class TeamDay:
     ):
         self.s, self.cal, self.rng, self.team = scenario, cal, streams, team
         self.market, self.pipe, self.odds, self.rec = market, pipe, odds, rec
-        rep, leads = scenario.rep, scenario.leads
+        rep, leads, sup = scenario.rep, scenario.leads, scenario.supervisor
         n = team.n
         self.capacity = float(rep.minutes_per_day)
         # Minutes of a pipeline touch by its index: 0 = call, 1 = first visit, else follow-up.
         self.touch_cost = np.full(odds.sign.shape[1] + 1, rep.followup_minutes)
         self.touch_cost[0], self.touch_cost[1] = rep.phone_minutes, rep.visit_minutes
-        self.joint_mult = scenario.supervisor.joint_visit_close_multiplier
-        self.learn_rate = (
-            scenario.skill.learning_per_day + scenario.supervisor.evening_meeting_learning_per_day
+        # Days to the next touch by (touch just made > 0, grade): a call books tomorrow's visit.
+        self.gap = np.stack((np.ones(4, dtype=np.int64), odds.cadence))
+        self.counters, self.code_weights = _code_to_counters()
+        self.joint_mult = sup.joint_visit_close_multiplier
+        self.learn_rate = scenario.skill.learning_per_day + sup.evening_meeting_learning_per_day
+        # Referrals a closed lead gives, by outcome (stay, signed, lost, discarded).
+        self.referral_rate = np.array(
+            [0.0, leads.customer_referrals_per_signing, leads.nonbuyer_referrals_per_lost_lead, 0.0]
         )
+        sigma2 = np.log1p(leads.deal_value_cv**2)
+        self.deal_mu, self.deal_sigma = np.log(leads.deal_value_mean) - sigma2 / 2, np.sqrt(sigma2)
         self.interested = np.zeros(n, dtype=np.int64)  # prospects waiting for a call
         self.spare = np.zeros(n)  # minutes left over yesterday
         self.used = np.zeros(n)  # minutes used today
         self.cool_rep = np.zeros(n, dtype=np.int64)  # firms a rep let go today (cool off)
         self.cool_terr = np.zeros(market.n, dtype=np.int64)  # firms of closed leads today
-        self.referrals: list[tuple[np.ndarray, int]] = []  # (reps, source) arriving tomorrow
-        self.reps_by_territory = [np.flatnonzero(team.territory == t) for t in range(market.n)]
-        sigma2 = np.log1p(leads.deal_value_cv**2)
-        self.deal_mu, self.deal_sigma = np.log(leads.deal_value_mean) - sigma2 / 2, np.sqrt(sigma2)
+        self.hq_today = np.zeros((cal.days_per_month, market.n), dtype=np.int64)
+        self.n_pool = 0  # leads in the public pool
+        self.refresh_roster()
+
+    def refresh_roster(self) -> None:
+        """Recompute what depends on who is on post; call after any status change."""
+        team = self.team
+        self.on_post = team.on_post()
+        self.on_post_n = self.on_post.astype(np.int64)
+        reps = np.flatnonzero(self.on_post)
+        self.hq_reps = reps[np.argsort(team.territory[reps], kind="stable")]
+        self.hq_per_terr = np.bincount(team.territory[reps], minlength=self.market.n)
+        self.hq_start = np.cumsum(self.hq_per_terr) - self.hq_per_terr
+        self.reps_by_territory = [reps[team.territory[reps] == t] for t in range(self.market.n)]
+        self.records_want = self.s.rep.norms.prospect_records * self.on_post_n
 
     # ------------------------------------------------------------------ day
     def run(self, day: int) -> None:
-        month = day // self.cal.days_per_month
+        month, day_in_month = divmod(day, self.cal.days_per_month)
+        if day_in_month == 0:
+            self._start_month()
         self.market.release(day)
         self.used[:] = 0.0
-        self._arrivals(day, month)
+        self._hq_arrivals(day, month, self.hq_today[day_in_month])
         self._pool(day, month)
         joint_done = self._touches(day, month)
         self._calls(day, month)
-        self._records(month)
+        self._records()
         self._end_of_day(day, joint_done)
+
+    def _start_month(self) -> None:
+        """HQ leads of the whole month, drawn at once per territory and day (F10)."""
+        rate = self.s.leads.hq_leads_per_rep_day * self.hq_per_terr
+        self.hq_today = self.rng.arrivals.poisson(rate, size=self.hq_today.shape)
 
     def _end_of_day(self, day: int, joint_done: np.ndarray) -> None:
         rec, team = self.rec, self.team
@@ -105,77 +165,44 @@ class TeamDay:
         self.pipe.compact()
 
     # ------------------------------------------------------------- arrivals
-    def _arrivals(self, day: int, month: int) -> None:
-        """HQ leads (F10) and yesterday's referrals (F9) enter the CRM, owned by a rep."""
-        leads, rng, team = self.s.leads, self.rng.arrivals, self.team
-        owners, sources = [], []
-        if leads.hq_leads_per_rep_day > 0:
-            # Each territory's HQ leads go to its reps on post at random (F10, F15).
-            reps = np.flatnonzero(team.on_post())
-            reps = reps[np.argsort(team.territory[reps], kind="stable")]
-            per_terr = np.bincount(team.territory[reps], minlength=self.market.n)
-            got = self.market.take(rng.poisson(leads.hq_leads_per_rep_day * per_terr))
-            n = int(got.sum())
-            if n:
-                terr = np.repeat(np.arange(self.market.n), got)
-                start = np.cumsum(per_terr) - per_terr
-                owners.append(reps[start[terr] + (rng.random(n) * per_terr[terr]).astype(np.int64)])
-                sources.append(np.full(n, HQ_SRC, dtype=np.int8))
-        if self.referrals:
-            reps = np.concatenate([r for r, _ in self.referrals])
-            src = np.concatenate([np.full(r.size, s, dtype=np.int8) for r, s in self.referrals])
-            self.referrals = []
-            on_post = team.on_post()[reps]  # a rep who left gets no referral
-            reps, src = reps[on_post], src[on_post]
-            keep = self._within_market(reps)
-            owners.append(reps[keep])
-            sources.append(src[keep])
-        if not owners:
-            return
-        owner = np.concatenate(owners)
-        source = np.concatenate(sources)
-        n = owner.size
+    def _hq_arrivals(self, day: int, month: int, per_terr: np.ndarray) -> None:
+        """Each territory's HQ leads go to its reps on post at random (F10, F15)."""
+        got = self.market.take(per_terr)
+        n = int(got.sum())
         if n == 0:
             return
-        grade = self._grades(rng, n)
+        terr = np.repeat(np.arange(self.market.n), got)
+        pick = self.hq_start[terr] + (self.rng.arrivals.random(n) * self.hq_per_terr[terr])
+        owner = self.hq_reps[pick.astype(np.int64)]
+        self._enter(owner, np.full(n, HQ_SRC, dtype=np.int8), day, month, rc.HQ)
+
+    def _enter(self, owner, source, due: int, month: int, counter: int) -> None:
+        """Enter pushed or referred leads into their owner's pipeline, first call on ``due``."""
+        n = owner.size
+        grade = self._grades(self.rng.arrivals, n)
         grade[source == CUSTOMER_REFERRAL_SRC] = 0  # a referred firm comes with intent (F6 A)
         self.pipe.add(
             n,
             owner=owner,
-            territory=team.territory[owner],
+            territory=self.team.territory[owner],
             klass=klass_of(_FAMILY_OF_SOURCE[source], grade),
             grade=grade,
             rank=grade,
             entered=True,
             source=source,
             next_touch=0,
-            next_due=day,
-            last_touch=day,
+            next_due=due,
+            last_touch=due,
             pool_since=-1,
             entry_month=month,
             reclaimed=False,
         )
-        r = team.n
-        counts = np.bincount((source != HQ_SRC) * r + owner, minlength=2 * r).reshape(2, r)
+        per_rep = np.bincount(owner, minlength=self.team.n)
         acc = self.rec.acc
-        acc[[rc.HQ, rc.REFERRALS]] += counts
-        both = counts.sum(axis=0)
-        acc[rc.CREATED] += both
-        acc[rc.ENTERED] += both
-        self.rec.cohort[rc.C_ENTERED, month] += np.bincount(source, minlength=4)
-
-    def _within_market(self, reps: np.ndarray) -> np.ndarray:
-        """Mask of the referrals whose territory still has a firm to give."""
-        terr = self.team.territory[reps]
-        want = np.bincount(terr, minlength=self.market.n)
-        got = self.market.take(want)
-        if (got == want).all():
-            return np.ones(reps.size, dtype=bool)
-        order = np.argsort(terr, kind="stable")
-        rank = np.arange(reps.size) - np.searchsorted(terr[order], terr[order])
-        keep = np.zeros(reps.size, dtype=bool)
-        keep[order] = rank < got[terr[order]]
-        return keep
+        acc[counter] += per_rep
+        acc[rc.CREATED] += per_rep
+        acc[rc.ENTERED] += per_rep
+        self.rec.cohort[rc.C_ENTERED, month] += np.bincount(source, minlength=_N_SRC)
 
     def _grades(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.searchsorted(self.odds.grade_cdf, rng.random(n), side="right").astype(np.int8)
@@ -184,24 +211,28 @@ class TeamDay:
     def _pool(self, day: int, month: int) -> None:
         """F11: leads untouched for a week leave their owner; pool leads expire or are claimed."""
         p, leads = self.pipe, self.s.leads
-        stale = np.flatnonzero((p.owner >= 0) & (day - p.last_touch > leads.stale_after_days))
+        stale = np.flatnonzero(p.last_touch < day - leads.stale_after_days)
         if stale.size:
+            stale = stale[p.owner[stale] >= 0]
             self.rec.acc[rc.STALE] += np.bincount(p.owner[stale], minlength=self.team.n)
             p.owner[stale] = POOL
             p.pool_since[stale] = day
-        pool_idx = np.flatnonzero(p.owner == POOL)
-        if pool_idx.size == 0:
+            self.n_pool += stale.size
+        if self.n_pool == 0:
             return
+        pool_idx = np.flatnonzero(p.owner == POOL)
         expired = day - p.pool_since[pool_idx] >= leads.pool_expiry_days
         if expired.any():
             gone = pool_idx[expired]
             self.rec.team[month, rc.POOL_EXPIRED] += gone.size
-            self._lost(gone, month)
+            lost = np.full(gone.size, LOST, dtype=np.int64)
+            self._close(gone, p.owner[gone], np.zeros(gone.size, np.int64), lost, day, month)
+            self.n_pool -= gone.size
             pool_idx = pool_idx[~expired]
         if leads.pool_claims_per_rep_day == 0 or pool_idx.size == 0:
             return
         pool_idx = pool_idx[np.argsort(p.pool_since[pool_idx], kind="stable")]  # oldest first
-        can_claim = self.team.on_post() & (self.spare >= self.s.rep.followup_minutes)
+        can_claim = self.on_post & (self.spare >= self.s.rep.followup_minutes)
         claimers = []
         for t in np.unique(p.territory[pool_idx]):
             leads_t = pool_idx[p.territory[pool_idx] == t]
@@ -217,6 +248,7 @@ class TeamDay:
             p.last_touch[claimed] = day
             p.next_due[claimed] = day
             p.reclaimed[claimed] = True
+            self.n_pool -= claimed.size
             claimers.append(slots)
         if claimers:
             self.rec.acc[rc.CLAIMS] += np.bincount(np.concatenate(claimers), minlength=self.team.n)
@@ -226,46 +258,23 @@ class TeamDay:
         """Due touches in visiting order within each rep's minutes; returns who got coached."""
         p, team, odds, rec = self.pipe, self.team, self.odds, self.rec
         n_rep = team.n
-        joint_today = team.joint_visit_reps(day, self.s.supervisor.joint_visits_per_day)
-        own = p.owner
-        due = np.flatnonzero((own >= 0) & (p.next_due <= day))
+        joint_done = np.zeros(n_rep, dtype=bool)
+        due = np.flatnonzero(p.next_due <= day)
+        if due.size:
+            due = due[p.owner[due] >= 0]
         if due.size == 0:
-            rec.acc[rc.VISITS_SHORT] += self.s.rep.norms.visits * team.on_post()
-            return np.zeros(n_rep, dtype=bool)
+            rec.acc[rc.VISITS_SHORT] += self.s.rep.norms.visits * self.on_post_n
+            return joint_done
         idx = self._fit_to_minutes(due, day)
-        owner, entered = own[idx], p.entered[idx]
+        owner = p.owner[idx]
         touch = p.next_touch[idx].astype(np.int64)
-        cost = self.touch_cost[touch]
-        self.used += np.bincount(owner, weights=cost, minlength=n_rep)
-        kind = np.minimum(touch, 2)
-        by_kind = np.bincount(kind * n_rep + owner, minlength=3 * n_rep).reshape(3, n_rep)
-        rec.acc[list(_TOUCH_KIND)] += by_kind
-        # F1 norm of on-site visits (first visits); the shortfall is what F32 fines.
-        short = np.maximum(self.s.rep.norms.visits - by_kind[1], 0) * team.on_post()
-        rec.acc[rc.VISITS_SHORT] += short
-        # First visits of own prospects: valid ones (F5, F3) are entered into the CRM.
-        active = entered.copy()
-        fresh = np.flatnonzero(~entered)
-        if fresh.size:
-            valid = self.rng.visits.random(fresh.size) < self.s.leads.valid_share_of_first_visits
-            f_owner = owner[fresh]
-            made = np.bincount(f_owner, minlength=n_rep)
-            good = np.bincount(f_owner[valid], minlength=n_rep)
-            rec.acc[rc.CREATED] += made
-            rec.acc[rc.ENTERED] += good
-            rec.acc[rc.DISCARDED] += made - good
-            self.cool_rep += made - good
-            rec.cohort[rc.C_ENTERED, month, PROSPECTED_SRC] += int(valid.sum())
-            ok = idx[fresh[valid]]
-            p.entered[ok] = True
-            p.rank[ok] = p.grade[ok]
-            p.entry_month[ok] = month
-            active[fresh[valid]] = True
-            p.close(idx[fresh[~valid]])
+        fresh = ~p.entered[idx]
+        klass = p.klass[idx]
+        self.used += np.bincount(owner, weights=self.touch_cost[touch], minlength=n_rep)
         # The supervisor joins each rota rep's first visit-type touch of the day (F16).
         mult = team.skill[owner]
-        cand = np.flatnonzero(active & (touch >= 1) & joint_today[owner])
-        joint_done = np.zeros(n_rep, dtype=bool)
+        joint_today = team.joint_visit_reps(day, self.s.supervisor.joint_visits_per_day)
+        cand = np.flatnonzero((touch >= 1) & joint_today[owner])
         if cand.size:
             cand = cand[np.argsort(self._visit_order(idx[cand], day))]
             c_owner = owner[cand]
@@ -275,33 +284,37 @@ class TeamDay:
             mult[cand[first]] *= self.joint_mult
             joint_done[c_owner[first]] = True
             rec.acc[rc.JOINT] += joint_done
-        klass = p.klass[idx]
+        # Outcomes. A booked first visit is valid with F3's share (F5) before it can sign.
+        u = self.rng.touches.random(idx.size)
         lose = odds.lose[klass, touch]
         sign = np.minimum(odds.sign[klass, touch] * mult, 1.0 - lose)
-        u = self.rng.touches.random(idx.size)
-        signed = active & (u < sign)
-        lost = active & ~signed & ((u < sign + lose) | (touch >= odds.last_touch))
-        # Advance the leads that stay open; a call books the first visit for tomorrow.
+        says_no = (u >= sign) & ((u < sign + lose) | (touch >= odds.last_touch))
+        outcome = (u < sign) * SIGNED + says_no * LOST
+        if fresh.any():
+            valid_share = self.s.leads.valid_share_of_first_visits
+            invalid = fresh & (self.rng.visits.random(idx.size) >= valid_share)
+            outcome[invalid] = DISCARDED
+            valid = fresh & ~invalid
+            ok = idx[valid]
+            p.entered[ok] = True
+            p.rank[ok] = p.grade[ok]
+            p.entry_month[ok] = month
+            rec.cohort[rc.C_ENTERED, month, PROSPECTED_SRC] += ok.size
+        kind = np.minimum(touch, 2)
+        code = (kind * 4 + outcome) * 2 + fresh
+        per_rep = np.bincount(owner * _N_CODES + code, minlength=n_rep * _N_CODES)
+        per_rep = per_rep.reshape(n_rep, _N_CODES) @ self.code_weights
+        rec.acc[self.counters] += per_rep.T
+        # F1 norm of on-site visits (first visits); the shortfall is what F32 fines.
+        short = np.maximum(self.s.rep.norms.visits - per_rep[:, 1], 0) * self.on_post_n
+        rec.acc[rc.VISITS_SHORT] += short
+        # Advance the leads that stay open.
         p.next_touch[idx] = touch + 1
         p.last_touch[idx] = day
-        p.next_due[idx] = day + np.where(touch == 0, 1, odds.cadence[p.grade[idx]])
-        if signed.any():
-            s_idx = idx[signed]
-            rec.acc[rc.PHONE_CLOSES] += np.bincount(owner[signed & (touch == 0)], minlength=n_rep)
-            self._signed(
-                owner[signed],
-                p.territory[s_idx],
-                p.entry_month[s_idx],
-                p.source[s_idx],
-                touch[signed],
-                int(p.reclaimed[s_idx].sum()),
-                month,
-            )
-            p.close(s_idx)
-        if lost.any():
-            l_idx = idx[lost]
-            self._lost(l_idx, month)
-            self._nonbuyer_referrals(owner[lost])
+        p.next_due[idx] = day + self.gap[(touch > 0).astype(np.int64), p.grade[idx]]
+        closed = np.flatnonzero(outcome)
+        if closed.size:
+            self._close(idx[closed], owner[closed], touch[closed], outcome[closed], day, month)
         return joint_done
 
     def _visit_order(self, idx: np.ndarray, day: int) -> np.ndarray:
@@ -342,8 +355,8 @@ class TeamDay:
         """Appointment calls: a rare phone close (F7 touch 0), else maybe a booked visit."""
         rep, leads, rng, team = self.s.rep, self.s.leads, self.rng.calls, self.team
         norm = rep.norms.phone_appointments
-        room = np.floor((self.capacity - self.used) / rep.phone_minutes).astype(np.int64)
-        calls = np.clip(np.minimum(self.interested, room), 0, norm) * team.on_post()
+        room = ((self.capacity - self.used) // rep.phone_minutes).astype(np.int64)
+        calls = np.minimum(np.minimum(self.interested, room), norm) * self.on_post_n
         self.used += calls * rep.phone_minutes
         closes = rng.binomial(calls, np.minimum(self.odds.phone_close * team.skill, 1.0))
         booked = rng.binomial(calls - closes, leads.booked_share_of_calls)
@@ -372,29 +385,30 @@ class TeamDay:
                 entry_month=month,
                 reclaimed=False,
             )
-        n_c = int(closes.sum())
-        if n_c:
-            acc = self.rec.acc
-            acc[rc.PHONE_CLOSES] += closes
-            acc[rc.CREATED] += closes
-            acc[rc.ENTERED] += closes
-            self.rec.cohort[rc.C_ENTERED, month, PROSPECTED_SRC] += n_c
-            owner = np.repeat(np.arange(team.n), closes)
-            self._signed(
-                owner,
-                team.territory[owner],
-                np.full(n_c, month),
-                np.full(n_c, PROSPECTED_SRC),
-                np.zeros(n_c, dtype=np.int64),
-                0,
-                month,
-            )
+        if closes.any():  # rare: about one call in 6,000
+            self._phone_closes(closes, day, month)
+
+    def _phone_closes(self, closes: np.ndarray, day: int, month: int) -> None:
+        """Own prospects who sign on the appointment call: entered and signed at once."""
+        n = int(closes.sum())
+        acc = self.rec.acc
+        acc[rc.CREATED] += closes
+        acc[rc.ENTERED] += closes
+        acc[rc.SIGNINGS] += closes
+        acc[rc.PHONE_CLOSES] += closes
+        self.rec.cohort[rc.C_ENTERED, month, PROSPECTED_SRC] += n
+        owner = np.repeat(np.arange(self.team.n), closes)
+        self._book_signings(
+            owner, self.team.territory[owner], np.full(n, month), np.full(n, PROSPECTED_SRC),
+            np.zeros(n, dtype=np.int64), month,
+        )  # fmt: skip
+        self._referrals(owner, np.full(n, SIGNED), day, month)
 
     # -------------------------------------------------------------- records
-    def _records(self, month: int) -> None:
+    def _records(self) -> None:
         """Evening prospect records (F1), limited by the firms left in each territory."""
         team, market = self.team, self.market
-        want = self.s.rep.norms.prospect_records * team.on_post().astype(np.int64)
+        want = self.records_want
         demand = np.bincount(team.territory, weights=want, minlength=market.n).astype(np.int64)
         got = market.take(demand)
         if (got < demand).any():  # a saturating territory: its reps share what is left
@@ -408,34 +422,72 @@ class TeamDay:
         self.cool_rep += want - new
 
     # ---------------------------------------------------------- outcomes
-    def _signed(self, owner, territory, entry_month, source, touch, reclaimed: int, month) -> None:
-        rec, leads, n_rep = self.rec, self.s.leads, self.team.n
-        n = owner.size
-        value = self.rng.deals.lognormal(self.deal_mu, self.deal_sigma, n)
-        rec.acc[rc.SIGNINGS] += np.bincount(owner, minlength=n_rep)
-        rec.acc[rc.REVENUE] += np.bincount(owner, weights=value, minlength=n_rep)
-        rec.signings_by_touch[month] += np.bincount(touch, minlength=rec.signings_by_touch.shape[1])
-        np.add.at(rec.cohort[rc.C_SIGNED], (entry_month, source), 1)
-        rec.team[month, rc.RECLAIMED_SIGNINGS] += reclaimed
-        self.market.sign(np.bincount(territory, minlength=self.market.n))
-        if leads.customer_referrals_per_signing > 0:
-            k = self.rng.referrals.poisson(leads.customer_referrals_per_signing, n)
-            if k.any():
-                self.referrals.append((np.repeat(owner, k), CUSTOMER_REFERRAL_SRC))
-
-    def _lost(self, idx: np.ndarray, month: int) -> None:
-        """Close entered leads that said no, were dropped, or expired in the pool."""
-        p = self.pipe
-        np.add.at(self.rec.cohort[rc.C_LOST], (p.entry_month[idx], p.source[idx]), 1)
-        owner = p.owner[idx]
-        self.rec.acc[rc.LOST] += np.bincount(owner[owner >= 0], minlength=self.team.n)
-        self.cool_terr += np.bincount(p.territory[idx], minlength=self.market.n)
+    def _close(self, idx, owner, touch, outcome, day: int, month: int) -> None:
+        """Book closed pipeline leads: signed, lost (said no, dropped, expired in the pool)
+        or discarded (an invalid first visit, never entered)."""
+        p, rec = self.pipe, self.rec
+        signed = outcome == SIGNED
+        lost = outcome == LOST
+        entered = signed | lost
+        terr = p.territory[idx]
+        # Cohorts by (entry month, source) and market by territory, signed and lost at once.
+        e_idx = idx[entered]
+        cohort = p.entry_month[e_idx].astype(np.int64) * _N_SRC + p.source[e_idx]
+        key = cohort * 2 + lost[entered]
+        m_total = rec.cohort.shape[1]
+        both = np.bincount(key, minlength=m_total * _N_SRC * 2).reshape(m_total, _N_SRC, 2)
+        rec.cohort[rc.C_SIGNED] += both[..., 0]
+        rec.cohort[rc.C_LOST] += both[..., 1]
+        # Firms by territory: column 0 signed (customers), 1 lost and 2 discarded (cool off).
+        by_terr = np.bincount(terr * 3 + outcome - 1, minlength=3 * self.market.n).reshape(-1, 3)
+        self.cool_terr += by_terr[:, 1] + by_terr[:, 2]
+        if signed.any():
+            s = np.flatnonzero(signed)
+            rec.team[month, rc.RECLAIMED_SIGNINGS] += int(p.reclaimed[idx[s]].sum())
+            self._book_signings(
+                owner[s], terr[s], p.entry_month[idx[s]], p.source[idx[s]], touch[s], month,
+                market_signed=by_terr[:, 0],
+            )  # fmt: skip
         p.close(idx)
+        asked = owner >= 0  # a pool lead that expires has nobody to ask
+        self._referrals(owner[asked], outcome[asked], day, month)
 
-    def _nonbuyer_referrals(self, owner: np.ndarray) -> None:
-        """F9: reps ask every non-buyer for a referral; some give one."""
-        rate = self.s.leads.nonbuyer_referrals_per_lost_lead
-        if rate > 0 and owner.size:
-            k = self.rng.referrals.poisson(rate, owner.size)
-            if k.any():
-                self.referrals.append((np.repeat(owner, k), NONBUYER_REFERRAL_SRC))
+    def _book_signings(self, owner, territory, entry_month, source, touch, month,
+                       market_signed=None) -> None:  # fmt: skip
+        """Revenue and the F7 touch count of new deals; their firms become customers."""
+        rec = self.rec
+        value = self.rng.deals.lognormal(self.deal_mu, self.deal_sigma, owner.size)
+        rec.acc[rc.REVENUE] += np.bincount(owner, weights=value, minlength=self.team.n)
+        rec.signings_by_touch[month] += np.bincount(touch, minlength=rec.signings_by_touch.shape[1])
+        if market_signed is None:  # phone closes: cohorts and market not yet booked
+            np.add.at(rec.cohort[rc.C_SIGNED], (entry_month, source), 1)
+            market_signed = np.bincount(territory, minlength=self.market.n)
+        self.market.sign(market_signed)
+
+    def _referrals(self, owner, outcome, day: int, month: int) -> None:
+        """F9: new customers refer firms; reps ask every non-buyer for a referral too.
+        Referred firms are entered at once and called the next working day."""
+        if owner.size == 0:
+            return
+        k = self.rng.referrals.poisson(self.referral_rate[outcome]) * self.on_post_n[owner]
+        if not k.any():
+            return
+        owner = np.repeat(owner, k)
+        signed = np.repeat(outcome, k) == SIGNED
+        source = np.where(signed, CUSTOMER_REFERRAL_SRC, NONBUYER_REFERRAL_SRC)
+        keep = self._within_market(owner)
+        if keep.any():
+            self._enter(owner[keep], source[keep].astype(np.int8), day + 1, month, rc.REFERRALS)
+
+    def _within_market(self, reps: np.ndarray) -> np.ndarray:
+        """Mask of the referrals whose territory still has a firm to give."""
+        terr = self.team.territory[reps]
+        want = np.bincount(terr, minlength=self.market.n)
+        got = self.market.take(want)
+        if (got == want).all():
+            return np.ones(reps.size, dtype=bool)
+        order = np.argsort(terr, kind="stable")
+        rank = np.arange(reps.size) - np.searchsorted(terr[order], terr[order])
+        keep = np.zeros(reps.size, dtype=bool)
+        keep[order] = rank < got[terr[order]]
+        return keep
