@@ -11,10 +11,10 @@ Order of a rep's day (F6: best prospects first; due follow-ups before new visits
 3. after work, new prospect records (F1: 30 a day; the seed says they are handed
    in in the evening, so they take no working minutes).
 
-Before the reps start: cooling-off firms return, HQ leads arrive (F10), leads
-untouched for a week go to the public pool (F11), pool leads expire or are claimed
-by reps of the territory who had time to spare yesterday. Referrals (F9) are
-entered the day a lead closes and called the next day.
+Before the reps start: cooling-off firms return, HQ leads (F10) and the referrals
+given yesterday (F9) arrive, leads untouched for a week go to the public pool (F11),
+pool leads expire or are claimed by reps of the territory who had time to spare
+yesterday.
 
 Speed: a day is a fixed, small number of array operations whatever the team size
 (the benchmark's budget is about a hundred), so per-lead bookkeeping is done with
@@ -116,6 +116,7 @@ class TeamDay:
         self.cool_terr = np.zeros(market.n, dtype=np.int64)  # firms of closed leads today
         self.hq_today = np.zeros((cal.days_per_month, market.n), dtype=np.int64)
         self.n_pool = 0  # leads in the public pool
+        self.referrals: list[tuple[np.ndarray, np.ndarray]] = []  # (owners, sources) for tomorrow
         self.refresh_roster()
 
     def refresh_roster(self) -> None:
@@ -137,7 +138,7 @@ class TeamDay:
             self._start_month()
         self.market.release(day)
         self.used[:] = 0.0
-        self._hq_arrivals(day, month, self.hq_today[day_in_month])
+        self._arrivals(day, month, self.hq_today[day_in_month])
         self._pool(day, month)
         joint_done = self._touches(day, month)
         self._calls(day, month)
@@ -165,20 +166,34 @@ class TeamDay:
         self.pipe.compact()
 
     # ------------------------------------------------------------- arrivals
-    def _hq_arrivals(self, day: int, month: int, per_terr: np.ndarray) -> None:
-        """Each territory's HQ leads go to its reps on post at random (F10, F15)."""
-        got = self.market.take(per_terr)
-        n = int(got.sum())
+    def _arrivals(self, day: int, month: int, hq_per_terr: np.ndarray) -> None:
+        """HQ leads (F10) go to a random rep on post of their territory (F15); yesterday's
+        referrals (F9) to the rep who was given them. All are entered and due today."""
+        got = self.market.take(hq_per_terr)
+        n_hq = int(got.sum())
+        owners, sources = [], []
+        if n_hq:
+            terr = np.repeat(np.arange(self.market.n), got)
+            pick = self.hq_start[terr] + (self.rng.arrivals.random(n_hq) * self.hq_per_terr[terr])
+            owners.append(self.hq_reps[pick.astype(np.int64)])
+            sources.append(np.full(n_hq, HQ_SRC, dtype=np.int8))
+        if self.referrals:
+            owner = np.concatenate([o for o, _ in self.referrals])
+            source = np.concatenate([s for _, s in self.referrals])
+            self.referrals = []
+            keep = self.on_post[owner]  # a rep who has left gets no referral
+            owner, source = owner[keep], source[keep]
+            keep = self._within_market(owner)
+            owners.append(owner[keep])
+            sources.append(source[keep])
+        if owners:
+            self._enter(np.concatenate(owners), np.concatenate(sources), day, month)
+
+    def _enter(self, owner: np.ndarray, source: np.ndarray, day: int, month: int) -> None:
+        """Enter pushed or referred leads into their owner's pipeline, first call today."""
+        n = owner.size
         if n == 0:
             return
-        terr = np.repeat(np.arange(self.market.n), got)
-        pick = self.hq_start[terr] + (self.rng.arrivals.random(n) * self.hq_per_terr[terr])
-        owner = self.hq_reps[pick.astype(np.int64)]
-        self._enter(owner, np.full(n, HQ_SRC, dtype=np.int8), day, month, rc.HQ)
-
-    def _enter(self, owner, source, due: int, month: int, counter: int) -> None:
-        """Enter pushed or referred leads into their owner's pipeline, first call on ``due``."""
-        n = owner.size
         grade = self._grades(self.rng.arrivals, n)
         grade[source == CUSTOMER_REFERRAL_SRC] = 0  # a referred firm comes with intent (F6 A)
         self.pipe.add(
@@ -191,17 +206,19 @@ class TeamDay:
             entered=True,
             source=source,
             next_touch=0,
-            next_due=due,
-            last_touch=due,
+            next_due=day,
+            last_touch=day,
             pool_since=-1,
             entry_month=month,
             reclaimed=False,
         )
-        per_rep = np.bincount(owner, minlength=self.team.n)
+        n_rep = self.team.n
+        by_kind = np.bincount((source != HQ_SRC) * n_rep + owner, minlength=2 * n_rep)
+        by_kind = by_kind.reshape(2, n_rep)
         acc = self.rec.acc
-        acc[counter] += per_rep
-        acc[rc.CREATED] += per_rep
-        acc[rc.ENTERED] += per_rep
+        acc[[rc.HQ, rc.REFERRALS]] += by_kind
+        acc[rc.CREATED] += by_kind[0] + by_kind[1]
+        acc[rc.ENTERED] += by_kind[0] + by_kind[1]
         self.rec.cohort[rc.C_ENTERED, month] += np.bincount(source, minlength=_N_SRC)
 
     def _grades(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -402,7 +419,7 @@ class TeamDay:
             owner, self.team.territory[owner], np.full(n, month), np.full(n, PROSPECTED_SRC),
             np.zeros(n, dtype=np.int64), month,
         )  # fmt: skip
-        self._referrals(owner, np.full(n, SIGNED), day, month)
+        self._referrals(owner, np.full(n, SIGNED))
 
     # -------------------------------------------------------------- records
     def _records(self) -> None:
@@ -450,7 +467,7 @@ class TeamDay:
             )  # fmt: skip
         p.close(idx)
         asked = owner >= 0  # a pool lead that expires has nobody to ask
-        self._referrals(owner[asked], outcome[asked], day, month)
+        self._referrals(owner[asked], outcome[asked])
 
     def _book_signings(self, owner, territory, entry_month, source, touch, month,
                        market_signed=None) -> None:  # fmt: skip
@@ -464,20 +481,22 @@ class TeamDay:
             market_signed = np.bincount(territory, minlength=self.market.n)
         self.market.sign(market_signed)
 
-    def _referrals(self, owner, outcome, day: int, month: int) -> None:
-        """F9: new customers refer firms; reps ask every non-buyer for a referral too.
-        Referred firms are entered at once and called the next working day."""
-        if owner.size == 0:
-            return
-        k = self.rng.referrals.poisson(self.referral_rate[outcome]) * self.on_post_n[owner]
-        if not k.any():
-            return
-        owner = np.repeat(owner, k)
-        signed = np.repeat(outcome, k) == SIGNED
-        source = np.where(signed, CUSTOMER_REFERRAL_SRC, NONBUYER_REFERRAL_SRC)
-        keep = self._within_market(owner)
-        if keep.any():
-            self._enter(owner[keep], source[keep].astype(np.int8), day + 1, month, rc.REFERRALS)
+    def _referrals(self, owner: np.ndarray, outcome: np.ndarray) -> None:
+        """F9: new customers refer firms, and reps ask every non-buyer for a referral.
+
+        Each closed lead gives Poisson(rate) referrals; drawn as one Poisson total per
+        outcome spread uniformly over its leads (the same distribution, two draws a day).
+        """
+        rng = self.rng.referrals
+        for kind, source in ((SIGNED, CUSTOMER_REFERRAL_SRC), (LOST, NONBUYER_REFERRAL_SRC)):
+            rate = self.referral_rate[kind]
+            if rate == 0:
+                continue
+            givers = owner[outcome == kind]
+            k = rng.poisson(rate * givers.size) if givers.size else 0
+            if k:
+                picked = givers[rng.integers(0, givers.size, k)]
+                self.referrals.append((picked, np.full(k, source, dtype=np.int8)))
 
     def _within_market(self, reps: np.ndarray) -> np.ndarray:
         """Mask of the referrals whose territory still has a firm to give."""
