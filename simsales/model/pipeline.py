@@ -13,6 +13,7 @@ import numpy as np
 SOURCES = ("prospected", "hq", "customer_referral", "nonbuyer_referral")
 PROSPECTED_SRC, HQ_SRC, CUSTOMER_REFERRAL_SRC, NONBUYER_REFERRAL_SRC = range(4)
 POOL, CLOSED = -1, -2  # owner codes: in the public pool (F11); closed (signed or lost)
+NEVER = np.iinfo(np.int32).max  # next_due / last_touch of a lead nobody works on
 
 _COLUMNS = {
     "owner": np.int32,  # rep index, POOL or CLOSED
@@ -23,8 +24,8 @@ _COLUMNS = {
     "entered": np.bool_,  # entered into the CRM (valid, F5); False for a booked first visit
     "source": np.int8,
     "next_touch": np.int8,  # index of the next touch (0 phone, 1 first visit, k+1 follow-up k)
-    "next_due": np.int32,  # working day the next touch is due
-    "last_touch": np.int32,  # working day of the last touch (or arrival / claim)
+    "next_due": np.int32,  # working day the next touch is due; NEVER in the pool or closed
+    "last_touch": np.int32,  # day of the last touch (or arrival / claim); NEVER likewise
     "pool_since": np.int32,  # day the lead went to the pool, -1 if owned
     "entry_month": np.int16,  # month index (warm-up included) the lead was entered (or booked)
     "reclaimed": np.bool_,  # was claimed from the pool at least once
@@ -59,8 +60,13 @@ class Pipeline:
         self.n += k
 
     def close(self, idx: np.ndarray) -> None:
-        """Mark leads as closed (signed or lost); their counts were recorded by the caller."""
+        """Mark leads as closed (signed or lost); their counts were recorded by the caller.
+
+        A closed lead is never due and never stale, so daily scans need not check owners.
+        """
         self._buf["owner"][idx] = CLOSED
+        self._buf["next_due"][idx] = NEVER
+        self._buf["last_touch"][idx] = NEVER
         self.n_closed += idx.size
 
     def compact(self) -> None:

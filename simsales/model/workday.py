@@ -34,6 +34,7 @@ from simsales.model.odds import PROSPECTED, PUSHED, REFERRED, LeadOdds, klass_of
 from simsales.model.pipeline import (
     CUSTOMER_REFERRAL_SRC,
     HQ_SRC,
+    NEVER,
     NONBUYER_REFERRAL_SRC,
     POOL,
     PROSPECTED_SRC,
@@ -228,12 +229,13 @@ class TeamDay:
     def _pool(self, day: int, month: int) -> None:
         """F11: leads untouched for a week leave their owner; pool leads expire or are claimed."""
         p, leads = self.pipe, self.s.leads
-        stale = np.flatnonzero(p.last_touch < day - leads.stale_after_days)
+        stale = np.flatnonzero(p.last_touch < day - leads.stale_after_days)  # owned leads only
         if stale.size:
-            stale = stale[p.owner[stale] >= 0]
             self.rec.acc[rc.STALE] += np.bincount(p.owner[stale], minlength=self.team.n)
             p.owner[stale] = POOL
             p.pool_since[stale] = day
+            p.next_due[stale] = NEVER
+            p.last_touch[stale] = NEVER
             self.n_pool += stale.size
         if self.n_pool == 0:
             return
@@ -276,9 +278,7 @@ class TeamDay:
         p, team, odds, rec = self.pipe, self.team, self.odds, self.rec
         n_rep = team.n
         joint_done = np.zeros(n_rep, dtype=bool)
-        due = np.flatnonzero(p.next_due <= day)
-        if due.size:
-            due = due[p.owner[due] >= 0]
+        due = np.flatnonzero(p.next_due <= day)  # owned open leads only: others are NEVER due
         if due.size == 0:
             rec.acc[rc.VISITS_SHORT] += self.s.rep.norms.visits * self.on_post_n
             return joint_done
