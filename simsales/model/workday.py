@@ -115,7 +115,7 @@ class TeamDay:
         self.used = np.zeros(n)  # minutes used today
         self.cool_rep = np.zeros(n, dtype=np.int64)  # firms a rep let go today (cool off)
         self.cool_terr = np.zeros(market.n, dtype=np.int64)  # firms of closed leads today
-        self.hq_today = np.zeros((cal.days_per_month, market.n), dtype=np.int64)
+        self.hq_month = np.zeros((cal.days_per_month, market.n), dtype=np.int64)
         self.n_pool = 0  # leads in the public pool
         self.referrals: list[tuple[np.ndarray, np.ndarray]] = []  # (owners, sources) for tomorrow
         self.refresh_roster()
@@ -139,7 +139,7 @@ class TeamDay:
             self._start_month()
         self.market.release(day)
         self.used[:] = 0.0
-        self._arrivals(day, month, self.hq_today[day_in_month])
+        self._arrivals(day, month, self.hq_month[day_in_month])
         self._pool(day, month)
         joint_done = self._touches(day, month)
         self._calls(day, month)
@@ -147,9 +147,10 @@ class TeamDay:
         self._end_of_day(day, joint_done)
 
     def _start_month(self) -> None:
-        """HQ leads of the whole month, drawn at once per territory and day (F10)."""
+        """HQ leads of the whole month, drawn at once per territory and day (F10), at the
+        rate of the reps on post when the month starts."""
         rate = self.s.leads.hq_leads_per_rep_day * self.hq_per_terr
-        self.hq_today = self.rng.arrivals.poisson(rate, size=self.hq_today.shape)
+        self.hq_month = self.rng.arrivals.poisson(rate, size=self.hq_month.shape)
 
     def _end_of_day(self, day: int, joint_done: np.ndarray) -> None:
         rec, team = self.rec, self.team
