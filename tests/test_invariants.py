@@ -63,3 +63,11 @@ def test_every_firm_is_somewhere(small_results):
     assert (tm["firms_untouched"] <= tm["firms_available"]).all()
     # Every open lead is a firm in contact.
     assert (tm["firms_in_contact"] >= tm["open_leads"]).all()
+
+
+def test_each_month_has_its_working_days(small_results, small):
+    """The month process closes a month after exactly days_per_month team-days: in an
+    unsaturated market every rep hands in the F1 norm of records every working day."""
+    tm = small_results.team_month
+    per_month = small.team.reps * small.rep.norms.prospect_records * small.horizon.days_per_month
+    assert (tm["prospect_records"] == per_month).all()
