@@ -39,7 +39,7 @@ def test_more_reps_sign_more_in_an_open_market(baseline):
 def test_a_saturated_territory_caps_signings(baseline):
     """In a small territory extra reps stop adding signings: the market runs dry."""
     small = {n: signings(one_territory(baseline, n, 3_000), replications=16) for n in (4, 16)}
-    big = {n: signings(one_territory(baseline, n, 40_000)) for n in (4, 16)}
+    big = {n: signings(one_territory(baseline, n, 40_000), replications=16) for n in (4, 16)}
     # Four times the reps: the open market gains more than 2.5x, the saturated one less
     # than 2.5x (about 1.4x: 3,000 firms refill at ~38 a day after a 78-day cooling-off).
     assert_mean_above(big[16] - 2.5 * big[4], 0, ALPHA, "open market 16 vs 4 reps")

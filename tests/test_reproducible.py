@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 import simsales
@@ -52,3 +53,34 @@ def test_scenarios_with_the_same_seed_share_random_numbers(small, small_results)
     pd.testing.assert_series_equal(
         t.rep_month["tenure_months"], small_results.rep_month["tenure_months"]
     )
+
+
+def test_a_block_of_replications_equals_its_replications_alone(baseline):
+    """Replications simulated side by side in one block (for speed) give exactly what each
+    gives alone, also when the public pool, saturation and referrals are all busy."""
+    from simsales.engine.simulate import simulate, simulate_block
+
+    stressed = baseline.with_overrides(
+        {
+            "team.reps": 12,
+            "team.supervisor_groups": 2,
+            "market.territories": [
+                {"name": "Small", "firms": 2_500},
+                {"name": "Big", "firms": 40_000},
+            ],
+            "horizon.months": 3,
+            "horizon.warmup_months": 1,
+            "leads.stale_after_days": 3,
+            "rep.minutes_per_day": 300,
+        }
+    )
+    block = simulate_block(stressed, [4, 0, 7], seed=3)
+    for r in (4, 0, 7):
+        alone = simulate(stressed, r, seed=3)
+        for table, columns in alone.items():
+            for name, values in columns.items():
+                np.testing.assert_array_equal(
+                    block[r][table][name], values, err_msg=f"{table}.{name}"
+                )
+    assert block[0]["team_month"]["stale_to_pool"].sum() > 0  # the pool really was busy
+    assert block[0]["team_month"]["pool_claims"].sum() > 0

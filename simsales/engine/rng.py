@@ -51,3 +51,81 @@ def make_streams(seed: int, replication: int) -> Streams:
         for i, name in enumerate(STREAMS)
     }
     return Streams(**gens)
+
+
+Groups = list[tuple[int, "slice | np.ndarray"]]
+
+
+def split_blocks(block: np.ndarray, n_blocks: int, is_sorted: bool = False) -> Groups:
+    """(replication in block, positions) for every replication that has elements.
+
+    ``block`` gives each element's replication within the block; positions keep the
+    elements' order, so each replication sees its draws in the order it would alone.
+    """
+    counts = np.bincount(block, minlength=n_blocks)
+    order = None if is_sorted else np.argsort(block, kind="stable")
+    groups: Groups = []
+    start = 0
+    for b, count in enumerate(counts.tolist()):
+        if count:
+            part = slice(start, start + count)
+            groups.append((b, part if order is None else order[part]))
+        start += count
+    return groups
+
+
+class BlockRandom:
+    """One random source across a block of replications simulated together.
+
+    Replication b of the block draws only from its own generator, in the same order
+    and amounts as when simulated alone, so a replication's results do not depend on
+    which others share its block. Each draw takes the elements' ``groups`` (see
+    ``split_blocks``); a block of one replication takes the fast path.
+    """
+
+    def __init__(self, gens: list[np.random.Generator]):
+        self.gens = gens
+        self.size = len(gens)
+
+    def _route(self, groups: Groups, n: int, draw, dtype=float) -> np.ndarray:
+        if self.size == 1:
+            return draw(self.gens[0], slice(None), n)
+        out = np.empty(n, dtype=dtype)
+        for b, sel in groups:
+            k = sel.stop - sel.start if isinstance(sel, slice) else sel.size
+            out[sel] = draw(self.gens[b], sel, k)
+        return out
+
+    def random(self, groups: Groups, n: int) -> np.ndarray:
+        """One uniform [0, 1) number for each of ``n`` elements."""
+        return self._route(groups, n, lambda g, sel, k: g.random(k))
+
+    def binomial(self, n: np.ndarray, p, groups: Groups) -> np.ndarray:
+        """Binomial(n, p) per element; ``p`` a scalar or one value per element."""
+        p = np.broadcast_to(p, n.shape)
+        return self._route(groups, n.size, lambda g, sel, k: g.binomial(n[sel], p[sel]), np.int64)
+
+    def lognormal(self, mean: float, sigma: float, groups: Groups, n: int) -> np.ndarray:
+        return self._route(groups, n, lambda g, sel, k: g.lognormal(mean, sigma, k))
+
+
+@dataclass(frozen=True)
+class BlockStreams:
+    """Every random source of a block of replications (see BlockRandom)."""
+
+    team: BlockRandom
+    records: BlockRandom
+    calls: BlockRandom
+    visits: BlockRandom
+    touches: BlockRandom
+    arrivals: BlockRandom
+    deals: BlockRandom
+    referrals: BlockRandom
+    per_replication: tuple[Streams, ...]
+
+
+def make_block_streams(seed: int, replications: list[int]) -> BlockStreams:
+    """Streams of several replications, each exactly as ``make_streams`` makes them."""
+    each = tuple(make_streams(seed, r) for r in replications)
+    sources = {name: BlockRandom([getattr(s, name) for s in each]) for name in STREAMS}
+    return BlockStreams(**sources, per_replication=each)

@@ -57,6 +57,7 @@ POOL_EXPIRED, RECLAIMED_SIGNINGS = range(len(TEAM_COUNTERS))
 COHORT = ("entered", "signed", "lost", "open")
 C_ENTERED, C_SIGNED, C_LOST, C_OPEN = range(len(COHORT))
 MARKET = ("available", "untouched", "cooling", "customers", "in_contact")
+Columns = dict[str, dict[str, np.ndarray]]  # table name -> column name -> values
 
 
 class Recorder:
@@ -64,24 +65,29 @@ class Recorder:
 
     The running month is summed in ``acc`` (one contiguous row per counter) and
     stored by ``close_month``; the model adds whole per-rep vectors, never single reps.
+    Reps and territories of a block of replications sit side by side; arrays not
+    indexed by rep or territory carry the block as their first axis.
     """
 
-    def __init__(self, cal: Calendar, n_reps: int, n_touches: int, n_territories: int):
+    def __init__(
+        self, cal: Calendar, n_reps: int, n_touches: int, n_territories: int, n_blocks: int = 1
+    ):
         self.cal = cal
-        m, r = cal.total_months, n_reps
+        m, r, b = cal.total_months, n_reps, n_blocks
+        self.n_blocks = b
         self.acc = np.zeros((len(REP_COUNTERS), r))
         self.day_max = np.zeros(r)  # busiest day of the running month [min]
         self.rep_counts = np.zeros((m, len(REP_COUNTERS), r))
         self.max_day_minutes = np.zeros((m, r))
-        self.team = np.zeros((m, len(TEAM_COUNTERS)))
-        self.signings_by_touch = np.zeros((m, n_touches), dtype=np.int64)
-        self.cohort = np.zeros((len(COHORT), m, len(SOURCES)), dtype=np.int64)
+        self.team = np.zeros((b, m, len(TEAM_COUNTERS)))
+        self.signings_by_touch = np.zeros((b, m, n_touches), dtype=np.int64)
+        self.cohort = np.zeros((len(COHORT), b, m, len(SOURCES)), dtype=np.int64)
         # Month-end snapshots.
         self.skill = np.zeros((m, r))
         self.tenure_days = np.zeros((m, r))
         self.status = np.zeros((m, r), dtype=np.int64)
         self.open_leads = np.zeros((m, r))
-        self.pool_size = np.zeros(m)
+        self.pool_size = np.zeros((b, m))
         self.market = np.zeros((m, len(MARKET), n_territories))
 
     def close_month(self, month: int) -> None:
@@ -91,43 +97,61 @@ class Recorder:
         self.day_max[:] = 0.0
 
     # ----------------------------------------------------------------- tables
-    def columns(self, team: Team, territory_names: list[str]) -> dict[str, dict[str, np.ndarray]]:
-        """Tidy columns of every table, reported months only (1 = first after warm-up)."""
+    def columns(
+        self, team: Team, territory_names: list[str]
+    ) -> list[dict[str, dict[str, np.ndarray]]]:
+        """Tidy columns of every table, one set per replication of the block, reported
+        months only (1 = first month after the warm-up)."""
+        n_rep = team.n // self.n_blocks
+        n_terr = team.n_territories // self.n_blocks
+        out = []
+        for b in range(self.n_blocks):
+            reps = slice(b * n_rep, (b + 1) * n_rep)
+            terrs = slice(b * n_terr, (b + 1) * n_terr)
+            out.append(self._columns_of(b, reps, terrs, team, territory_names))
+        return out
+
+    def _columns_of(self, b: int, reps: slice, terrs: slice, team: Team, names: list[str]):
         cal = self.cal
         w = cal.warmup_months
         months = np.arange(w, cal.total_months)
-        n_rep, n_m = team.n, len(months)
+        n_m = len(months)
         month_no = months - w + 1
+        group = team.group[reps] - b * (team.n_groups // self.n_blocks)
+        territory = team.territory[reps] - terrs.start
+        n_rep = group.size
+        status = self.status[w:, reps]
         # rep_month rows: month-major, then rep.
         rep_month: dict[str, np.ndarray] = {
             "month": np.repeat(month_no, n_rep),
             "rep": np.tile(np.arange(n_rep), n_m),
-            "group": np.tile(team.group, n_m),
-            "territory": np.tile(np.asarray(territory_names, dtype=object)[team.territory], n_m),
-            "status": np.asarray(STATUS, dtype=object)[self.status[w:].ravel()],
-            "tenure_months": self.tenure_days[w:].ravel() / cal.days_per_month,
-            "skill": self.skill[w:].ravel(),
-            "open_leads": self.open_leads[w:].ravel(),
-            "max_day_minutes": self.max_day_minutes[w:].ravel(),
+            "group": np.tile(group, n_m),
+            "territory": np.tile(np.asarray(names, dtype=object)[territory], n_m),
+            "status": np.asarray(STATUS, dtype=object)[status.ravel()],
+            "tenure_months": self.tenure_days[w:, reps].ravel() / cal.days_per_month,
+            "skill": self.skill[w:, reps].ravel(),
+            "open_leads": self.open_leads[w:, reps].ravel(),
+            "max_day_minutes": self.max_day_minutes[w:, reps].ravel(),
         }
+        counts = self.rep_counts[w:, :, reps]
         for i, name in enumerate(REP_COUNTERS):
-            rep_month[name] = self.rep_counts[w:, i, :].ravel()
+            rep_month[name] = counts[:, i, :].ravel()
 
         team_month: dict[str, np.ndarray] = {
             "month": month_no,
-            "reps_on_post": (self.status[w:] == STATUS.index("on_post")).sum(axis=1),
+            "reps_on_post": (status == STATUS.index("on_post")).sum(axis=1),
         }
         for i, name in enumerate(REP_COUNTERS):
-            team_month[name] = self.rep_counts[w:, i, :].sum(axis=1)
+            team_month[name] = counts[:, i, :].sum(axis=1)
         for i, name in enumerate(TEAM_COUNTERS):
-            team_month[name] = self.team[w:, i]
+            team_month[name] = self.team[b, w:, i]
         team_month["leads_lost"] = team_month["leads_lost"] + team_month["pool_expired"]
-        team_month["open_leads"] = self.open_leads[w:].sum(axis=1) + self.pool_size[w:]
-        team_month["pool_size"] = self.pool_size[w:]
+        team_month["open_leads"] = self.open_leads[w:, reps].sum(axis=1) + self.pool_size[b, w:]
+        team_month["pool_size"] = self.pool_size[b, w:]
         for i, name in enumerate(MARKET):
-            team_month[f"firms_{name}"] = self.market[w:, i, :].sum(axis=1)
+            team_month[f"firms_{name}"] = self.market[w:, i, terrs].sum(axis=1)
 
-        by_touch = self.signings_by_touch[w:].sum(axis=0)
+        by_touch = self.signings_by_touch[b, w:].sum(axis=0)
         funnel = {"touch": np.arange(len(by_touch)), "signings": by_touch}
 
         n_src = len(SOURCES)
@@ -136,7 +160,7 @@ class Recorder:
             "source": np.tile(np.asarray(SOURCES, dtype=object), n_m),
         }
         for i, name in enumerate(COHORT):
-            lead_cohorts[name] = self.cohort[i, w:].ravel()
+            lead_cohorts[name] = self.cohort[i, b, w:].ravel()
         return {
             "team_month": team_month,
             "rep_month": rep_month,

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from simsales.engine.calendar import Calendar
-from simsales.engine.rng import Streams
+from simsales.engine.rng import BlockRandom, BlockStreams, Groups, split_blocks
 from simsales.metrics import records as rc
 from simsales.metrics.records import Recorder
 from simsales.model.market import Market
@@ -84,7 +84,7 @@ class TeamDay:
         self,
         scenario: Scenario,
         cal: Calendar,
-        streams: Streams,
+        streams: BlockStreams,
         team: Team,
         market: Market,
         pipe: Pipeline,
@@ -116,6 +116,11 @@ class TeamDay:
         self.cool_rep = np.zeros(n, dtype=np.int64)  # firms a rep let go today (cool off)
         self.cool_terr = np.zeros(market.n, dtype=np.int64)  # firms of closed leads today
         self.hq_month = np.zeros((cal.days_per_month, market.n), dtype=np.int64)
+        # A block of replications side by side: which replication a rep or territory is in.
+        self.n_blocks = int(team.block.max()) + 1
+        self.terr_per_block = market.n // self.n_blocks
+        self.terr_block = np.arange(market.n) // self.terr_per_block
+        self.rep_groups = self._split(team.block, is_sorted=True)
         self.n_pool = 0  # leads in the public pool
         self.referrals: list[tuple[np.ndarray, np.ndarray]] = []  # (owners, sources) for tomorrow
         self.refresh_roster()
@@ -150,7 +155,14 @@ class TeamDay:
         """HQ leads of the whole month, drawn at once per territory and day (F10), at the
         rate of the reps on post when the month starts."""
         rate = self.s.leads.hq_leads_per_rep_day * self.hq_per_terr
-        self.hq_month = self.rng.arrivals.poisson(rate, size=self.hq_month.shape)
+        days, t = self.cal.days_per_month, self.terr_per_block
+        self.hq_month = np.concatenate(
+            [
+                g.poisson(rate[b * t : (b + 1) * t], size=(days, t))
+                for b, g in enumerate(self.rng.arrivals.gens)
+            ],
+            axis=1,
+        )
 
     def _end_of_day(self, day: int, joint_done: np.ndarray) -> None:
         rec, team = self.rec, self.team
@@ -176,7 +188,8 @@ class TeamDay:
         owners, sources = [], []
         if n_hq:
             terr = np.repeat(np.arange(self.market.n), got)
-            pick = self.hq_start[terr] + (self.rng.arrivals.random(n_hq) * self.hq_per_terr[terr])
+            u = self.rng.arrivals.random(self._split(self.terr_block[terr], True), n_hq)
+            pick = self.hq_start[terr] + u * self.hq_per_terr[terr]
             owners.append(self.hq_reps[pick.astype(np.int64)])
             sources.append(np.full(n_hq, HQ_SRC, dtype=np.int8))
         if self.referrals:
@@ -196,7 +209,8 @@ class TeamDay:
         n = owner.size
         if n == 0:
             return
-        grade = self._grades(self.rng.arrivals, n)
+        block = self.team.block[owner]
+        grade = self._grades(self.rng.arrivals, self._split(block), n)
         grade[source == CUSTOMER_REFERRAL_SRC] = 0  # a referred firm comes with intent (F6 A)
         self.pipe.add(
             n,
@@ -221,10 +235,20 @@ class TeamDay:
         acc[[rc.HQ, rc.REFERRALS]] += by_kind
         acc[rc.CREATED] += by_kind[0] + by_kind[1]
         acc[rc.ENTERED] += by_kind[0] + by_kind[1]
-        self.rec.cohort[rc.C_ENTERED, month] += np.bincount(source, minlength=_N_SRC)
+        self.rec.cohort[rc.C_ENTERED, :, month] += self._per_block(block * _N_SRC + source, _N_SRC)
 
-    def _grades(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return np.searchsorted(self.odds.grade_cdf, rng.random(n), side="right").astype(np.int8)
+    def _grades(self, rng: BlockRandom, groups: Groups, n: int) -> np.ndarray:
+        u = rng.random(groups, n)
+        return np.searchsorted(self.odds.grade_cdf, u, side="right").astype(np.int8)
+
+    def _split(self, block: np.ndarray, is_sorted: bool = False) -> Groups:
+        """Elements grouped by replication, for routing draws (nothing to do for one)."""
+        return split_blocks(block, self.n_blocks, is_sorted) if self.n_blocks > 1 else []
+
+    def _per_block(self, key: np.ndarray, width: int, weights=None) -> np.ndarray:
+        """Counts of ``key = block * width + column``, as a (blocks, width) array."""
+        counts = np.bincount(key, weights=weights, minlength=self.n_blocks * width)
+        return counts.reshape(self.n_blocks, width)
 
     # ---------------------------------------------------------------- pool
     def _pool(self, day: int, month: int) -> None:
@@ -244,7 +268,9 @@ class TeamDay:
         expired = day - p.pool_since[pool_idx] >= leads.pool_expiry_days
         if expired.any():
             gone = pool_idx[expired]
-            self.rec.team[month, rc.POOL_EXPIRED] += gone.size
+            self.rec.team[:, month, rc.POOL_EXPIRED] += self._per_block(
+                self.terr_block[p.territory[gone]], 1
+            )[:, 0]
             lost = np.full(gone.size, LOST, dtype=np.int64)
             self._close(gone, p.owner[gone], np.zeros(gone.size, np.int64), lost, day, month)
             self.n_pool -= gone.size
@@ -284,6 +310,8 @@ class TeamDay:
             rec.acc[rc.VISITS_SHORT] += self.s.rep.norms.visits * self.on_post_n
             return joint_done
         idx = self._fit_to_minutes(due, day)
+        if self.n_blocks > 1:  # replication by replication, each in its own order
+            idx = idx[np.argsort(team.block[p.owner[idx]], kind="stable")]
         owner = p.owner[idx]
         touch = p.next_touch[idx].astype(np.int64)
         fresh = ~p.entered[idx]
@@ -294,7 +322,7 @@ class TeamDay:
         joint_today = team.joint_visit_reps(day, self.s.supervisor.joint_visits_per_day)
         cand = np.flatnonzero((touch >= 1) & joint_today[owner])
         if cand.size:
-            cand = cand[np.argsort(self._visit_order(idx[cand], day))]
+            cand = cand[np.argsort(self._visit_order(idx[cand], day), kind="stable")]
             c_owner = owner[cand]
             first = np.empty(cand.size, dtype=bool)
             first[0] = True
@@ -303,21 +331,28 @@ class TeamDay:
             joint_done[c_owner[first]] = True
             rec.acc[rc.JOINT] += joint_done
         # Outcomes. A booked first visit is valid with F3's share (F5) before it can sign.
-        u = self.rng.touches.random(idx.size)
+        block = team.block[owner]
+        groups = self._split(block, is_sorted=True)
+        u = self.rng.touches.random(groups, idx.size)
         lose = odds.lose[klass, touch]
         sign = np.minimum(odds.sign[klass, touch] * mult, 1.0 - lose)
         says_no = (u >= sign) & ((u < sign + lose) | (touch >= odds.last_touch))
         outcome = (u < sign) * SIGNED + says_no * LOST
+        # Drawn for every touch, fresh or not, so a replication's draws never depend on
+        # the other replications of its block.
+        invalid = fresh & (
+            self.rng.visits.random(groups, idx.size) >= self.s.leads.valid_share_of_first_visits
+        )
         if fresh.any():
-            valid_share = self.s.leads.valid_share_of_first_visits
-            invalid = fresh & (self.rng.visits.random(idx.size) >= valid_share)
             outcome[invalid] = DISCARDED
             valid = fresh & ~invalid
             ok = idx[valid]
             p.entered[ok] = True
             p.rank[ok] = p.grade[ok]
             p.entry_month[ok] = month
-            rec.cohort[rc.C_ENTERED, month, PROSPECTED_SRC] += ok.size
+            rec.cohort[rc.C_ENTERED, :, month, PROSPECTED_SRC] += self._per_block(block[valid], 1)[
+                :, 0
+            ]
         kind = np.minimum(touch, 2)
         code = (kind * 4 + outcome) * 2 + fresh
         per_rep = np.bincount(owner * _N_CODES + code, minlength=n_rep * _N_CODES)
@@ -353,7 +388,7 @@ class TeamDay:
             return due
         busy = over[owner]
         order = due[busy]
-        order = order[np.argsort(self._visit_order(order, day))]
+        order = order[np.argsort(self._visit_order(order, day), kind="stable")]
         o, c = p.owner[order], self.touch_cost[p.next_touch[order]]
         cum = np.cumsum(c)
         new_rep = np.empty(order.size, dtype=bool)
@@ -372,12 +407,14 @@ class TeamDay:
     def _calls(self, day: int, month: int) -> None:
         """Appointment calls: a rare phone close (F7 touch 0), else maybe a booked visit."""
         rep, leads, rng, team = self.s.rep, self.s.leads, self.rng.calls, self.team
+        block = team.block
         norm = rep.norms.phone_appointments
         room = ((self.capacity - self.used) // rep.phone_minutes).astype(np.int64)
         calls = np.minimum(np.minimum(self.interested, room), norm) * self.on_post_n
         self.used += calls * rep.phone_minutes
-        closes = rng.binomial(calls, np.minimum(self.odds.phone_close * team.skill, 1.0))
-        booked = rng.binomial(calls - closes, leads.booked_share_of_calls)
+        p_close = np.minimum(self.odds.phone_close * team.skill, 1.0)
+        closes = rng.binomial(calls, p_close, self.rep_groups)
+        booked = rng.binomial(calls - closes, leads.booked_share_of_calls, self.rep_groups)
         left = self.interested - calls
         waiting = np.minimum(left, norm)  # interest not called within a day's norm cools off
         self.cool_rep += calls - closes - booked + left - waiting
@@ -386,7 +423,7 @@ class TeamDay:
         n_b = int(booked.sum())
         if n_b:
             owner = np.repeat(np.arange(team.n), booked)
-            grade = self._grades(rng, n_b)
+            grade = self._grades(rng, self._split(block[owner], is_sorted=True), n_b)
             self.pipe.add(
                 n_b,
                 owner=owner,
@@ -408,19 +445,19 @@ class TeamDay:
 
     def _phone_closes(self, closes: np.ndarray, day: int, month: int) -> None:
         """Own prospects who sign on the appointment call: entered and signed at once."""
-        n = int(closes.sum())
-        acc = self.rec.acc
+        team, rec = self.team, self.rec
+        acc = rec.acc
         acc[rc.CREATED] += closes
         acc[rc.ENTERED] += closes
         acc[rc.SIGNINGS] += closes
         acc[rc.PHONE_CLOSES] += closes
-        self.rec.cohort[rc.C_ENTERED, month, PROSPECTED_SRC] += n
-        owner = np.repeat(np.arange(self.team.n), closes)
-        self._book_signings(
-            owner, self.team.territory[owner], np.full(n, month), np.full(n, PROSPECTED_SRC),
-            np.zeros(n, dtype=np.int64), month,
-        )  # fmt: skip
-        self._referrals(owner, np.full(n, SIGNED))
+        per_block = self._per_block(team.block, 1, weights=closes)[:, 0].astype(np.int64)
+        rec.cohort[rc.C_ENTERED, :, month, PROSPECTED_SRC] += per_block
+        rec.cohort[rc.C_SIGNED, :, month, PROSPECTED_SRC] += per_block
+        owner = np.repeat(np.arange(team.n), closes)
+        self._book_signings(owner, np.zeros(owner.size, dtype=np.int64), month)
+        self.market.sign(np.bincount(team.territory[owner], minlength=self.market.n))
+        self._referrals(owner, np.full(owner.size, SIGNED))
 
     # -------------------------------------------------------------- records
     def _records(self) -> None:
@@ -435,7 +472,9 @@ class TeamDay:
             used = np.bincount(team.territory, weights=want, minlength=market.n).astype(np.int64)
             market.give_back(got - used)
         self.rec.acc[rc.RECORDS] += want
-        new = self.rng.records.binomial(want, self.s.leads.interested_share_of_records)
+        new = self.rng.records.binomial(
+            want, self.s.leads.interested_share_of_records, self.rep_groups
+        )
         self.interested += new
         self.cool_rep += want - new
 
@@ -448,12 +487,13 @@ class TeamDay:
         lost = outcome == LOST
         entered = signed | lost
         terr = p.territory[idx]
-        # Cohorts by (entry month, source) and market by territory, signed and lost at once.
+        block = self.terr_block[terr]
+        # Cohorts by (block, entry month, source), signed and lost at once.
         e_idx = idx[entered]
-        cohort = p.entry_month[e_idx].astype(np.int64) * _N_SRC + p.source[e_idx]
-        key = cohort * 2 + lost[entered]
-        m_total = rec.cohort.shape[1]
-        both = np.bincount(key, minlength=m_total * _N_SRC * 2).reshape(m_total, _N_SRC, 2)
+        m_total = rec.cohort.shape[2]
+        cohort = (block[entered] * m_total + p.entry_month[e_idx]) * _N_SRC + p.source[e_idx]
+        both = self._per_block(cohort * 2 + lost[entered], m_total * _N_SRC * 2)
+        both = both.reshape(self.n_blocks, m_total, _N_SRC, 2)
         rec.cohort[rc.C_SIGNED] += both[..., 0]
         rec.cohort[rc.C_LOST] += both[..., 1]
         # Firms by territory: column 0 signed (customers), 1 lost and 2 discarded (cool off).
@@ -461,43 +501,42 @@ class TeamDay:
         self.cool_terr += by_terr[:, 1] + by_terr[:, 2]
         if signed.any():
             s = np.flatnonzero(signed)
-            rec.team[month, rc.RECLAIMED_SIGNINGS] += int(p.reclaimed[idx[s]].sum())
-            self._book_signings(
-                owner[s], terr[s], p.entry_month[idx[s]], p.source[idx[s]], touch[s], month,
-                market_signed=by_terr[:, 0],
-            )  # fmt: skip
+            reclaimed = self._per_block(block[s], 1, weights=p.reclaimed[idx[s]])[:, 0]
+            rec.team[:, month, rc.RECLAIMED_SIGNINGS] += reclaimed
+            self._book_signings(owner[s], touch[s], month)
+            self.market.sign(by_terr[:, 0])
         p.close(idx)
         asked = owner >= 0  # a pool lead that expires has nobody to ask
         self._referrals(owner[asked], outcome[asked])
 
-    def _book_signings(self, owner, territory, entry_month, source, touch, month,
-                       market_signed=None) -> None:  # fmt: skip
-        """Revenue and the F7 touch count of new deals; their firms become customers."""
-        rec = self.rec
-        value = self.rng.deals.lognormal(self.deal_mu, self.deal_sigma, owner.size)
+    def _book_signings(self, owner: np.ndarray, touch: np.ndarray, month: int) -> None:
+        """Revenue and the F7 touch count of new deals."""
+        rec, block = self.rec, self.team.block[owner]
+        value = self.rng.deals.lognormal(
+            self.deal_mu, self.deal_sigma, self._split(block, is_sorted=True), owner.size
+        )
         rec.acc[rc.REVENUE] += np.bincount(owner, weights=value, minlength=self.team.n)
-        rec.signings_by_touch[month] += np.bincount(touch, minlength=rec.signings_by_touch.shape[1])
-        if market_signed is None:  # phone closes: cohorts and market not yet booked
-            np.add.at(rec.cohort[rc.C_SIGNED], (entry_month, source), 1)
-            market_signed = np.bincount(territory, minlength=self.market.n)
-        self.market.sign(market_signed)
+        n_touch = rec.signings_by_touch.shape[2]
+        rec.signings_by_touch[:, month] += self._per_block(block * n_touch + touch, n_touch)
 
     def _referrals(self, owner: np.ndarray, outcome: np.ndarray) -> None:
         """F9: new customers refer firms, and reps ask every non-buyer for a referral.
 
         Each closed lead gives Poisson(rate) referrals; drawn as one Poisson total per
-        outcome spread uniformly over its leads (the same distribution, two draws a day).
+        outcome and replication, spread uniformly over its leads (the same distribution).
         """
-        rng = self.rng.referrals
         for kind, source in ((SIGNED, CUSTOMER_REFERRAL_SRC), (LOST, NONBUYER_REFERRAL_SRC)):
             rate = self.referral_rate[kind]
             if rate == 0:
                 continue
             givers = owner[outcome == kind]
-            k = rng.poisson(rate * givers.size) if givers.size else 0
-            if k:
-                picked = givers[rng.integers(0, givers.size, k)]
-                self.referrals.append((picked, np.full(k, source, dtype=np.int8)))
+            groups = self._split(self.team.block[givers], is_sorted=True) or [(0, slice(None))]
+            for b, sel in groups:
+                gen, mine = self.rng.referrals.gens[b], givers[sel]
+                k = gen.poisson(rate * mine.size) if mine.size else 0
+                if k:
+                    picked = mine[(gen.random(k) * mine.size).astype(np.int64)]
+                    self.referrals.append((picked, np.full(k, source, dtype=np.int8)))
 
     def _within_market(self, reps: np.ndarray) -> np.ndarray:
         """Mask of the referrals whose territory still has a firm to give."""
