@@ -69,7 +69,7 @@ def run(
 
 # Reps simulated side by side in one block: large enough that a day's array operations
 # serve many replications at once, small enough for memory and a live progress bar.
-BLOCK_REPS = 1_000
+BLOCK_REPS = 2_000
 
 
 def _blocks(replications: int, workers: int, reps: int) -> list[list[int]]:

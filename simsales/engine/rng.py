@@ -88,8 +88,6 @@ class BlockRandom:
         self.size = len(gens)
 
     def _route(self, groups: Groups, n: int, draw, dtype=float) -> np.ndarray:
-        if self.size == 1:
-            return draw(self.gens[0], slice(None), n)
         out = np.empty(n, dtype=dtype)
         for b, sel in groups:
             k = sel.stop - sel.start if isinstance(sel, slice) else sel.size
@@ -98,14 +96,20 @@ class BlockRandom:
 
     def random(self, groups: Groups, n: int) -> np.ndarray:
         """One uniform [0, 1) number for each of ``n`` elements."""
+        if self.size == 1:
+            return self.gens[0].random(n)
         return self._route(groups, n, lambda g, sel, k: g.random(k))
 
     def binomial(self, n: np.ndarray, p, groups: Groups) -> np.ndarray:
         """Binomial(n, p) per element; ``p`` a scalar or one value per element."""
+        if self.size == 1:
+            return self.gens[0].binomial(n, p)
         p = np.broadcast_to(p, n.shape)
         return self._route(groups, n.size, lambda g, sel, k: g.binomial(n[sel], p[sel]), np.int64)
 
     def lognormal(self, mean: float, sigma: float, groups: Groups, n: int) -> np.ndarray:
+        if self.size == 1:
+            return self.gens[0].lognormal(mean, sigma, n)
         return self._route(groups, n, lambda g, sel, k: g.lognormal(mean, sigma, k))
 
 
