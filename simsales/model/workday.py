@@ -350,9 +350,8 @@ class TeamDay:
             p.entered[ok] = True
             p.rank[ok] = p.grade[ok]
             p.entry_month[ok] = month
-            rec.cohort[rc.C_ENTERED, :, month, PROSPECTED_SRC] += self._per_block(block[valid], 1)[
-                :, 0
-            ]
+            entered_now = self._per_block(block[valid], 1)[:, 0]
+            rec.cohort[rc.C_ENTERED, :, month, PROSPECTED_SRC] += entered_now
         kind = np.minimum(touch, 2)
         code = (kind * 4 + outcome) * 2 + fresh
         per_rep = np.bincount(owner * _N_CODES + code, minlength=n_rep * _N_CODES)
