@@ -59,10 +59,14 @@ def run(
         ctx = multiprocessing.get_context("spawn")  # safe beside threads (Jupyter, BLAS)
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             futures = [pool.submit(simulate_block, scenario, block, seed) for block in blocks]
-            for fut in as_completed(futures):
-                runs.update(fut.result())
-                if progress:
-                    progress(len(runs), replications)
+            try:
+                for fut in as_completed(futures):  # results are keyed, so order is free
+                    runs.update(fut.result())
+                    if progress:
+                        progress(len(runs), replications)
+            except BaseException:  # Ctrl-C or a failed worker: start nothing more
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     tables = assemble(scenario.name, runs)
     return Results(**tables, manifest=manifest(scenario, seed, replications))
 
