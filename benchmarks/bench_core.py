@@ -49,7 +49,7 @@ import simpy
 
 import simsales
 from simsales.engine.calendar import Calendar
-from simsales.engine.simulate import simulate
+from simsales.engine.simulate import simulate, simulate_block
 from simsales.scenario.schema import Scenario
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -64,6 +64,7 @@ BARE_EVENTS = 100_000
 BARE_REPEATS = 3
 RUN_REPLICATIONS = 200
 RUN_WORKERS = 2
+BLOCK_SIZE = 20  # replications of 100 reps in one block: 2,000 reps, as run() groups them
 MIB = 1024 * 1024
 
 # Repetitions per team size (fewer for 1,000 reps), full and with --quick.
@@ -163,6 +164,7 @@ class Report:
     import_rss_mib: float | None = None
     rss_growth_mib: float | None = None
     run_seconds: float | None = None
+    block: Timing | None = None  # one block of BLOCK_SIZE 100-rep replications
     checks: list[Check] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -184,6 +186,10 @@ class Report:
                 "max_rss_growth_mib": self.rss_growth_mib,
             },
             "run_200_replications_2_workers_seconds": self.run_seconds,
+            "block_of_100_rep_replications": {
+                "replications": BLOCK_SIZE,
+                "seconds": self.block.as_dict() if self.block else None,
+            },
             "checks": [asdict(c) for c in self.checks],
         }
 
@@ -310,6 +316,12 @@ def max_rss_mib(reps: int) -> tuple[float, float]:
     return rss["before"] * unit / MIB, rss["after"] * unit / MIB
 
 
+def block_timing(scenario: Scenario, repeats: int) -> Timing:
+    """Seconds for one block of BLOCK_SIZE replications simulated side by side, the way
+    ``run`` executes them (``simulate_block``)."""
+    return repeat_seconds(lambda: simulate_block(scenario, list(range(BLOCK_SIZE)), SEED), repeats)
+
+
 def run_seconds(scenario: Scenario) -> float:
     """Wall time of the public ``run`` API with worker processes, tables included."""
     start = time.perf_counter()
@@ -340,6 +352,17 @@ def build_checks(report: Report) -> list[Check]:
         ),
         limit_check(run_name, report.run_seconds, "s", MAX_RUN_SECONDS),
     ]
+    if report.block and report.bare:
+        per_rep = report.block.best / BLOCK_SIZE
+        checks.append(
+            Check(
+                f"per replication, block of {BLOCK_SIZE} x 100 reps / bare",
+                per_rep / report.bare.best,
+                "x",
+                "report",
+                "INFO",
+            )
+        )
     checks += [
         Check(f"events per rep-day, {s.reps:,} reps", s.events_per_rep_day, "", "small", "INFO")
         for s in report.sizes
@@ -404,6 +427,8 @@ def run_benchmark(quick: bool) -> Report:
     report.tracemalloc_peak_mib = tracemalloc_peak_mib(scaled_scenario(base, 1_000))
     before, after = max_rss_mib(1_000)
     report.import_rss_mib, report.rss_growth_mib = before, after - before
+    progress(f"one block of {BLOCK_SIZE} replications of 100 reps")
+    report.block = block_timing(scaled_scenario(base, 100), 1 if quick else 2)
     if not quick:
         progress(f"run(): {RUN_REPLICATIONS} replications of 100 reps on {RUN_WORKERS} workers")
         report.run_seconds = run_seconds(scaled_scenario(base, 100))
