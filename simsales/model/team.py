@@ -76,7 +76,7 @@ def build_team(scenario: Scenario, rng: np.random.Generator) -> Team:
         group_size=group_size,
         n_groups=n_groups,
         n_territories=n_terr,
-        block=np.zeros(n, dtype=np.int64),
+        block=np.zeros(n, dtype=np.int16),
     )
 
 
@@ -102,7 +102,7 @@ def stack_teams(teams: list[Team]) -> Team:
         group_size=cat([tm.group_size for tm in teams]),
         n_groups=g * len(teams),
         n_territories=t * len(teams),
-        block=np.repeat(np.arange(len(teams)), n),
+        block=np.repeat(np.arange(len(teams), dtype=np.int16), n),  # int16: radix sorts
     )
 
 
