@@ -104,3 +104,31 @@ def test_max_followups_drops_leads_after_the_last_touch(baseline):
     p_full, _ = outcome_distribution(full.sign[k], full.lose[k], 12, 1)
     t = signing_shares(baseline.leads)
     assert p_sign.sum() / p_full.sum() == pytest.approx(t[1:5].sum() / t[1:].sum())
+
+
+def test_inverse_cdf_binomials_match_the_binomial_law():
+    """The day's binomial draws (inverse CDF from uniforms) have the exact Binomial pmf."""
+    from scipy import stats
+
+    from simsales.model.sampling import binomial_cdf_table, binomial_from_table, rare_binomial
+
+    table = binomial_cdf_table(30, 0.2)
+    for n in (0, 1, 7, 30):
+        np.testing.assert_allclose(table[n], stats.binom.cdf(np.arange(31), n, 0.2), atol=1e-12)
+    rng = np.random.default_rng(3)
+    draws = 200_000
+    x = binomial_from_table(np.full(draws, 30), table, rng.random(draws))
+    # Chi-square goodness of fit at alpha = 0.001 over the cells with enough mass.
+    k = np.arange(31)
+    expected = stats.binom.pmf(k, 30, 0.2) * draws
+    keep = expected > 20
+    observed = np.bincount(x, minlength=31)
+    chi2 = (((observed - expected) ** 2 / expected)[keep]).sum()
+    assert chi2 < stats.chi2.ppf(0.999, keep.sum() - 1)
+    y = rare_binomial(np.full(draws, 5), np.full(draws, 0.05), rng.random(draws))
+    expected = stats.binom.pmf(np.arange(6), 5, 0.05) * draws
+    observed = np.bincount(y, minlength=6)
+    keep = expected > 20
+    chi2 = (((observed - expected) ** 2 / expected)[keep]).sum()
+    assert chi2 < stats.chi2.ppf(0.999, keep.sum() - 1)
+    assert (y <= 5).all()

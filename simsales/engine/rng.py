@@ -100,13 +100,6 @@ class BlockRandom:
             return self.gens[0].random(n)
         return self._route(groups, n, lambda g, sel, k: g.random(k))
 
-    def binomial(self, n: np.ndarray, p, groups: Groups) -> np.ndarray:
-        """Binomial(n, p) per element; ``p`` a scalar or one value per element."""
-        if self.size == 1:
-            return self.gens[0].binomial(n, p)
-        p = np.broadcast_to(p, n.shape)
-        return self._route(groups, n.size, lambda g, sel, k: g.binomial(n[sel], p[sel]), np.int64)
-
     def lognormal(self, mean: float, sigma: float, groups: Groups, n: int) -> np.ndarray:
         if self.size == 1:
             return self.gens[0].lognormal(mean, sigma, n)

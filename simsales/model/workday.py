@@ -41,6 +41,7 @@ from simsales.model.pipeline import (
     SOURCES,
     Pipeline,
 )
+from simsales.model.sampling import binomial_cdf_table, binomial_from_table, rare_binomial
 from simsales.model.team import Team
 from simsales.scenario.schema import Scenario
 
@@ -102,6 +103,13 @@ class TeamDay:
         # Days to the next touch by (touch just made > 0, grade): a call books tomorrow's visit.
         self.gap = np.stack((np.ones(4, dtype=np.int64), odds.cadence))
         self.counters, self.code_weights = _code_to_counters()
+        # CDF tables for the daily binomials with a fixed chance (exact inverse-CDF draws).
+        self.interest_cdf = binomial_cdf_table(
+            rep.norms.prospect_records, leads.interested_share_of_records
+        )
+        self.booking_cdf = binomial_cdf_table(
+            rep.norms.phone_appointments, leads.booked_share_of_calls
+        )
         self.joint_mult = sup.joint_visit_close_multiplier
         self.learn_rate = scenario.skill.learning_per_day + sup.evening_meeting_learning_per_day
         # Referrals a closed lead gives, by outcome (stay, signed, lost, discarded).
@@ -405,15 +413,16 @@ class TeamDay:
     # ---------------------------------------------------------------- calls
     def _calls(self, day: int, month: int) -> None:
         """Appointment calls: a rare phone close (F7 touch 0), else maybe a booked visit."""
-        rep, leads, rng, team = self.s.rep, self.s.leads, self.rng.calls, self.team
+        rep, rng, team = self.s.rep, self.rng.calls, self.team
         block = team.block
         norm = rep.norms.phone_appointments
         room = ((self.capacity - self.used) // rep.phone_minutes).astype(np.int64)
         calls = np.minimum(np.minimum(self.interested, room), norm) * self.on_post_n
         self.used += calls * rep.phone_minutes
-        p_close = np.minimum(self.odds.phone_close * team.skill, 1.0)
-        closes = rng.binomial(calls, p_close, self.rep_groups)
-        booked = rng.binomial(calls - closes, leads.booked_share_of_calls, self.rep_groups)
+        p_close = np.minimum(self.odds.phone_close * team.skill, 1.0 - 1e-12)
+        closes = rare_binomial(calls, p_close, rng.random(self.rep_groups, team.n))
+        u_book = rng.random(self.rep_groups, team.n)
+        booked = binomial_from_table(calls - closes, self.booking_cdf, u_book)
         left = self.interested - calls
         waiting = np.minimum(left, norm)  # interest not called within a day's norm cools off
         self.cool_rep += calls - closes - booked + left - waiting
@@ -471,9 +480,8 @@ class TeamDay:
             used = np.bincount(team.territory, weights=want, minlength=market.n).astype(np.int64)
             market.give_back(got - used)
         self.rec.acc[rc.RECORDS] += want
-        new = self.rng.records.binomial(
-            want, self.s.leads.interested_share_of_records, self.rep_groups
-        )
+        u = self.rng.records.random(self.rep_groups, team.n)
+        new = binomial_from_table(want, self.interest_cdf, u)
         self.interested += new
         self.cool_rep += want - new
 
