@@ -128,3 +128,44 @@ def lead_odds(leads: Leads) -> LeadOdds:
         grade_cdf=np.cumsum(mix),
         cadence=np.asarray(leads.followup_cadence_days.as_tuple(), dtype=np.int64),
     )
+
+
+@dataclass(frozen=True)
+class TouchStates:
+    """Everything the working day needs about a lead's next touch, by lead state.
+
+    A lead's state is ``klass * n_touch + touch`` (its class and the index of its next
+    touch), so one gather of the state column and a few lookups in these small tables
+    replace a dozen per-lead operations; a touch made advances the state by one.
+    """
+
+    n_touch: int
+    touch: np.ndarray  # index of the next touch
+    kind: np.ndarray  # 0 call, 1 first visit, 2 follow-up
+    cost: np.ndarray  # minutes of the touch
+    sign: np.ndarray  # hazard of signing at the touch (reference rep)
+    lose: np.ndarray  # hazard of saying no at the touch
+    final: np.ndarray  # the last touch: unsigned leads are dropped after it
+    gap: np.ndarray  # working days to the touch after this one
+
+    def of(self, klass, touch):
+        """State index of leads of class ``klass`` whose next touch is ``touch``."""
+        return klass * self.n_touch + touch
+
+
+def touch_states(odds: LeadOdds, phone: float, visit: float, followup: float) -> TouchStates:
+    """Per-state tables from the hazards, the activity minutes and the cadences."""
+    n_klass, n_touch = odds.sign.shape
+    touch = np.tile(np.arange(n_touch), n_klass)
+    grade = np.repeat(np.arange(n_klass) % N_GRADES, n_touch)
+    cost = np.where(touch == 0, phone, np.where(touch == 1, visit, followup))
+    return TouchStates(
+        n_touch=n_touch,
+        touch=touch,
+        kind=np.minimum(touch, 2),
+        cost=cost.astype(float),
+        sign=odds.sign.ravel().copy(),
+        lose=odds.lose.ravel().copy(),
+        final=touch >= odds.last_touch,
+        gap=np.where(touch == 0, 1, odds.cadence[grade]),  # a call books tomorrow's visit
+    )

@@ -18,12 +18,11 @@ NEVER = np.iinfo(np.int32).max  # next_due / last_touch of a lead nobody works o
 _COLUMNS = {
     "owner": np.int32,  # rep index, POOL or CLOSED
     "territory": np.int32,
-    "klass": np.int8,  # family * 4 + grade, row of the hazard tables
+    "state": np.int16,  # lead class and next touch: index of the TouchStates tables
     "grade": np.int8,  # 0..3 = A..D (F6)
     "rank": np.int8,  # visiting order within a rep's day: grade if entered, 4 + grade if not yet
     "entered": np.bool_,  # entered into the CRM (valid, F5); False for a booked first visit
     "source": np.int8,
-    "next_touch": np.int8,  # index of the next touch (0 phone, 1 first visit, k+1 follow-up k)
     "next_due": np.int32,  # working day the next touch is due; NEVER in the pool or closed
     "last_touch": np.int32,  # day of the last touch (or arrival / claim); NEVER likewise
     "pool_since": np.int32,  # day the lead went to the pool, -1 if owned

@@ -30,7 +30,14 @@ from simsales.engine.rng import BlockRandom, BlockStreams, Groups, split_blocks
 from simsales.metrics import records as rc
 from simsales.metrics.records import Recorder
 from simsales.model.market import Market
-from simsales.model.odds import PROSPECTED, PUSHED, REFERRED, LeadOdds, klass_of
+from simsales.model.odds import (
+    PROSPECTED,
+    PUSHED,
+    REFERRED,
+    LeadOdds,
+    klass_of,
+    touch_states,
+)
 from simsales.model.pipeline import (
     CUSTOMER_REFERRAL_SRC,
     HQ_SRC,
@@ -97,11 +104,7 @@ class TeamDay:
         rep, leads, sup = scenario.rep, scenario.leads, scenario.supervisor
         n = team.n
         self.capacity = float(rep.minutes_per_day)
-        # Minutes of a pipeline touch by its index: 0 = call, 1 = first visit, else follow-up.
-        self.touch_cost = np.full(odds.sign.shape[1] + 1, rep.followup_minutes)
-        self.touch_cost[0], self.touch_cost[1] = rep.phone_minutes, rep.visit_minutes
-        # Days to the next touch by (touch just made > 0, grade): a call books tomorrow's visit.
-        self.gap = np.stack((np.ones(4, dtype=np.int64), odds.cadence))
+        self.states = touch_states(odds, rep.phone_minutes, rep.visit_minutes, rep.followup_minutes)
         self.counters, self.code_weights = _code_to_counters()
         # CDF tables for the daily binomials with a fixed chance (exact inverse-CDF draws).
         self.interest_cdf = binomial_cdf_table(
@@ -224,12 +227,11 @@ class TeamDay:
             n,
             owner=owner,
             territory=self.team.territory[owner],
-            klass=klass_of(_FAMILY_OF_SOURCE[source], grade),
+            state=self.states.of(klass_of(_FAMILY_OF_SOURCE[source], grade), 0),
             grade=grade,
             rank=grade,
             entered=True,
             source=source,
-            next_touch=0,
             next_due=day,
             last_touch=day,
             pool_since=-1,
@@ -310,7 +312,7 @@ class TeamDay:
     # ------------------------------------------------------------- touches
     def _touches(self, day: int, month: int) -> np.ndarray:
         """Due touches in visiting order within each rep's minutes; returns who got coached."""
-        p, team, odds, rec = self.pipe, self.team, self.odds, self.rec
+        p, team, rec = self.pipe, self.team, self.rec
         n_rep = team.n
         joint_done = np.zeros(n_rep, dtype=bool)
         due = np.flatnonzero(p.next_due <= day)  # owned open leads only: others are NEVER due
@@ -321,14 +323,14 @@ class TeamDay:
         if self.n_blocks > 1:  # replication by replication, each in its own order
             idx = idx[np.argsort(team.block[p.owner[idx]], kind="stable")]
         owner = p.owner[idx]
-        touch = p.next_touch[idx].astype(np.int64)
+        state = p.state[idx].astype(np.intp)
+        st = self.states
         fresh = ~p.entered[idx]
-        klass = p.klass[idx]
-        self.used += np.bincount(owner, weights=self.touch_cost[touch], minlength=n_rep)
+        self.used += np.bincount(owner, weights=st.cost[state], minlength=n_rep)
         # The supervisor joins each rota rep's first visit-type touch of the day (F16).
         mult = team.skill[owner]
         joint_today = team.joint_visit_reps(day, self.s.supervisor.joint_visits_per_day)
-        cand = np.flatnonzero((touch >= 1) & joint_today[owner])
+        cand = np.flatnonzero((st.kind[state] >= 1) & joint_today[owner])
         if cand.size:
             cand = cand[np.argsort(self._visit_order(idx[cand], day), kind="stable")]
             c_owner = owner[cand]
@@ -342,9 +344,9 @@ class TeamDay:
         block = team.block[owner]
         groups = self._split(block, is_sorted=True)
         u = self.rng.touches.random(groups, idx.size)
-        lose = odds.lose[klass, touch]
-        sign = np.minimum(odds.sign[klass, touch] * mult, 1.0 - lose)
-        says_no = (u >= sign) & ((u < sign + lose) | (touch >= odds.last_touch))
+        lose = st.lose[state]
+        sign = np.minimum(st.sign[state] * mult, 1.0 - lose)
+        says_no = (u >= sign) & ((u < sign + lose) | st.final[state])
         outcome = (u < sign) * SIGNED + says_no * LOST
         # Drawn for every touch, fresh or not, so a replication's draws never depend on
         # the other replications of its block.
@@ -360,8 +362,7 @@ class TeamDay:
             p.entry_month[ok] = month
             entered_now = self._per_block(block[valid], 1)[:, 0]
             rec.cohort[rc.C_ENTERED, :, month, PROSPECTED_SRC] += entered_now
-        kind = np.minimum(touch, 2)
-        code = (kind * 4 + outcome) * 2 + fresh
+        code = (st.kind[state] * 4 + outcome) * 2 + fresh
         per_rep = np.bincount(owner * _N_CODES + code, minlength=n_rep * _N_CODES)
         per_rep = per_rep.reshape(n_rep, _N_CODES) @ self.code_weights
         rec.acc[self.counters] += per_rep.T
@@ -369,12 +370,13 @@ class TeamDay:
         short = np.maximum(self.s.rep.norms.visits - per_rep[:, 1], 0) * self.on_post_n
         rec.acc[rc.VISITS_SHORT] += short
         # Advance the leads that stay open.
-        p.next_touch[idx] = touch + 1
+        p.state[idx] = state + 1
         p.last_touch[idx] = day
-        p.next_due[idx] = day + self.gap[(touch > 0).astype(np.int64), p.grade[idx]]
+        p.next_due[idx] = day + st.gap[state]
         closed = np.flatnonzero(outcome)
         if closed.size:
-            self._close(idx[closed], owner[closed], touch[closed], outcome[closed], day, month)
+            touch = st.touch[state[closed]]
+            self._close(idx[closed], owner[closed], touch, outcome[closed], day, month)
         return joint_done
 
     def _visit_order(self, idx: np.ndarray, day: int) -> np.ndarray:
@@ -389,14 +391,14 @@ class TeamDay:
         minutes go; booked first visits that do not fit are cancelled."""
         p, n_rep = self.pipe, self.team.n
         owner = p.owner[due]
-        cost = self.touch_cost[p.next_touch[due]]
+        cost = self.states.cost[p.state[due]]
         over = np.bincount(owner, weights=cost, minlength=n_rep) > self.capacity
         if not over.any():  # the common day: every due touch fits
             return due
         busy = over[owner]
         order = due[busy]
         order = order[np.argsort(self._visit_order(order, day), kind="stable")]
-        o, c = p.owner[order], self.touch_cost[p.next_touch[order]]
+        o, c = p.owner[order], self.states.cost[p.state[order]]
         cum = np.cumsum(c)
         new_rep = np.empty(order.size, dtype=bool)
         new_rep[0] = True
@@ -436,12 +438,11 @@ class TeamDay:
                 n_b,
                 owner=owner,
                 territory=team.territory[owner],
-                klass=klass_of(PROSPECTED, grade),
+                state=self.states.of(klass_of(PROSPECTED, grade), 1),
                 grade=grade,
                 rank=4 + grade,
                 entered=False,
                 source=PROSPECTED_SRC,
-                next_touch=1,
                 next_due=day + 1,
                 last_touch=day,
                 pool_since=-1,
