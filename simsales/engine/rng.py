@@ -118,11 +118,9 @@ class BlockStreams:
     arrivals: BlockRandom
     deals: BlockRandom
     referrals: BlockRandom
-    per_replication: tuple[Streams, ...]
 
 
 def make_block_streams(seed: int, replications: list[int]) -> BlockStreams:
     """Streams of several replications, each exactly as ``make_streams`` makes them."""
-    each = tuple(make_streams(seed, r) for r in replications)
-    sources = {name: BlockRandom([getattr(s, name) for s in each]) for name in STREAMS}
-    return BlockStreams(**sources, per_replication=each)
+    each = [make_streams(seed, r) for r in replications]
+    return BlockStreams(**{name: BlockRandom([getattr(s, name) for s in each]) for name in STREAMS})

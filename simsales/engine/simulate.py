@@ -40,7 +40,7 @@ def simulate_block(scenario: Scenario, replications: list[int], seed: int) -> di
     """
     cal = Calendar.from_horizon(scenario.horizon)
     streams = make_block_streams(seed, replications)
-    team = stack_teams([build_team(scenario, one.team) for one in streams.per_replication])
+    team = stack_teams([build_team(scenario, gen) for gen in streams.team.gens])
     n_block = len(replications)
     firms = np.array([t.firms for t in scenario.market.territories] * n_block)
     market = Market(firms, scenario.market.cooling_off_days, cal.total_days)
