@@ -10,6 +10,8 @@ $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "compiling the simulated working day once (numba caches it; about 20 s)"
+	$(BIN)/simsales run --replications 1 --workers 1 > /dev/null
 	touch $(READY)
 
 run: $(READY)  ## simulate the bundled baseline and print its summary
@@ -30,3 +32,4 @@ bench: $(READY)  ## speed and memory benchmark (not part of the tests)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	find simsales -name '*.nbi' -o -name '*.nbc' | xargs rm -f  # numba's compiled cache

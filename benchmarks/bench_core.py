@@ -17,6 +17,8 @@ group and one territory of 40,000 firms per group -- and measures:
 5. the ratio of the 1,000-rep replication time to the 100-rep one;
 6. wall time of ``simsales.run`` for 200 replications of the 100-rep year on
    2 worker processes (skipped with ``--quick``).
+7. start-up: a fresh process importing simsales and running one 10-rep replication,
+   with an empty numba cache (the working day is compiled first) and a warm one.
 
 Ratios use best-of times. Each figure is printed with its target and PASS/MISS;
 ``--json PATH`` also writes every figure as JSON.
@@ -35,6 +37,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
@@ -49,7 +52,7 @@ import simpy
 
 import simsales
 from simsales.engine.calendar import Calendar
-from simsales.engine.simulate import simulate, simulate_block
+from simsales.engine.simulate import simulate
 from simsales.scenario.schema import Scenario
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +67,6 @@ BARE_EVENTS = 100_000
 BARE_REPEATS = 3
 RUN_REPLICATIONS = 200
 RUN_WORKERS = 2
-BLOCK_SIZE = 20  # replications of 100 reps in one block: 2,000 reps, as run() groups them
 MIB = 1024 * 1024
 
 # Repetitions per team size (fewer for 1,000 reps), full and with --quick.
@@ -79,8 +81,8 @@ MAX_RUN_SECONDS = 20.0
 
 # Child process for the RSS figure. ru_maxrss survives exec: a process started by this
 # (large) benchmark would start at the benchmark's peak RSS. So the child first forks
-# while it is still a small interpreter; the fork imports simsales, loads the scenario,
-# reads ru_maxrss, runs one replication and reads it again.
+# while it is still a small interpreter; the fork imports simsales, loads the scenario
+# and the compiled day, reads ru_maxrss, runs one replication and reads it again.
 _RSS_CHILD = """\
 import os, sys
 pid = os.fork()
@@ -89,11 +91,22 @@ if pid:
 import json, resource
 import simsales
 from simsales.engine.simulate import simulate
-scenario = simsales.load_scenario(sys.argv[1]).with_overrides(json.loads(sys.argv[2]))
+base = simsales.load_scenario(sys.argv[1])
+scenario = base.with_overrides(json.loads(sys.argv[2]))
+# The import baseline includes the compiled working day, loaded from the numba cache
+# by a tiny replication (one month of the 64-rep baseline).
+simulate(base.with_overrides({"horizon.months": 1, "horizon.warmup_months": 0}), 0, 0)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 simulate(scenario, int(sys.argv[3]), int(sys.argv[4]))
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"before": before, "after": after}))
+"""
+_START_CHILD = """\
+import json, sys
+import simsales
+from simsales.engine.simulate import simulate
+scenario = simsales.load_scenario(sys.argv[1]).with_overrides(json.loads(sys.argv[2]))
+simulate(scenario, int(sys.argv[3]), int(sys.argv[4]))
 """
 
 
@@ -164,7 +177,8 @@ class Report:
     import_rss_mib: float | None = None
     rss_growth_mib: float | None = None
     run_seconds: float | None = None
-    block: Timing | None = None  # one block of BLOCK_SIZE 100-rep replications
+    start_cold: float | None = None  # fresh process, empty compile cache: first replication
+    start_warm: float | None = None  # fresh process, compiled day cached on disk
     checks: list[Check] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -186,9 +200,9 @@ class Report:
                 "max_rss_growth_mib": self.rss_growth_mib,
             },
             "run_200_replications_2_workers_seconds": self.run_seconds,
-            "block_of_100_rep_replications": {
-                "replications": BLOCK_SIZE,
-                "seconds": self.block.as_dict() if self.block else None,
+            "fresh_process_first_10_rep_replication_seconds": {
+                "empty_compile_cache": self.start_cold,
+                "compile_cache_on_disk": self.start_warm,
             },
             "checks": [asdict(c) for c in self.checks],
         }
@@ -302,7 +316,8 @@ def tracemalloc_peak_mib(scenario: Scenario) -> float:
 
 
 def max_rss_mib(reps: int) -> tuple[float, float]:
-    """Max RSS of a fresh process after importing simsales, and after one replication."""
+    """Max RSS of a fresh process after importing simsales and loading the compiled day,
+    and after one replication."""
     args = [str(BASELINE), json.dumps(scaled_overrides(reps)), str(REPLICATION), str(SEED)]
     out = subprocess.run(
         [sys.executable, "-c", _RSS_CHILD, *args],
@@ -316,10 +331,19 @@ def max_rss_mib(reps: int) -> tuple[float, float]:
     return rss["before"] * unit / MIB, rss["after"] * unit / MIB
 
 
-def block_timing(scenario: Scenario, repeats: int) -> Timing:
-    """Seconds for one block of BLOCK_SIZE replications simulated side by side, the way
-    ``run`` executes them (``simulate_block``)."""
-    return repeat_seconds(lambda: simulate_block(scenario, list(range(BLOCK_SIZE)), SEED), repeats)
+def start_seconds(cold: bool) -> float:
+    """Wall time of a fresh process that imports simsales and runs one 10-rep replication:
+    with an empty numba cache (``cold``: the working day is compiled first), or with the
+    compiled day already cached on disk."""
+    env = dict(os.environ)
+    args = [str(BASELINE), json.dumps(scaled_overrides(10)), str(REPLICATION), str(SEED)]
+    with tempfile.TemporaryDirectory() as cache:
+        if cold:
+            env["NUMBA_CACHE_DIR"] = cache
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", _START_CHILD, *args], check=True, env=env,
+                       cwd=REPO_ROOT)  # fmt: skip
+        return time.perf_counter() - start
 
 
 def run_seconds(scenario: Scenario) -> float:
@@ -352,17 +376,14 @@ def build_checks(report: Report) -> list[Check]:
         ),
         limit_check(run_name, report.run_seconds, "s", MAX_RUN_SECONDS),
     ]
-    if report.block and report.bare:
-        per_rep = report.block.best / BLOCK_SIZE
-        checks.append(
-            Check(
-                f"per replication, block of {BLOCK_SIZE} x 100 reps / bare",
-                per_rep / report.bare.best,
-                "x",
-                "report",
-                "INFO",
-            )
+    checks += [
+        Check(f"fresh process, 10-rep replication, {name}", value, "s", "report", "INFO")
+        for name, value in (
+            ("empty compile cache", report.start_cold),
+            ("compiled day cached", report.start_warm),
         )
+        if value is not None
+    ]
     checks += [
         Check(f"events per rep-day, {s.reps:,} reps", s.events_per_rep_day, "", "small", "INFO")
         for s in report.sizes
@@ -402,7 +423,8 @@ def print_report(report: Report) -> None:
             f"median {report.bare.median:.3f} s of {len(report.bare.seconds)}"
         )
     if report.import_rss_mib is not None:
-        print(f"max RSS of a fresh process after import simsales: {report.import_rss_mib:.1f} MiB")
+        rss = report.import_rss_mib
+        print(f"max RSS of a fresh process with simsales and its compiled day: {rss:.1f} MiB")
     print(f"\n{'figure':<50} {'value':>12} {'target':>16}  status")
     for c in report.checks:
         print(f"{c.name:<50} {_fmt(c.value, c.unit):>12} {c.target:>16}  {c.status}")
@@ -427,8 +449,9 @@ def run_benchmark(quick: bool) -> Report:
     report.tracemalloc_peak_mib = tracemalloc_peak_mib(scaled_scenario(base, 1_000))
     before, after = max_rss_mib(1_000)
     report.import_rss_mib, report.rss_growth_mib = before, after - before
-    progress(f"one block of {BLOCK_SIZE} replications of 100 reps")
-    report.block = block_timing(scaled_scenario(base, 100), 1 if quick else 2)
+    progress("start-up of a fresh process, with an empty and with a warm compile cache")
+    report.start_cold = start_seconds(cold=True)
+    report.start_warm = start_seconds(cold=False)
     if not quick:
         progress(f"run(): {RUN_REPLICATIONS} replications of 100 reps on {RUN_WORKERS} workers")
         report.run_seconds = run_seconds(scaled_scenario(base, 100))

@@ -15,7 +15,7 @@ from importlib import metadata
 import numpy as np
 import pandas as pd
 
-from simsales.engine.simulate import Columns, simulate_block
+from simsales.engine.simulate import Columns, simulate, simulate_many
 from simsales.results import TABLES, Results
 from simsales.scenario.schema import Scenario
 
@@ -49,16 +49,16 @@ def run(
         raise ValueError(f"workers must be >= 1, got {workers}")
     workers = min(workers, replications)
     runs: dict[int, Columns] = {}
-    blocks = _blocks(replications, workers, scenario.team.reps)
     if workers == 1:
-        for block in blocks:
-            runs.update(simulate_block(scenario, block, seed))
+        for r in range(replications):
+            runs[r] = simulate(scenario, r, seed)
             if progress:
                 progress(len(runs), replications)
     else:
         ctx = multiprocessing.get_context("spawn")  # safe beside threads (Jupyter, BLAS)
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = [pool.submit(simulate_block, scenario, block, seed) for block in blocks]
+            chunks = _chunks(replications, workers)
+            futures = [pool.submit(simulate_many, scenario, chunk, seed) for chunk in chunks]
             try:
                 for fut in as_completed(futures):  # results are keyed, so order is free
                     runs.update(fut.result())
@@ -71,16 +71,16 @@ def run(
     return Results(**tables, manifest=manifest(scenario, seed, replications))
 
 
-# Reps simulated side by side in one block: large enough that a day's array operations
-# serve many replications at once, small enough for memory and a live progress bar.
-BLOCK_REPS = 2_000
+# Replications per worker task: enough tasks for balanced load and a progress bar that
+# moves, few enough that sending the scenario and the tables costs nothing noticeable.
+CHUNKS_PER_WORKER = 4
+MAX_CHUNK = 10
 
 
-def _blocks(replications: int, workers: int, reps: int) -> list[list[int]]:
-    """Replications grouped into blocks simulated together. Blocks change speed only:
-    every replication draws from its own streams, so results are the same for any
-    grouping. A few blocks per worker keep the load balanced."""
-    size = max(1, min(BLOCK_REPS // reps, -(-replications // (workers * 2))))
+def _chunks(replications: int, workers: int) -> list[list[int]]:
+    """Replications grouped into worker tasks; grouping changes speed only, since each
+    replication draws from its own streams."""
+    size = max(1, min(MAX_CHUNK, -(-replications // (workers * CHUNKS_PER_WORKER))))
     return [list(range(i, min(i + size, replications))) for i in range(0, replications, size)]
 
 

@@ -106,29 +106,38 @@ def test_max_followups_drops_leads_after_the_last_touch(baseline):
     assert p_sign.sum() / p_full.sum() == pytest.approx(t[1:5].sum() / t[1:].sum())
 
 
-def test_inverse_cdf_binomials_match_the_binomial_law():
-    """The day's binomial draws (inverse CDF from uniforms) have the exact Binomial pmf."""
+def _chi2_fits(observed: np.ndarray, pmf: np.ndarray, draws: int) -> bool:
+    """Chi-square goodness of fit at alpha = 0.001 over the cells with enough mass."""
     from scipy import stats
 
-    from simsales.model.sampling import binomial_cdf_table, binomial_from_table, rare_binomial
+    expected = pmf * draws
+    keep = expected > 20
+    chi2 = (((observed[: pmf.size] - expected) ** 2 / expected)[keep]).sum()
+    return chi2 < stats.chi2.ppf(0.999, keep.sum() - 1)
+
+
+def test_inverse_cdf_draws_match_their_laws():
+    """The day's small-count draws (inverse CDF from one uniform) have the exact pmf."""
+    from scipy import stats
+
+    from simsales.model.sampling import (
+        binomial_cdf_table,
+        binomial_from_table,
+        poisson_from_uniform,
+        rare_binomial,
+    )
 
     table = binomial_cdf_table(30, 0.2)
     for n in (0, 1, 7, 30):
         np.testing.assert_allclose(table[n], stats.binom.cdf(np.arange(31), n, 0.2), atol=1e-12)
     rng = np.random.default_rng(3)
-    draws = 200_000
-    x = binomial_from_table(np.full(draws, 30), table, rng.random(draws))
-    # Chi-square goodness of fit at alpha = 0.001 over the cells with enough mass.
-    k = np.arange(31)
-    expected = stats.binom.pmf(k, 30, 0.2) * draws
-    keep = expected > 20
-    observed = np.bincount(x, minlength=31)
-    chi2 = (((observed - expected) ** 2 / expected)[keep]).sum()
-    assert chi2 < stats.chi2.ppf(0.999, keep.sum() - 1)
-    y = rare_binomial(np.full(draws, 5), np.full(draws, 0.05), rng.random(draws))
-    expected = stats.binom.pmf(np.arange(6), 5, 0.05) * draws
-    observed = np.bincount(y, minlength=6)
-    keep = expected > 20
-    chi2 = (((observed - expected) ** 2 / expected)[keep]).sum()
-    assert chi2 < stats.chi2.ppf(0.999, keep.sum() - 1)
+    draws = 100_000
+    x = np.array([binomial_from_table(30, table, u) for u in rng.random(draws)])
+    assert _chi2_fits(np.bincount(x, minlength=31), stats.binom.pmf(np.arange(31), 30, 0.2), draws)
+    y = np.array([rare_binomial(5, 0.05, u) for u in rng.random(draws)])
     assert (y <= 5).all()
+    assert _chi2_fits(np.bincount(y, minlength=6), stats.binom.pmf(np.arange(6), 5, 0.05), draws)
+    z = np.array([poisson_from_uniform(1.7, u) for u in rng.random(draws)])
+    pmf = stats.poisson.pmf(np.arange(z.max() + 1), 1.7)
+    assert _chi2_fits(np.bincount(z), pmf, draws)
+    assert binomial_from_table(0, table, 0.999) == 0 and rare_binomial(0, 0.5, 0.999) == 0

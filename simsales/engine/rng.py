@@ -10,6 +10,7 @@ numbers), so paired comparisons see the policy's effect, not sampling noise.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -23,6 +24,7 @@ STREAMS = (
     "arrivals",  # HQ leads, and the grade of arriving leads
     "deals",  # deal values
     "referrals",  # how many referrals a signing or a non-buyer gives (F9)
+    "hq",  # HQ leads per territory and day (F10)
 )
 
 
@@ -38,6 +40,7 @@ class Streams:
     arrivals: np.random.Generator
     deals: np.random.Generator
     referrals: np.random.Generator
+    hq: np.random.Generator
 
 
 def make_streams(seed: int, replication: int) -> Streams:
@@ -53,74 +56,53 @@ def make_streams(seed: int, replication: int) -> Streams:
     return Streams(**gens)
 
 
-Groups = list[tuple[int, "slice | np.ndarray"]]
+# Sources the compiled working day draws from, in the order of ``Draws`` below.
+DRAWN = ("records", "calls", "visits", "touches", "arrivals", "deals", "referrals")
+DEALS = DRAWN.index("deals")  # standard normal numbers (deal values are lognormal)
+MIN_BUFFER = 4096
 
 
-def split_blocks(block: np.ndarray, n_blocks: int, is_sorted: bool = False) -> Groups:
-    """(replication in block, positions) for every replication that has elements.
+class Draws(NamedTuple):
+    """Numbers drawn ahead for the compiled day: each source's next number is
+    ``buffer[pos[source]]``. Normal numbers for deals, uniform [0, 1) for the rest."""
 
-    ``block`` gives each element's replication within the block; positions keep the
-    elements' order, so each replication sees its draws in the order it would alone.
-    """
-    counts = np.bincount(block, minlength=n_blocks)
-    order = None if is_sorted else np.argsort(block, kind="stable")
-    groups: Groups = []
-    start = 0
-    for b, count in enumerate(counts.tolist()):
-        if count:
-            part = slice(start, start + count)
-            groups.append((b, part if order is None else order[part]))
-        start += count
-    return groups
+    records: np.ndarray
+    calls: np.ndarray
+    visits: np.ndarray
+    touches: np.ndarray
+    arrivals: np.ndarray
+    deals: np.ndarray
+    referrals: np.ndarray
+    pos: np.ndarray  # next unused index of each buffer, in DRAWN order
 
 
-class BlockRandom:
-    """One random source across a block of replications simulated together.
+class DrawBuffers:
+    """Each source's numbers, drawn from its generator in chunks before the day needs them.
 
-    Replication b of the block draws only from its own generator, in the same order
-    and amounts as when simulated alone, so a replication's results do not depend on
-    which others share its block. Each draw takes the elements' ``groups`` (see
-    ``split_blocks``); a block of one replication takes the fast path.
+    Chunked draws give the same sequence as one draw at a time (the generators keep no
+    state between calls beyond the bit generator), so what a replication draws depends
+    only on its streams, never on chunk sizes.
     """
 
-    def __init__(self, gens: list[np.random.Generator]):
-        self.gens = gens
-        self.size = len(gens)
+    def __init__(self, streams: Streams) -> None:
+        self._gens = [getattr(streams, name) for name in DRAWN]
+        self._length = np.zeros(len(DRAWN), dtype=np.int64)
+        empty = np.empty(0)
+        self.current = Draws(*([empty] * len(DRAWN)), pos=np.zeros(len(DRAWN), dtype=np.int64))
 
-    def _route(self, groups: Groups, n: int, draw, dtype=float) -> np.ndarray:
-        out = np.empty(n, dtype=dtype)
-        for b, sel in groups:
-            k = sel.stop - sel.start if isinstance(sel, slice) else sel.size
-            out[sel] = draw(self.gens[b], sel, k)
-        return out
-
-    def random(self, groups: Groups, n: int) -> np.ndarray:
-        """One uniform [0, 1) number for each of ``n`` elements."""
-        if self.size == 1:
-            return self.gens[0].random(n)
-        return self._route(groups, n, lambda g, sel, k: g.random(k))
-
-    def lognormal(self, mean: float, sigma: float, groups: Groups, n: int) -> np.ndarray:
-        if self.size == 1:
-            return self.gens[0].lognormal(mean, sigma, n)
-        return self._route(groups, n, lambda g, sel, k: g.lognormal(mean, sigma, k))
-
-
-@dataclass(frozen=True)
-class BlockStreams:
-    """Every random source of a block of replications (see BlockRandom)."""
-
-    team: BlockRandom
-    records: BlockRandom
-    calls: BlockRandom
-    visits: BlockRandom
-    touches: BlockRandom
-    arrivals: BlockRandom
-    deals: BlockRandom
-    referrals: BlockRandom
-
-
-def make_block_streams(seed: int, replications: list[int]) -> BlockStreams:
-    """Streams of several replications, each exactly as ``make_streams`` makes them."""
-    each = [make_streams(seed, r) for r in replications]
-    return BlockStreams(**{name: BlockRandom([getattr(s, name) for s in each]) for name in STREAMS})
+    def ensure(self, need: np.ndarray) -> Draws:
+        """Buffers with at least ``need[s]`` unused numbers of every source ``s``."""
+        short = np.flatnonzero(self._length - self.current.pos < need)
+        if short.size == 0:
+            return self.current
+        bufs, pos = list(self.current[: len(DRAWN)]), self.current.pos
+        for s in short.tolist():
+            rest = bufs[s][pos[s] :]
+            size = max(2 * int(need[s]), MIN_BUFFER)
+            gen = self._gens[s]
+            fresh = gen.standard_normal(size) if s == DEALS else gen.random(size)
+            bufs[s] = np.concatenate((rest, fresh))
+            self._length[s] = bufs[s].size
+            pos[s] = 0
+        self.current = Draws(*bufs, pos=pos)
+        return self.current

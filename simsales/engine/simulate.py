@@ -1,8 +1,8 @@
 """Simulate one replication of one scenario: the unit of parallelism.
 
-SimPy drives the calendar: a team-day process does each working day's work as
-array operations (leads are data, not processes) and a month process closes
-each month. Two events a day in all, whatever the team size.
+SimPy drives the calendar: a team-day process does each working day's work in
+one call to the compiled day (leads are data, not processes) and a month process
+closes each month. Two events a day in all, whatever the team size.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import numpy as np
 import simpy
 
 from simsales.engine.calendar import Calendar
-from simsales.engine.rng import make_block_streams
+from simsales.engine.rng import make_streams
 from simsales.metrics.records import C_OPEN, Columns, Recorder
 from simsales.model.market import Market
 from simsales.model.odds import lead_odds
 from simsales.model.pipeline import POOL, Pipeline
-from simsales.model.team import Team, build_team, stack_teams
+from simsales.model.team import Team, build_team
 from simsales.model.workday import TeamDay
 from simsales.scenario.schema import Scenario
 
@@ -28,25 +28,14 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
 
     Pure: the output depends only on (scenario, replication, seed).
     """
-    return simulate_block(scenario, [replication], seed)[replication]
-
-
-def simulate_block(scenario: Scenario, replications: list[int], seed: int) -> dict[int, Columns]:
-    """Run several replications side by side as one block; the same results as one by one.
-
-    The teams, territories and leads of the block share arrays, so each day's array
-    operations serve every replication at once, while each replication draws only from
-    its own random streams (see ``BlockRandom``). This is what a worker process runs.
-    """
     cal = Calendar.from_horizon(scenario.horizon)
-    streams = make_block_streams(seed, replications)
-    team = stack_teams([build_team(scenario, gen) for gen in streams.team.gens])
-    n_block = len(replications)
-    firms = np.array([t.firms for t in scenario.market.territories] * n_block)
+    streams = make_streams(seed, replication)
+    team = build_team(scenario, streams.team)
+    firms = np.array([t.firms for t in scenario.market.territories])
     market = Market(firms, scenario.market.cooling_off_days, cal.total_days)
     odds = lead_odds(scenario.leads)
     pipe = Pipeline()
-    rec = Recorder(cal, team.n, odds.sign.shape[1], market.n, n_blocks=n_block)
+    rec = Recorder(cal, team.n, odds.sign.shape[1], market.n)
     work = TeamDay(scenario, cal, streams, team, market, pipe, odds, rec)
 
     env = simpy.Environment()
@@ -55,7 +44,7 @@ def simulate_block(scenario: Scenario, replications: list[int], seed: int) -> di
         for month in range(cal.total_months):
             yield env.timeout(cal.days_per_month)  # runs before the next month's first day
             rec.close_month(month)
-            _snapshot(rec, month, team, pipe, market, work.terr_block, end_day=int(env.now))
+            _snapshot(rec, month, team, pipe, market, end_day=int(env.now))
 
     def team_days() -> Iterator[simpy.Event]:
         for day in range(cal.total_days):
@@ -66,22 +55,25 @@ def simulate_block(scenario: Scenario, replications: list[int], seed: int) -> di
     env.process(team_days())
     env.run()
     # Leads still open at the end, by entry month and source (checks entered = signed+lost+open).
-    still = pipe.open_mask() & pipe.entered
-    block = work.terr_block[pipe.territory[still]]
-    np.add.at(rec.cohort[C_OPEN], (block, pipe.entry_month[still], pipe.source[still]), 1)
-    names = [t.name for t in scenario.market.territories]
-    return dict(zip(replications, rec.columns(team, names), strict=True))
+    still = pipe.open_mask() & (pipe.entered == 1)
+    np.add.at(rec.cohort[C_OPEN], (pipe.entry_month[still], pipe.source[still]), 1)
+    return rec.columns(team, [t.name for t in scenario.market.territories])
 
 
-def _snapshot(rec: Recorder, month: int, team: Team, pipe: Pipeline, market: Market,
-              terr_block: np.ndarray, end_day: int) -> None:  # fmt: skip
+def simulate_many(scenario: Scenario, replications: list[int], seed: int) -> dict[int, Columns]:
+    """Several replications one after another: what a worker process runs."""
+    return {r: simulate(scenario, r, seed) for r in replications}
+
+
+def _snapshot(
+    rec: Recorder, month: int, team: Team, pipe: Pipeline, market: Market, end_day: int
+) -> None:
     rec.skill[month] = team.skill
     rec.tenure_days[month] = team.tenure_start + end_day
     rec.status[month] = team.status
-    owned = (pipe.owner >= 0) & pipe.entered
+    owned = (pipe.owner >= 0) & (pipe.entered == 1)
     rec.open_leads[month] = np.bincount(pipe.owner[owned], minlength=team.n)
-    in_pool = pipe.territory[pipe.owner == POOL]
-    rec.pool_size[:, month] = np.bincount(terr_block[in_pool], minlength=rec.n_blocks)
+    rec.pool_size[month] = np.count_nonzero(pipe.owner == POOL)
     rec.market[month] = (
         market.available,
         market.untouched,

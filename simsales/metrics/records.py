@@ -64,30 +64,25 @@ class Recorder:
     """Accumulates counts by rep and month, signings by touch, and lead cohorts.
 
     The running month is summed in ``acc`` (one contiguous row per counter) and
-    stored by ``close_month``; the model adds whole per-rep vectors, never single reps.
-    Reps and territories of a block of replications sit side by side; arrays not
-    indexed by rep or territory carry the block as their first axis.
+    stored by ``close_month``.
     """
 
-    def __init__(
-        self, cal: Calendar, n_reps: int, n_touches: int, n_territories: int, n_blocks: int = 1
-    ):
+    def __init__(self, cal: Calendar, n_reps: int, n_touches: int, n_territories: int):
         self.cal = cal
-        m, r, b = cal.total_months, n_reps, n_blocks
-        self.n_blocks = b
+        m, r = cal.total_months, n_reps
         self.acc = np.zeros((len(REP_COUNTERS), r))
         self.day_max = np.zeros(r)  # busiest day of the running month [min]
         self.rep_counts = np.zeros((m, len(REP_COUNTERS), r))
         self.max_day_minutes = np.zeros((m, r))
-        self.team = np.zeros((b, m, len(TEAM_COUNTERS)))
-        self.signings_by_touch = np.zeros((b, m, n_touches), dtype=np.int64)
-        self.cohort = np.zeros((len(COHORT), b, m, len(SOURCES)), dtype=np.int64)
+        self.team = np.zeros((m, len(TEAM_COUNTERS)))
+        self.signings_by_touch = np.zeros((m, n_touches), dtype=np.int64)
+        self.cohort = np.zeros((len(COHORT), m, len(SOURCES)), dtype=np.int64)
         # Month-end snapshots.
         self.skill = np.zeros((m, r))
         self.tenure_days = np.zeros((m, r))
         self.status = np.zeros((m, r), dtype=np.int64)
         self.open_leads = np.zeros((m, r))
-        self.pool_size = np.zeros((b, m))
+        self.pool_size = np.zeros(m)
         self.market = np.zeros((m, len(MARKET), n_territories))
 
     def close_month(self, month: int) -> None:
@@ -97,43 +92,29 @@ class Recorder:
         self.day_max[:] = 0.0
 
     # ----------------------------------------------------------------- tables
-    def columns(
-        self, team: Team, territory_names: list[str]
-    ) -> list[dict[str, dict[str, np.ndarray]]]:
-        """Tidy columns of every table, one set per replication of the block, reported
-        months only (1 = first month after the warm-up)."""
-        n_rep = team.n // self.n_blocks
-        n_terr = team.n_territories // self.n_blocks
-        out = []
-        for b in range(self.n_blocks):
-            reps = slice(b * n_rep, (b + 1) * n_rep)
-            terrs = slice(b * n_terr, (b + 1) * n_terr)
-            out.append(self._columns_of(b, reps, terrs, team, territory_names))
-        return out
-
-    def _columns_of(self, b: int, reps: slice, terrs: slice, team: Team, names: list[str]):
+    def columns(self, team: Team, territory_names: list[str]) -> Columns:
+        """Tidy columns of every table, reported months only (1 = first month after
+        the warm-up)."""
         cal = self.cal
         w = cal.warmup_months
         months = np.arange(w, cal.total_months)
         n_m = len(months)
         month_no = months - w + 1
-        group = team.group[reps] - b * (team.n_groups // self.n_blocks)
-        territory = team.territory[reps] - terrs.start
-        n_rep = group.size
-        status = self.status[w:, reps]
+        n_rep = team.n
+        status = self.status[w:]
         # rep_month rows: month-major, then rep.
         rep_month: dict[str, np.ndarray] = {
             "month": np.repeat(month_no, n_rep),
             "rep": np.tile(np.arange(n_rep), n_m),
-            "group": np.tile(group, n_m),
-            "territory": np.tile(np.asarray(names, dtype=object)[territory], n_m),
+            "group": np.tile(team.group, n_m),
+            "territory": np.tile(np.asarray(territory_names, dtype=object)[team.territory], n_m),
             "status": np.asarray(STATUS, dtype=object)[status.ravel()],
-            "tenure_months": self.tenure_days[w:, reps].ravel() / cal.days_per_month,
-            "skill": self.skill[w:, reps].ravel(),
-            "open_leads": self.open_leads[w:, reps].ravel(),
-            "max_day_minutes": self.max_day_minutes[w:, reps].ravel(),
+            "tenure_months": self.tenure_days[w:].ravel() / cal.days_per_month,
+            "skill": self.skill[w:].ravel(),
+            "open_leads": self.open_leads[w:].ravel(),
+            "max_day_minutes": self.max_day_minutes[w:].ravel(),
         }
-        counts = self.rep_counts[w:, :, reps]
+        counts = self.rep_counts[w:]
         for i, name in enumerate(REP_COUNTERS):
             rep_month[name] = counts[:, i, :].ravel()
 
@@ -144,14 +125,14 @@ class Recorder:
         for i, name in enumerate(REP_COUNTERS):
             team_month[name] = counts[:, i, :].sum(axis=1)
         for i, name in enumerate(TEAM_COUNTERS):
-            team_month[name] = self.team[b, w:, i]
+            team_month[name] = self.team[w:, i]
         team_month["leads_lost"] = team_month["leads_lost"] + team_month["pool_expired"]
-        team_month["open_leads"] = self.open_leads[w:, reps].sum(axis=1) + self.pool_size[b, w:]
-        team_month["pool_size"] = self.pool_size[b, w:]
+        team_month["open_leads"] = self.open_leads[w:].sum(axis=1) + self.pool_size[w:]
+        team_month["pool_size"] = self.pool_size[w:]
         for i, name in enumerate(MARKET):
-            team_month[f"firms_{name}"] = self.market[w:, i, terrs].sum(axis=1)
+            team_month[f"firms_{name}"] = self.market[w:, i].sum(axis=1)
 
-        by_touch = self.signings_by_touch[b, w:].sum(axis=0)
+        by_touch = self.signings_by_touch[w:].sum(axis=0)
         funnel = {"touch": np.arange(len(by_touch)), "signings": by_touch}
 
         n_src = len(SOURCES)
@@ -160,7 +141,7 @@ class Recorder:
             "source": np.tile(np.asarray(SOURCES, dtype=object), n_m),
         }
         for i, name in enumerate(COHORT):
-            lead_cohorts[name] = self.cohort[i, b, w:].ravel()
+            lead_cohorts[name] = self.cohort[i, w:].ravel()
         return {
             "team_month": team_month,
             "rep_month": rep_month,

@@ -27,6 +27,7 @@ Lead families (rows of the tables, times 4 grades):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -130,13 +131,12 @@ def lead_odds(leads: Leads) -> LeadOdds:
     )
 
 
-@dataclass(frozen=True)
-class TouchStates:
+class TouchStates(NamedTuple):
     """Everything the working day needs about a lead's next touch, by lead state.
 
     A lead's state is ``klass * n_touch + touch`` (its class and the index of its next
-    touch), so one gather of the state column and a few lookups in these small tables
-    replace a dozen per-lead operations; a touch made advances the state by one.
+    touch), so a few lookups in these small tables tell the day all it needs about a
+    lead's touch; a touch made advances the state by one.
     """
 
     n_touch: int
@@ -148,24 +148,20 @@ class TouchStates:
     final: np.ndarray  # the last touch: unsigned leads are dropped after it
     gap: np.ndarray  # working days to the touch after this one
 
-    def of(self, klass, touch):
-        """State index of leads of class ``klass`` whose next touch is ``touch``."""
-        return klass * self.n_touch + touch
-
 
 def touch_states(odds: LeadOdds, phone: float, visit: float, followup: float) -> TouchStates:
     """Per-state tables from the hazards, the activity minutes and the cadences."""
     n_klass, n_touch = odds.sign.shape
-    touch = np.tile(np.arange(n_touch), n_klass)
+    touch = np.tile(np.arange(n_touch, dtype=np.int64), n_klass)
     grade = np.repeat(np.arange(n_klass) % N_GRADES, n_touch)
     cost = np.where(touch == 0, phone, np.where(touch == 1, visit, followup))
     return TouchStates(
         n_touch=n_touch,
         touch=touch,
         kind=np.minimum(touch, 2),
-        cost=cost.astype(float),
+        cost=cost.astype(np.float64),
         sign=odds.sign.ravel().copy(),
         lose=odds.lose.ravel().copy(),
         final=touch >= odds.last_touch,
-        gap=np.where(touch == 0, 1, odds.cadence[grade]),  # a call books tomorrow's visit
+        gap=np.where(touch == 0, 1, odds.cadence[grade]).astype(np.int64),  # call: visit tomorrow
     )

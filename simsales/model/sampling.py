@@ -1,9 +1,8 @@
-"""Exact binomial draws from uniform numbers (inverse CDF), vectorised over reps.
+"""Exact small-count draws from one uniform number each (inverse CDF).
 
-A rep's daily binomials (interested records, booked calls, phone closes) have small
-``n``; turning one uniform per rep into the count through the binomial CDF is exact
-and costs a few array operations, where numpy's per-element binomial sampler is the
-dearest call of a simulated day.
+A rep's daily binomials (interested records, booked calls, phone closes) and the
+referrals of a closed lead have small counts; walking the CDF from one uniform is
+exact, and lets the compiled day consume its random numbers from pre-drawn buffers.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
 
 def binomial_cdf_table(n_max: int, p: float) -> np.ndarray:
@@ -32,23 +32,40 @@ def binomial_cdf_table(n_max: int, p: float) -> np.ndarray:
     return table
 
 
-def binomial_from_table(n: np.ndarray, table: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Binomial(n, p) counts for uniforms ``u``, with ``table`` from ``binomial_cdf_table``."""
-    return (u[:, None] >= table[n]).sum(axis=1)
+@njit(cache=True)
+def binomial_from_table(n: int, table: np.ndarray, u: float) -> int:
+    """A Binomial(n, p) count for the uniform ``u``, with ``table`` from ``binomial_cdf_table``."""
+    k = 0
+    while k < n and u >= table[n, k]:
+        k += 1
+    return k
 
 
-def rare_binomial(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Binomial(n, p) counts for uniforms ``u`` when p varies by element and is small:
-    most counts are 0 (u below P(X = 0)); the few others walk the CDF exactly."""
+@njit(cache=True)
+def rare_binomial(n: int, p: float, u: float) -> int:
+    """A Binomial(n, p) count for the uniform ``u`` when p varies and is small: most
+    counts are 0 (u below P(X = 0)); the others walk the CDF exactly."""
+    if n <= 0:
+        return 0
     p0 = (1.0 - p) ** n
-    out = (u >= p0).astype(np.int64)
-    rest = np.flatnonzero(out)
-    for i in rest:  # about one rep in a thousand a day
-        k, pmf, cdf = 0, p0[i], p0[i]
-        ratio = p[i] / (1.0 - p[i]) if p[i] < 1 else math.inf
-        while u[i] >= cdf and k < n[i]:
-            pmf *= (n[i] - k) / (k + 1) * ratio
-            k += 1
-            cdf += pmf
-        out[i] = k
-    return out
+    if u < p0:
+        return 0
+    k, pmf, cdf = 0, p0, p0
+    ratio = p / (1.0 - p)
+    while u >= cdf and k < n:
+        pmf *= (n - k) / (k + 1) * ratio
+        k += 1
+        cdf += pmf
+    return k
+
+
+@njit(cache=True)
+def poisson_from_uniform(lam: float, u: float) -> int:
+    """A Poisson(lam) count for the uniform ``u`` by walking the CDF (small ``lam``)."""
+    k, pmf = 0, np.exp(-lam)
+    cdf = pmf
+    while u >= cdf and pmf > 0.0:
+        k += 1
+        pmf *= lam / k
+        cdf += pmf
+    return k

@@ -27,7 +27,6 @@ class Team:
     group_size: np.ndarray  # reps per group
     n_groups: int
     n_territories: int
-    block: np.ndarray  # which replication of a simulated block the rep belongs to
 
     @property
     def n(self) -> int:
@@ -35,12 +34,6 @@ class Team:
 
     def on_post(self) -> np.ndarray:
         return self.status == ON_POST
-
-    def joint_visit_reps(self, day: int, per_supervisor: int) -> np.ndarray:
-        """Reps who get a supervisor joint visit today: a rota through each group (F16)."""
-        size = self.group_size[self.group]
-        k = np.minimum(per_supervisor, size)
-        return (self.pos_in_group - day * per_supervisor) % size < k
 
 
 def build_team(scenario: Scenario, rng: np.random.Generator) -> Team:
@@ -76,33 +69,6 @@ def build_team(scenario: Scenario, rng: np.random.Generator) -> Team:
         group_size=group_size,
         n_groups=n_groups,
         n_territories=n_terr,
-        block=np.zeros(n, dtype=np.int16),
-    )
-
-
-def stack_teams(teams: list[Team]) -> Team:
-    """Teams of several replications side by side, simulated as one block.
-
-    Replication b's reps, groups and territories keep their order and are offset by b
-    times the count of one team, so they never meet the other replications' ones.
-    """
-    if len(teams) == 1:
-        return teams[0]
-    one = teams[0]
-    n, g, t = one.n, one.n_groups, one.n_territories
-    cat = np.concatenate
-    return Team(
-        group=cat([tm.group + b * g for b, tm in enumerate(teams)]),
-        territory=cat([tm.territory + b * t for b, tm in enumerate(teams)]),
-        status=cat([tm.status for tm in teams]),
-        tenure_start=cat([tm.tenure_start for tm in teams]),
-        potential=cat([tm.potential for tm in teams]),
-        skill=cat([tm.skill for tm in teams]),
-        pos_in_group=cat([tm.pos_in_group for tm in teams]),
-        group_size=cat([tm.group_size for tm in teams]),
-        n_groups=g * len(teams),
-        n_territories=t * len(teams),
-        block=np.repeat(np.arange(len(teams), dtype=np.int16), n),  # int16: radix sorts
     )
 
 
