@@ -69,6 +69,17 @@ RUN_REPLICATIONS = 200
 RUN_WORKERS = 2
 MIB = 1024 * 1024
 
+# Population case: 100 starting reps, a class of 6 every month, the hiring scenarios'
+# quits and F28 dismissals, over 24 reported months.
+POPULATION = {
+    "horizon.months": 24,
+    "workforce.hiring.policy": "fixed_classes",
+    "workforce.hiring.class_size": 6,
+    "workforce.hiring.every_months": 1,
+    "workforce.attrition.quit_hazard_by_year": [0.06, 0.03, 0.015],
+    "workforce.dismissal.no_order_months": 3,
+}
+
 # Repetitions per team size (fewer for 1,000 reps), full and with --quick.
 REPEATS = {10: 7, 100: 5, 1_000: 3}
 QUICK_REPEATS = {10: 3, 100: 3, 1_000: 2}
@@ -172,6 +183,7 @@ class Report:
     machine: dict[str, Any]
     horizon: str
     sizes: list[SizeResult] = field(default_factory=list)
+    population: SizeResult | None = None  # 100 reps with monthly hiring over 24 months
     bare: Timing | None = None
     tracemalloc_peak_mib: float | None = None
     import_rss_mib: float | None = None
@@ -190,6 +202,9 @@ class Report:
             "seed": SEED,
             "replication": REPLICATION,
             "sizes": [s.as_dict() for s in self.sizes],
+            "population_100_reps_monthly_hiring_24_months": (
+                self.population.as_dict() if self.population else None
+            ),
             "bare_simpy": {
                 "events": BARE_EVENTS,
                 "seconds": self.bare.as_dict() if self.bare else None,
@@ -278,8 +293,8 @@ def count_events(scenario: Scenario) -> int:
     return count[0]
 
 
-def measure_size(base: Scenario, reps: int, repeats: int) -> SizeResult:
-    scenario = scaled_scenario(base, reps)
+def measure_size(base: Scenario, reps: int, repeats: int, extra: dict | None = None) -> SizeResult:
+    scenario = scaled_scenario(base, reps).with_overrides(extra or {})
     timing = repeat_seconds(lambda: simulate(scenario, REPLICATION, SEED), repeats)
     return SizeResult(
         reps=reps,
@@ -384,6 +399,20 @@ def build_checks(report: Report) -> list[Check]:
         )
         if value is not None
     ]
+    if report.population:
+        pop, fixed = report.population, by_reps[100]
+        per_day = (pop.timing.best / pop.days) / (fixed.timing.best / fixed.days)
+        checks += [
+            Check(
+                "population: 100 reps, monthly hiring, 24 months",
+                pop.timing.best,
+                "s",
+                "report",
+                "INFO",
+            ),  # fmt: skip
+            Check("population / fixed 100-rep team, per day", per_day, "x", "report", "INFO"),
+            Check("events per rep-day, population", pop.events_per_rep_day, "", "small", "INFO"),
+        ]
     checks += [
         Check(f"events per rep-day, {s.reps:,} reps", s.events_per_rep_day, "", "small", "INFO")
         for s in report.sizes
@@ -443,6 +472,9 @@ def run_benchmark(quick: bool) -> Report:
         repeats = (QUICK_REPEATS if quick else REPEATS)[reps]
         progress(f"{reps:,} reps: {repeats} replications")
         report.sizes.append(measure_size(base, reps, repeats))
+    progress("population: 100 reps with monthly hiring over 24 months")
+    report.population = measure_size(base, 100, QUICK_REPEATS[100] if quick else REPEATS[100],
+                                     POPULATION)  # fmt: skip
     progress(f"bare SimPy: {BARE_REPEATS} x {BARE_EVENTS:,} timeouts")
     report.bare = Timing([bare_simpy_seconds() for _ in range(BARE_REPEATS)])
     progress("memory of the 1,000-rep replication (tracemalloc, then a fresh process)")

@@ -44,6 +44,20 @@ SHOWN = {
     "f7_share_followup_3": "{:.4f}",
     "f7_share_followup_4_to_11": "{:.4f}",
 }
+# Shown only for a team that changes: when hiring or leaving happened, and class KPIs
+# when some class completed the window.
+SHOWN_IF_ANY = {
+    "hires": "{:,.1f}",
+    "quits": "{:,.1f}",
+    "dismissals": "{:,.1f}",
+    "class_washout_share": "{:.3f}",
+    "class_trial_pass_rate": "{:.3f}",
+    "class_signing_rate_1m": "{:.3f}",
+    "class_order_level_1m": "{:.3f}",
+    "class_survival_3m": "{:.3f}",
+    "class_survival_12m": "{:.3f}",
+    "class_earning_share_6m": "{:.3f}",
+}
 
 
 def _fail(message: str) -> None:
@@ -181,13 +195,15 @@ def format_summary(summary, name: str, replications: int, seed: int) -> str:
     """The run summary as a plain-text table."""
     from simsales.metrics.summary import RESOLVE_MONTHS
 
+    by_metric = summary.set_index("metric")
+    shown = {**SHOWN}
+    for metric, fmt in SHOWN_IF_ANY.items():
+        if metric in by_metric.index and by_metric.loc[metric, "n"] > 0:
+            if by_metric.loc[metric, "p90"] > 0 or metric.startswith("class_"):
+                shown[metric] = fmt
     rows = []
-    for _, row in (
-        summary.set_index("metric")
-        .loc[[m for m in SHOWN if m in set(summary["metric"])]]
-        .iterrows()
-    ):
-        fmt = SHOWN[row.name]
+    for _, row in by_metric.loc[[m for m in shown if m in by_metric.index]].iterrows():
+        fmt = shown[row.name]
         rows.append(
             (
                 row.name,

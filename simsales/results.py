@@ -12,7 +12,7 @@ import pandas as pd
 
 from simsales.metrics.summary import replication_metrics, summarize
 
-TABLES = ("team_month", "rep_month", "funnel", "lead_cohorts")
+TABLES = ("team_month", "rep_month", "funnel", "lead_cohorts", "cohorts")
 MANIFEST = "manifest.json"
 
 
@@ -29,18 +29,23 @@ class Results:
     * ``rep_month``: per rep and month, status, tenure, skill, activity and results.
     * ``funnel``: signings by touch (0 = phone, 1 = first visit, k+1 = k-th follow-up).
     * ``lead_cohorts``: per entry month and lead source, leads entered, signed, lost, open.
+    * ``cohorts``: per hiring class, trainees, washouts, trial passes and the new-rep
+      KPIs F23-F26 (see ``simsales.metrics.cohorts``).
     """
 
     team_month: pd.DataFrame
     rep_month: pd.DataFrame
     funnel: pd.DataFrame
     lead_cohorts: pd.DataFrame
+    cohorts: pd.DataFrame
     manifest: dict = field(default_factory=dict)
 
     def metrics(self) -> pd.DataFrame:
         """Headline metrics, one row per (scenario, replication)."""
         days = int(self.manifest.get("days_per_month", 26))
-        return replication_metrics(self.team_month, self.funnel, self.lead_cohorts, days)
+        return replication_metrics(
+            self.team_month, self.funnel, self.lead_cohorts, self.cohorts, days
+        )
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
         """One row per scenario and metric: mean, ci_low, ci_high, p10, p50, p90, n."""

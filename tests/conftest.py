@@ -12,14 +12,28 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 
+# A team that neither hires nor loses anyone, for tests of the funnel on a fixed team.
+STEADY = {
+    "workforce.hiring": {
+        "policy": "none",
+        "lead_time_months": 1,
+        "cost_per_hire": 3000.0,
+        "potential_mean": 1.0,
+    },
+    "workforce.attrition.quit_hazard_by_year": [0.0],
+    "workforce.dismissal.no_order_months": 0,
+}
+
+
 def small_overrides(reps: int = 8, groups: int = 2, firms: int = 40_000, months: int = 4) -> dict:
-    """A small team over a short horizon: fast enough for many tests."""
+    """A small, steady team over a short horizon: fast enough for many tests."""
     return {
         "team.reps": reps,
         "team.supervisor_groups": groups,
         "market.territories": [{"name": f"T{i + 1}", "firms": firms} for i in range(groups)],
         "horizon.months": months,
         "horizon.warmup_months": 1,
+        **STEADY,
     }
 
 

@@ -37,6 +37,7 @@ TINY = [
     "-r", "2", "-w", "1", "--no-progress",
 ]  # fmt: skip
 SAVED = ["team_month.parquet", "rep_month.parquet", "funnel.parquet", "lead_cohorts.parquet",
+         "cohorts.parquet",
          "manifest.json"]  # fmt: skip
 
 runner = CliRunner()
@@ -281,8 +282,31 @@ def test_run_prints_summary_with_metric_names(tiny_run):
     assert lines[-1] == f"tables saved to {out}"
 
 
+def test_run_shows_workforce_rows_only_for_a_changing_team():
+    """A team with hiring shows hires and the class KPIs; the steady baseline does not."""
+    result = invoke(
+        "run", ROOT / "scenarios" / "trainer_class.yaml", "-r", "2", "-w", "1", "--no-progress",
+        "--set", "team.reps=8", "--set", "team.supervisor_groups=2",
+        "--set", "market.territories=[{name: A, firms: 20000}, {name: B, firms: 20000}]",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    metrics = {line.split()[0] for line in result.stdout.splitlines()[2:]}
+    assert {"hires", "class_signing_rate_1m", "class_survival_3m"} <= metrics
+    result = invoke(
+        "run", "-r", "2", "-w", "1", "--no-progress", "--set", "horizon.months=2",
+        "--set", "workforce.hiring={policy: none, lead_time_months: 1, cost_per_hire: 0,"
+                 " potential_mean: 1.0}",
+        "--set", "workforce.attrition.quit_hazard_by_year=[0.0]",
+        "--set", "workforce.dismissal.no_order_months=0",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    steady = {line.split()[0] for line in result.stdout.splitlines()[2:]}
+    assert "signings" in steady
+    assert not {m for m in steady if m.startswith("class_") or m in ("hires", "quits")}
+
+
 def test_run_out_writes_every_table_and_the_manifest(tiny_run):
-    """``--out`` writes the four Parquet tables and manifest.json, loadable as Results of the
+    """``--out`` writes every Parquet table and manifest.json, loadable as Results of the
     overridden scenario."""
     _, out = tiny_run
     assert sorted(p.name for p in out.iterdir()) == sorted(SAVED)
@@ -293,7 +317,7 @@ def test_run_out_writes_every_table_and_the_manifest(tiny_run):
     assert [t["name"] for t in res.manifest["scenario"]["market"]["territories"]] == ["A", "B"]
     assert sorted(res.team_month["replication"].unique()) == [0, 1]
     assert sorted(res.team_month["month"].unique()) == [1, 2]
-    assert res.rep_month["rep"].nunique() == 8
+    assert res.rep_month.loc[res.rep_month["class"] == 0, "rep"].nunique() == 8  # the starting team
 
 
 def test_run_force_writes_into_non_empty_folder(tmp_path):

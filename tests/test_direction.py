@@ -5,14 +5,17 @@ from __future__ import annotations
 import numpy as np
 
 import simsales
+from tests.conftest import STEADY
 from tests.stats_helpers import assert_mean_above, assert_mean_is
 
 ALPHA = 0.001
 
 
 def one_territory(baseline, reps: int, firms: int, months: int = 6, warmup: int = 1):
+    """A steady team of ``reps`` in one territory of ``firms`` firms."""
     return baseline.with_overrides(
         {
+            **STEADY,
             "team.reps": reps,
             "team.supervisor_groups": 1,
             "market.territories": [{"name": "T", "firms": firms}],

@@ -3,7 +3,8 @@
 Hypothesis draws small but varied valid scenarios as overrides of the baseline (team
 size and structure, market size from a saturated 300 firms to millions, daily norms,
 minutes per activity, follow-up cadences and limits, loss and sign chances, 1-3 month
-horizons with 0-1 warm-up month), simulates one replication, and checks the identities
+horizons with 0-1 warm-up month, and half the time a changing team: classes, washouts,
+trials, quits and dismissals), simulates one replication, and checks the identities
 every run must satisfy. Each example takes a fraction of a second.
 """
 
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 import simsales
 from simsales.scenario.overrides import parse_assignment
+from tests.conftest import STEADY
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = simsales.load_scenario(ROOT / "scenarios" / "baseline.yaml")
@@ -61,6 +63,23 @@ def valid_overrides(draw) -> dict:
     }
     for grade in "ABCD":
         overrides[f"leads.followup_cadence_days.{grade}"] = draw(st.integers(1, 20))
+    if draw(st.booleans()):  # a changing team: classes, washouts, quits, dismissals
+        overrides |= {
+            "workforce.hiring.policy": "fixed_classes",
+            "workforce.hiring.class_size": draw(st.integers(1, 5)),
+            "workforce.hiring.every_months": draw(st.integers(1, 2)),
+            "workforce.training.days": draw(st.integers(0, 30)),
+            "workforce.training.trial_days": draw(st.integers(0, 10)),
+            "workforce.training.washout_share": draw(floats(0, 1)),
+            "workforce.training.trial_pass_share": draw(floats(0, 1)),
+            "workforce.attrition.quit_hazard_by_year": [draw(floats(0, 0.5))],
+            "workforce.dismissal.no_order_months": draw(st.integers(0, 2)),
+            "workforce.dismissal.bottom_share": draw(floats(0, 0.5)),
+            "workforce.dismissal.review_months": draw(st.integers(1, 2)),
+            "workforce.departed_pipeline": draw(st.sampled_from(["pool", "group"])),
+        }
+    else:
+        overrides |= STEADY
     return overrides
 
 
@@ -77,7 +96,23 @@ def check_invariants(res: simsales.Results, scenario: simsales.Scenario) -> None
     tm, rm, funnel, cohorts = res.team_month, res.rep_month, res.funnel, res.lead_cohorts
     runs = res.manifest["replications"] * scenario.horizon.months
     assert len(tm) == runs
-    assert len(rm) == runs * scenario.team.reps
+    wf = scenario.workforce
+    steady = wf.hiring.policy == "none" and not any(wf.attrition.quit_hazard_by_year)
+    if steady and not wf.dismissal.no_order_months and not wf.dismissal.bottom_share:
+        assert len(rm) == runs * scenario.team.reps
+    # Headcount on post moves only by going on post, quits and dismissals.
+    for _, one in tm.groupby("replication"):
+        on_post = one["reps_on_post"].to_numpy()
+        change = (one["went_on_post"] - one["quits"] - one["dismissals"]).to_numpy()
+        np.testing.assert_array_equal(on_post[1:], on_post[:-1] + change[1:])
+    # Every trainee is washed out, failed, on post, or still in training or on trial.
+    c = res.cohorts
+    assert (c["trainees"] >= c["washed_out"] + c["failed_trial"] + c["on_post"]).all()
+    # Nobody sells unless on post (a leaver's last row may hold sales before leaving).
+    learning = rm[rm["status"].isin(["in_training", "on_trial"])]
+    assert (learning[["signings", "visits", "followups", "prospect_records"]] == 0).all().all()
+    # Tenure on post is known exactly for the reps on post.
+    assert (rm["tenure_months"].isna() == (rm["status"] != "on_post")).all()
     assert len(funnel) == res.manifest["replications"] * len(scenario.leads.signing_touch_shares)
 
     # Every lead created is either entered into the CRM or discarded, month by month.
@@ -87,13 +122,16 @@ def check_invariants(res: simsales.Results, scenario: simsales.Scenario) -> None
         cohorts["entered"], cohorts["signed"] + cohorts["lost"] + cohorts["open"]
     )
     # No rep works more minutes in a day than the day has.
-    assert rm["max_day_minutes"].max() <= scenario.rep.minutes_per_day
+    assert not (rm["max_day_minutes"] > scenario.rep.minutes_per_day).any()
     # Signings by touch add up to the team's signings.
     assert funnel["signings"].sum() == tm["signings"].sum()
     # Counts, money, minutes, skills and tenures are never negative (nor NaN).
-    for name in ("team_month", "rep_month", "funnel", "lead_cohorts"):
+    for name in ("team_month", "rep_month", "funnel", "lead_cohorts", "cohorts"):
         numeric = getattr(res, name).select_dtypes("number")
-        assert not numeric.isna().any().any(), f"{name} has NaN"
+        if name == "rep_month":
+            numeric = numeric.drop(columns="tenure_months")  # checked above
+        if name != "cohorts":  # a class KPI whose window is not complete is NaN
+            assert not numeric.isna().any().any(), f"{name} has NaN"
         negative = numeric.columns[(numeric < 0).any()].tolist()
         assert not negative, f"{name}: negative values in {negative}"
 
@@ -118,6 +156,8 @@ def test_valid_overrides_are_accepted_and_applied(overrides):
         got = get(scenario, key)
         if key == "market.territories":
             got = [t.model_dump() for t in got]
+        if hasattr(got, "model_dump"):  # a whole section, e.g. workforce.hiring
+            got = got.model_dump(exclude_none=True)
         assert got == value, key
     assert BASE.model_dump() == before
 

@@ -25,6 +25,7 @@ STREAMS = (
     "deals",  # deal values
     "referrals",  # how many referrals a signing or a non-buyer gives (F9)
     "hq",  # HQ leads per territory and day (F10)
+    "workforce",  # new hires' potential, washout, trial; quits and review tie-breaks
 )
 
 
@@ -41,6 +42,7 @@ class Streams:
     deals: np.random.Generator
     referrals: np.random.Generator
     hq: np.random.Generator
+    workforce: np.random.Generator
 
 
 def make_streams(seed: int, replication: int) -> Streams:

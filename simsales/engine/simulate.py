@@ -14,12 +14,14 @@ import simpy
 
 from simsales.engine.calendar import Calendar
 from simsales.engine.rng import make_streams
+from simsales.metrics.cohorts import class_columns
 from simsales.metrics.records import C_OPEN, Columns, Recorder
 from simsales.model.market import Market
 from simsales.model.odds import lead_odds
 from simsales.model.pipeline import POOL, Pipeline
 from simsales.model.team import Team, build_team
 from simsales.model.workday import TeamDay
+from simsales.model.workforce import Workforce, most_hires
 from simsales.scenario.schema import Scenario
 
 
@@ -30,24 +32,29 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     """
     cal = Calendar.from_horizon(scenario.horizon)
     streams = make_streams(seed, replication)
-    team = build_team(scenario, streams.team)
+    team = build_team(
+        scenario, streams.team, scenario.team.reps + most_hires(scenario.workforce.hiring, cal)
+    )
     firms = np.array([t.firms for t in scenario.market.territories])
     market = Market(firms, scenario.market.cooling_off_days, cal.total_days)
     odds = lead_odds(scenario.leads)
     pipe = Pipeline()
-    rec = Recorder(cal, team.n, odds.sign.shape[1], market.n)
+    rec = Recorder(cal, team.capacity, odds.sign.shape[1], market.n)
     work = TeamDay(scenario, cal, streams, team, market, pipe, odds, rec)
+    workforce = Workforce(scenario, cal, team, streams.workforce, pipe, work, rec)
 
     env = simpy.Environment()
 
     def month_close() -> Iterator[simpy.Event]:
         for month in range(cal.total_months):
             yield env.timeout(cal.days_per_month)  # runs before the next month's first day
+            workforce.month_close(month, end_day=int(env.now))
             rec.close_month(month)
             _snapshot(rec, month, team, pipe, market, end_day=int(env.now))
 
     def team_days() -> Iterator[simpy.Event]:
         for day in range(cal.total_days):
+            workforce.start_of_day(day)
             work.run(day)
             yield env.timeout(1)
 
@@ -57,7 +64,9 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     # Leads still open at the end, by entry month and source (checks entered = signed+lost+open).
     still = pipe.open_mask() & (pipe.entered == 1)
     np.add.at(rec.cohort[C_OPEN], (pipe.entry_month[still], pipe.source[still]), 1)
-    return rec.columns(team, [t.name for t in scenario.market.territories])
+    columns = rec.columns(team, [t.name for t in scenario.market.territories], workforce)
+    columns["cohorts"] = class_columns(team, rec, workforce, scenario)
+    return columns
 
 
 def simulate_many(scenario: Scenario, replications: list[int], seed: int) -> dict[int, Columns]:
@@ -69,10 +78,11 @@ def _snapshot(
     rec: Recorder, month: int, team: Team, pipe: Pipeline, market: Market, end_day: int
 ) -> None:
     rec.skill[month] = team.skill
-    rec.tenure_days[month] = team.tenure_start + end_day
+    on_post = team.on_post()
+    rec.tenure_days[month] = np.where(on_post, end_day - team.on_post_day, np.nan)
     rec.status[month] = team.status
     owned = (pipe.owner >= 0) & (pipe.entered == 1)
-    rec.open_leads[month] = np.bincount(pipe.owner[owned], minlength=team.n)
+    rec.open_leads[month] = np.bincount(pipe.owner[owned], minlength=team.capacity)
     rec.pool_size[month] = np.count_nonzero(pipe.owner == POOL)
     rec.market[month] = (
         market.available,

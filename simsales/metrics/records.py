@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from simsales.engine.calendar import Calendar
 from simsales.model.pipeline import SOURCES
-from simsales.model.team import STATUS, Team
+from simsales.model.team import NOT_HIRED, STATUS, Team
+
+if TYPE_CHECKING:
+    from simsales.model.workforce import Workforce
 
 # Per rep and month: what each rep did and achieved (sums over the month's days).
 REP_COUNTERS = (
@@ -54,6 +59,19 @@ REP_COUNTERS = (
 # Per month, team level (not attributable to a rep).
 TEAM_COUNTERS = ("pool_expired", "reclaimed_signings")
 POOL_EXPIRED, RECLAIMED_SIGNINGS = range(len(TEAM_COUNTERS))
+# Per month, team level, counted by model.workforce (team_month columns but the last).
+WORKFORCE_COUNTERS = (
+    "hires",  # trainees starting a class
+    "washouts",  # left during training (F21)
+    "failed_trial",  # left at the end of the trial post (F22)
+    "went_on_post",
+    "quits",
+    "dismissals",
+    "trainee_days",  # days spent in training or on trial, for the training cost
+)
+HIRES, WASHOUTS, FAILED, WENT_ON_POST, QUITS, DISMISSALS, TRAINEE_DAYS = range(
+    len(WORKFORCE_COUNTERS)
+)
 COHORT = ("entered", "signed", "lost", "open")
 C_ENTERED, C_SIGNED, C_LOST, C_OPEN = range(len(COHORT))
 MARKET = ("available", "untouched", "cooling", "customers", "in_contact")
@@ -61,10 +79,12 @@ Columns = dict[str, dict[str, np.ndarray]]  # table name -> column name -> value
 
 
 class Recorder:
-    """Accumulates counts by rep and month, signings by touch, and lead cohorts.
+    """Accumulates counts by rep and month, signings by touch, lead cohorts, and a log of
+    every signing (rep, day) for the hiring-class KPIs.
 
     The running month is summed in ``acc`` (one contiguous row per counter) and
-    stored by ``close_month``.
+    stored by ``close_month``. Per-rep arrays have a slot for every rep the run can
+    have (``Team.capacity``).
     """
 
     def __init__(self, cal: Calendar, n_reps: int, n_touches: int, n_territories: int):
@@ -77,13 +97,30 @@ class Recorder:
         self.team = np.zeros((m, len(TEAM_COUNTERS)))
         self.signings_by_touch = np.zeros((m, n_touches), dtype=np.int64)
         self.cohort = np.zeros((len(COHORT), m, len(SOURCES)), dtype=np.int64)
+        self.signing_log = np.zeros((2, 1024), dtype=np.int64)  # [rep, day] of each signing
+        self.log_size = np.zeros(1, dtype=np.int64)
         # Month-end snapshots.
         self.skill = np.zeros((m, r))
-        self.tenure_days = np.zeros((m, r))
-        self.status = np.zeros((m, r), dtype=np.int64)
+        self.tenure_days = np.full((m, r), np.nan)  # working days on post; NaN if not on post
+        self.status = np.full((m, r), NOT_HIRED, dtype=np.int64)
         self.open_leads = np.zeros((m, r))
         self.pool_size = np.zeros(m)
         self.market = np.zeros((m, len(MARKET), n_territories))
+
+    def reserve_signings(self, extra: int) -> bool:
+        """Make room in the signing log for ``extra`` more; True if it was reallocated."""
+        need = int(self.log_size[0]) + extra
+        if need <= self.signing_log.shape[1]:
+            return False
+        grown = np.zeros((2, max(2 * self.signing_log.shape[1], need)), dtype=np.int64)
+        grown[:, : self.log_size[0]] = self.signing_log[:, : self.log_size[0]]
+        self.signing_log = grown
+        return True
+
+    def signings(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rep, day) of every signing so far."""
+        n = int(self.log_size[0])
+        return self.signing_log[0, :n], self.signing_log[1, :n]
 
     def close_month(self, month: int) -> None:
         self.rep_counts[month] = self.acc
@@ -92,36 +129,50 @@ class Recorder:
         self.day_max[:] = 0.0
 
     # ----------------------------------------------------------------- tables
-    def columns(self, team: Team, territory_names: list[str]) -> Columns:
-        """Tidy columns of every table, reported months only (1 = first month after
-        the warm-up)."""
+    def columns(self, team: Team, territory_names: list[str], workforce: Workforce) -> Columns:
+        """Tidy columns of every table but ``cohorts``, reported months only (1 = first
+        month after the warm-up)."""
         cal = self.cal
-        w = cal.warmup_months
+        w, dpm = cal.warmup_months, cal.days_per_month
         months = np.arange(w, cal.total_months)
-        n_m = len(months)
         month_no = months - w + 1
-        n_rep = team.n
         status = self.status[w:]
-        # rep_month rows: month-major, then rep.
+        # rep_month rows: month-major, then rep; a rep has rows for the months it was on
+        # the team for at least a day (hired, not yet gone at the month's start).
+        starts = months * dpm
+        present = (team.hired_day[None, :] < (starts + dpm)[:, None]) & (
+            team.leave_day[None, :] > starts[:, None]
+        )
+        m_idx, r_idx = np.nonzero(present)
+        names = np.asarray(territory_names, dtype=object)
         rep_month: dict[str, np.ndarray] = {
-            "month": np.repeat(month_no, n_rep),
-            "rep": np.tile(np.arange(n_rep), n_m),
-            "group": np.tile(team.group, n_m),
-            "territory": np.tile(np.asarray(territory_names, dtype=object)[team.territory], n_m),
-            "status": np.asarray(STATUS, dtype=object)[status.ravel()],
-            "tenure_months": self.tenure_days[w:].ravel() / cal.days_per_month,
-            "skill": self.skill[w:].ravel(),
-            "open_leads": self.open_leads[w:].ravel(),
-            "max_day_minutes": self.max_day_minutes[w:].ravel(),
+            "month": month_no[m_idx],
+            "rep": r_idx,
+            "class": team.klass[r_idx],
+            "group": team.group[r_idx],
+            "territory": names[team.territory[r_idx]],
+            "status": np.asarray(STATUS, dtype=object)[status[m_idx, r_idx]],
+            "tenure_months": self.tenure_days[w:][m_idx, r_idx] / dpm,
+            "skill": self.skill[w:][m_idx, r_idx],
+            "open_leads": self.open_leads[w:][m_idx, r_idx],
+            "max_day_minutes": self.max_day_minutes[w:][m_idx, r_idx],
         }
         counts = self.rep_counts[w:]
         for i, name in enumerate(REP_COUNTERS):
-            rep_month[name] = counts[:, i, :].ravel()
+            rep_month[name] = counts[m_idx, i, r_idx]
 
-        team_month: dict[str, np.ndarray] = {
-            "month": month_no,
-            "reps_on_post": (status == STATUS.index("on_post")).sum(axis=1),
-        }
+        tenure = self.tenure_days[w:] / dpm
+        team_month: dict[str, np.ndarray] = {"month": month_no}
+        for code, name in enumerate(STATUS[:3]):
+            team_month[f"reps_{name}"] = (status == code).sum(axis=1)
+        team_month["reps_on_post_under_3_months"] = (tenure < 3).sum(axis=1)
+        team_month["reps_on_post_3_to_12_months"] = ((tenure >= 3) & (tenure < 12)).sum(axis=1)
+        team_month["reps_on_post_12_months_plus"] = (tenure >= 12).sum(axis=1)
+        for i, name in enumerate(WORKFORCE_COUNTERS[:-1]):
+            team_month[name] = workforce.counts[w:, i]
+        hiring_cost, training_cost = workforce.costs()
+        team_month["hiring_cost"] = hiring_cost[w:]
+        team_month["training_cost"] = training_cost[w:]
         for i, name in enumerate(REP_COUNTERS):
             team_month[name] = counts[:, i, :].sum(axis=1)
         for i, name in enumerate(TEAM_COUNTERS):
@@ -138,7 +189,7 @@ class Recorder:
         n_src = len(SOURCES)
         lead_cohorts: dict[str, np.ndarray] = {
             "entry_month": np.repeat(month_no, n_src),
-            "source": np.tile(np.asarray(SOURCES, dtype=object), n_m),
+            "source": np.tile(np.asarray(SOURCES, dtype=object), len(months)),
         }
         for i, name in enumerate(COHORT):
             lead_cohorts[name] = self.cohort[i, w:].ravel()

@@ -25,7 +25,11 @@ KEYS = ["scenario", "replication"]
 
 
 def replication_metrics(
-    team_month: pd.DataFrame, funnel: pd.DataFrame, lead_cohorts: pd.DataFrame, days_per_month: int
+    team_month: pd.DataFrame,
+    funnel: pd.DataFrame,
+    lead_cohorts: pd.DataFrame,
+    cohorts: pd.DataFrame,
+    days_per_month: int,
 ) -> pd.DataFrame:
     """One row per (scenario, replication), one column per headline metric."""
     tm = team_month.groupby(KEYS, sort=True)
@@ -42,6 +46,9 @@ def replication_metrics(
             "visits_per_rep_day": tm["visits"].sum() / (rep_months * days_per_month),
             "followups_per_rep_day": tm["followups"].sum() / (rep_months * days_per_month),
             "stale_to_pool": tm["stale_to_pool"].sum(),
+            "hires": tm["hires"].sum(),
+            "quits": tm["quits"].sum(),
+            "dismissals": tm["dismissals"].sum(),
         }
     )
     out["f2_sign_rate"], out["f2_open_share"] = _f2(lead_cohorts, team_month["month"].max())
@@ -50,6 +57,32 @@ def replication_metrics(
     for name, (lo, hi) in F7_GROUPS.items():
         cols = [c for c in by_touch.columns if lo <= c <= hi]
         out[f"f7_share_{name}"] = by_touch[cols].sum(axis=1) / total
+    return out.join(_classes(cohorts, out.index))
+
+
+def _classes(cohorts: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """New-hire KPIs (F21-F26) pooled over a replication's classes: each a ratio of
+    summed counts, over the classes where it is known (NaN: no class, or windows not
+    yet complete at the end of the run; washout and trial rates only over classes with
+    nobody still in training or on trial)."""
+    ratios = {  # metric: (numerator, denominator)
+        "class_washout_share": ("washed_out", "trainees"),
+        "class_trial_pass_rate": ("on_post", "reached_trial"),
+        "class_signing_rate_1m": ("signed_1m", "on_post"),
+        "class_order_level_1m": ("orders_1m", "on_post"),
+        "class_survival_3m": ("survived_3m", "on_post"),
+        "class_survival_12m": ("survived_12m", "on_post"),
+        "class_earning_share_6m": ("earning_6m", "on_post"),
+    }
+    c = cohorts.assign(reached_trial=cohorts["trainees"] - cohorts["washed_out"])
+    out = pd.DataFrame(index=index)
+    for metric, (num, den) in ratios.items():
+        known = c[c[num].notna()]
+        if metric in ("class_washout_share", "class_trial_pass_rate"):
+            known = known[known["in_class"] == 0]  # classes done with training and trial
+        g = known.groupby(KEYS, sort=True)[[num, den]].sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[metric] = (g[num] / g[den].where(g[den] > 0)).reindex(index)
     return out
 
 

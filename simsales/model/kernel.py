@@ -173,6 +173,8 @@ class Books(NamedTuple):
     team: np.ndarray  # [month, team counter]
     by_touch: np.ndarray  # [month, touch] signings
     cohort: np.ndarray  # [cohort counter, entry month, source]
+    signing_log: np.ndarray  # [rep or day, signing]; room for the day's signings
+    log_size: np.ndarray  # signings logged so far (one element)
 
 
 @njit(cache=True)
@@ -274,7 +276,7 @@ def _referral_count(outcome, p, u):
 
 
 @njit(cache=True)
-def _book_closed(idx, owner, touch, outcome, month, leads, sizes, p, mk, st, bk, dr):
+def _book_closed(idx, owner, touch, outcome, day, month, leads, sizes, p, mk, st, bk, dr):
     """Book leads closed today: signed, lost (said no, dropped, expired in the pool) or
     discarded (an invalid first visit, never entered). ``owner`` is POOL for a pool
     lead that expired (nobody to ask for a referral)."""
@@ -282,6 +284,7 @@ def _book_closed(idx, owner, touch, outcome, month, leads, sizes, p, mk, st, bk,
     customers, cool_terr, referrals = mk.customers, st.cool_terr, st.referrals
     deals, u_ref, pos = dr.deals, dr.referrals, dr.pos
     k_deal, k_ref = pos[D_DEALS], pos[D_REFERRALS]
+    log, k_log = bk.signing_log, bk.log_size[0]
     for j in range(idx.size):
         i, r, o = idx[j], owner[j], outcome[j]
         t = leads[TERRITORY, i]
@@ -292,6 +295,8 @@ def _book_closed(idx, owner, touch, outcome, month, leads, sizes, p, mk, st, bk,
             k_deal += 1
             by_touch[month, touch[j]] += 1
             customers[t] += 1
+            log[0, k_log], log[1, k_log] = r, day
+            k_log += 1
         else:
             if o == LOST:
                 cohort[rc.C_LOST, leads[ENTRY_MONTH, i], leads[SOURCE, i]] += 1
@@ -301,6 +306,7 @@ def _book_closed(idx, owner, touch, outcome, month, leads, sizes, p, mk, st, bk,
             referrals[0 if o == SIGNED else 1, r] += _referral_count(o, p, u_ref[k_ref])
             k_ref += 1
     pos[D_DEALS], pos[D_REFERRALS] = k_deal, k_ref
+    bk.log_size[0] = k_log
 
 
 # ----------------------------------------------------------------- arrivals
@@ -393,7 +399,7 @@ def _pool(day, month, leads, sizes, p, team, mk, st, bk, dr):
         sizes[N_POOL] -= n_exp
         nobody = np.full(n_exp, POOL, dtype=np.int64)
         lost = np.full(n_exp, LOST, dtype=np.int64)
-        _book_closed(expired[:n_exp], nobody, np.zeros(n_exp, dtype=np.int64), lost, month,
+        _book_closed(expired[:n_exp], nobody, np.zeros(n_exp, dtype=np.int64), lost, day, month,
                      leads, sizes, p, mk, st, bk, dr)  # fmt: skip
     if p.claims_per_day == 0 or k == 0:
         return
@@ -581,7 +587,7 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
             acc[rc.VISITS_SHORT, r] += max(p.norm_visits - first_visits, 0)
     pos[D_TOUCHES], pos[D_VISITS] = k_touch, k_visit
     _book_closed(c_idx[:n_closed], c_owner[:n_closed], c_touch[:n_closed], c_outcome[:n_closed],
-                 month, leads, sizes, p, mk, st, bk, dr)  # fmt: skip
+                 day, month, leads, sizes, p, mk, st, bk, dr)  # fmt: skip
 
 
 # -------------------------------------------------------------------- calls
@@ -618,11 +624,11 @@ def _calls(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
         phone_closers[r] = closes
     pos[D_CALLS] = k
     if phone_closers.any():  # rare: about one call in 6,000
-        _phone_closes(phone_closers, month, p, team, mk, st, bk, dr)
+        _phone_closes(phone_closers, day, month, p, team, mk, st, bk, dr)
 
 
 @njit(cache=True)
-def _phone_closes(closes, month, p, team, mk, st, bk, dr):
+def _phone_closes(closes, day, month, p, team, mk, st, bk, dr):
     """Own prospects who sign on the appointment call: entered and signed at once."""
     pos = dr.pos
     for r in range(closes.size):
@@ -637,6 +643,9 @@ def _phone_closes(closes, month, p, team, mk, st, bk, dr):
             st.referrals[0, r] += _referral_count(SIGNED, p, dr.referrals[pos[D_REFERRALS]])
             pos[D_DEALS] += 1
             pos[D_REFERRALS] += 1
+            k_log = bk.log_size[0]
+            bk.signing_log[0, k_log], bk.signing_log[1, k_log] = r, day
+            bk.log_size[0] = k_log + 1
 
 
 # ------------------------------------------------------------------ records
@@ -688,10 +697,11 @@ def _end_of_day(day, leads, sizes, p, team, mk, st, bk):
         mk.release[t, day + p.cooling_off] += cooled[t]
         mk.cooling[t] += cooled[t]
     for r in range(territory.size):
-        # Experience and the evening meeting (F17) every day, plus coaching from a joint
-        # visit (F16, F18): each closes a share of the gap to the rep's potential.
-        rate = p.learning_per_day + p.joint_learning * joint_done[r]
-        skill[r] += (potential[r] - skill[r]) * rate
+        # On post, experience and the evening meeting (F17) every day, plus coaching from
+        # a joint visit (F16, F18): each closes a share of the gap to the rep's potential.
+        if team.on_post[r]:
+            rate = p.learning_per_day + p.joint_learning * joint_done[r]
+            skill[r] += (potential[r] - skill[r]) * rate
         acc[rc.MINUTES, r] += used[r]
         day_max[r] = max(day_max[r], used[r])
         spare[r] = p.capacity - used[r]

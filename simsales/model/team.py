@@ -8,42 +8,56 @@ import numpy as np
 
 from simsales.scenario.schema import Scenario
 
-# Rep status codes (rep_month.status); hiring and attrition use the others.
+# Rep status codes (rep_month.status).
 STATUS = ("in_training", "on_trial", "on_post", "gone")
 IN_TRAINING, ON_TRIAL, ON_POST, GONE = range(4)
+NOT_HIRED = -1  # a slot kept for a later hire
+# Why a rep left (leave_reason).
+LEAVE_REASONS = ("", "washed_out", "failed_trial", "quit", "dismissed")
+STAYED, WASHED_OUT, FAILED_TRIAL, QUIT, DISMISSED = range(len(LEAVE_REASONS))
+NO_DAY = np.iinfo(np.int64).max  # on_post_day / leave_day not (yet) reached
 
 
 @dataclass
 class Team:
-    """State of all reps; index i is rep i everywhere in the model."""
+    """State of all reps, hired or still to be hired; index i is rep i everywhere.
+
+    Arrays have one slot per rep the run can ever have (the starting team plus the most
+    its hiring policy can hire); slots from ``n`` on are not hired yet.
+    """
 
     group: np.ndarray  # supervisor group of each rep
     territory: np.ndarray  # territory each rep prospects in (one of the group's)
-    status: np.ndarray
-    tenure_start: np.ndarray  # working days on post at day 0
-    potential: np.ndarray  # skill the rep grows towards (lognormal, mean 1)
+    status: np.ndarray  # STATUS code, NOT_HIRED for an empty slot
+    klass: np.ndarray  # hiring class: 1, 2, ... in order of start; 0 = the starting team
+    hired_day: np.ndarray  # first day of training (starting team: on_post_day)
+    on_post_day: np.ndarray  # day the rep went on post (negative: before day 0); NO_DAY
+    leave_day: np.ndarray  # first day gone; NO_DAY while on the team
+    leave_reason: np.ndarray  # LEAVE_REASONS code
+    potential: np.ndarray  # skill the rep grows towards (lognormal)
     skill: np.ndarray  # current multiplier on close chances
-    pos_in_group: np.ndarray  # rank of the rep inside its group (joint-visit rota)
-    group_size: np.ndarray  # reps per group
+    signings: np.ndarray  # signings since going on post
     n_groups: int
     n_territories: int
+    n: int  # slots in use (reps hired so far, the starting team included)
 
     @property
-    def n(self) -> int:
+    def capacity(self) -> int:
         return len(self.group)
 
     def on_post(self) -> np.ndarray:
         return self.status == ON_POST
 
 
-def build_team(scenario: Scenario, rng: np.random.Generator) -> Team:
-    """Starting team: reps spread evenly over groups, each group over its territories."""
+def build_team(scenario: Scenario, rng: np.random.Generator, capacity: int | None = None) -> Team:
+    """Starting team: reps spread evenly over groups, each group over its territories;
+    ``capacity`` slots in all (at least the starting team)."""
     n = scenario.team.reps
+    size = max(n, capacity or n)
     n_groups = scenario.team.supervisor_groups
     n_terr = len(scenario.market.territories)
     group = np.arange(n) % n_groups
     pos_in_group = np.arange(n) // n_groups
-    group_size = np.bincount(group, minlength=n_groups)
     # Territory t belongs to group t % n_groups; a group's reps take its territories in turn.
     terr_of_group = [np.arange(g, n_terr, n_groups) for g in range(n_groups)]
     territory = np.array(
@@ -57,18 +71,28 @@ def build_team(scenario: Scenario, rng: np.random.Generator) -> Team:
     tenure = rng.uniform(scenario.team.tenure_months_min, scenario.team.tenure_months_max, n) * d
     sigma = scenario.skill.potential_sigma
     potential = rng.lognormal(-0.5 * sigma**2, sigma, n)  # mean 1
-    skill = grown_skill(scenario, potential, tenure)
+    on_post_day = -np.floor(tenure).astype(np.int64)
+
+    def slots(values: np.ndarray, fill) -> np.ndarray:
+        out = np.full(size, fill, dtype=np.asarray(values).dtype)
+        out[:n] = values
+        return out
+
     return Team(
-        group=group,
-        territory=territory,
-        status=np.full(n, ON_POST),
-        tenure_start=np.floor(tenure).astype(np.int64),
-        potential=potential,
-        skill=skill,
-        pos_in_group=pos_in_group,
-        group_size=group_size,
+        group=slots(group, 0),
+        territory=slots(territory, 0),
+        status=slots(np.full(n, ON_POST), NOT_HIRED),
+        klass=slots(np.zeros(n, dtype=np.int64), 0),
+        hired_day=slots(on_post_day, NO_DAY),
+        on_post_day=slots(on_post_day, NO_DAY),
+        leave_day=slots(np.full(n, NO_DAY), NO_DAY),
+        leave_reason=slots(np.full(n, STAYED), STAYED),
+        potential=slots(potential, 0.0),
+        skill=slots(grown_skill(scenario, potential, tenure), 0.0),
+        signings=np.zeros(size, dtype=np.int64),
         n_groups=n_groups,
         n_territories=n_terr,
+        n=n,
     )
 
 

@@ -84,7 +84,7 @@ class TeamDay:
                 rep.norms.phone_appointments, leads.booked_share_of_calls
             ),
         )
-        n, n_terr = team.n, market.n
+        n, n_terr = team.capacity, market.n
         self.state = DayState(
             interested=np.zeros(n, dtype=np.int64),
             spare=np.zeros(n),
@@ -98,13 +98,19 @@ class TeamDay:
         self.markets = MarketArrays(
             market.available, market.untouched, market.cooling, market.customers, market.release
         )
-        self.books = Books(rec.acc, rec.day_max, rec.team, rec.signings_by_touch, rec.cohort)
+        self.rec = rec
+        self._bind_books()
         self.hq_gen = streams.hq
         self.hq_per_rep_day = leads.hq_leads_per_rep_day
         self.draws = DrawBuffers(streams)
         self._need = np.zeros(len(DRAWN), dtype=np.int64)
         self.hq_month = np.zeros((cal.days_per_month, market.n), dtype=np.int64)
         self.refresh_roster()
+
+    def _bind_books(self) -> None:
+        rec = self.rec
+        self.books = Books(rec.acc, rec.day_max, rec.team, rec.signings_by_touch, rec.cohort,
+                           rec.signing_log, rec.log_size)  # fmt: skip
 
     def refresh_roster(self) -> None:
         """Recompute what depends on who is on post; call after any status change."""
@@ -113,10 +119,16 @@ class TeamDay:
         reps = np.flatnonzero(on_post)
         by_territory = reps[np.argsort(team.territory[reps], kind="stable")]
         territory_reps = np.bincount(team.territory[reps], minlength=self.market.n)
+        # Joint-visit rota (F16): each on-post rep's place in its group, and group sizes.
+        by_group = reps[np.argsort(team.group[reps], kind="stable")]
+        group_reps = np.bincount(team.group[reps], minlength=team.n_groups)
+        group_start = np.cumsum(group_reps) - group_reps
+        pos_in_group = np.zeros(team.capacity, dtype=np.int64)
+        pos_in_group[by_group] = np.arange(by_group.size) - group_start[team.group[by_group]]
         self.arrays = TeamArrays(
             territory=team.territory,
-            pos_in_group=team.pos_in_group,
-            group_size=team.group_size[team.group],
+            pos_in_group=pos_in_group,
+            group_size=np.maximum(group_reps, 1)[team.group],
             on_post=on_post,
             skill=team.skill,
             potential=team.potential,
@@ -138,9 +150,12 @@ class TeamDay:
             )
         st.hq_today[:] = self.hq_month[day_in_month]
         arrivals = int(st.hq_today.sum() + st.referrals.sum())
-        booked = self.team.n * p.norm_calls
+        booked = self.team.capacity * p.norm_calls
         self.pipe.reserve(arrivals + booked)
-        self.draws.ensure(self._draws_needed(self.pipe.n + arrivals, arrivals, booked))
+        touches = self.pipe.n + arrivals
+        if self.rec.reserve_signings(touches + booked):
+            self._bind_books()
+        self.draws.ensure(self._draws_needed(touches, arrivals, booked))
         pipe, draws = self.pipe, self.draws.current
         run_day(day, month, pipe.table, pipe.sizes, p, self.tables, self.arrays, self.markets,
                 st, self.books, draws)  # fmt: skip
@@ -148,7 +163,7 @@ class TeamDay:
     def _draws_needed(self, touches: int, arrivals: int, booked: int) -> np.ndarray:
         """Most numbers of each source the day can use, in DRAWN order: a touch draws
         its outcome and validity, a closed lead its deal value or referrals."""
-        reps = self.team.n
+        reps = self.team.capacity
         need = {
             "records": reps,
             "calls": 2 * reps + booked,

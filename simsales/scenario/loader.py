@@ -122,7 +122,7 @@ def _problem(err: dict, data: Any, lines: dict[Path_, int]) -> Problem:
     if err["type"] == "extra_forbidden":
         return Problem(
             _dotted(loc),
-            f"unknown key; allowed here: {', '.join(_allowed_keys(loc[:-1]))}",
+            f"unknown key; allowed here: {', '.join(allowed_keys(loc[:-1]))}",
             line=_line(loc, lines),
         )
     if loc == ("schema_version",):
@@ -146,7 +146,7 @@ def _dotted(loc: Path_) -> str:
     return out
 
 
-def _allowed_keys(loc: Path_) -> list[str]:
+def allowed_keys(loc: Path_) -> list[str]:
     """Field names allowed at a path of the Scenario model."""
     model: Any = Scenario
     for part in loc:

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from simsales.scenario.errors import Problem, ScenarioError
-from simsales.scenario.loader import SafeLoader, validate
+from simsales.scenario.loader import SafeLoader, allowed_keys, validate
 from simsales.scenario.schema import Scenario
 
 SOURCE = "override"
@@ -58,11 +58,16 @@ def _set(data: dict, key: str, value: Any, source: str) -> None:
                 )
             idx: Any = int(part)
         elif isinstance(node, dict):
-            if part not in node:
-                allowed = ", ".join(node)
+            # A field the schema has may be absent: an optional field left out, e.g. after
+            # an earlier override replaced its whole section.
+            allowed = allowed_keys(tuple(int(p) if p.isdigit() else p for p in parts[:i]))
+            if part not in node and part not in allowed:
                 raise ScenarioError(
-                    source, [Problem(here, f"unknown key; allowed here: {allowed}")]
+                    source,
+                    [Problem(here, f"unknown key; allowed here: {', '.join(allowed or node)}")],
                 )
+            if not last and part not in node:
+                raise ScenarioError(source, [Problem(here, "is not set, so it has no sub-keys")])
             idx = part
         else:
             parent = ".".join(parts[:i])

@@ -10,7 +10,7 @@ are range-checked, and cross-field rules are checked in ``model_validator``s.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -46,9 +46,9 @@ class Horizon(_Strict):
 
 
 class Team(_Strict):
-    """Headcount and structure of the sales team (fixed headcount in this version)."""
+    """The starting team and its structure (``workforce`` changes headcount over time)."""
 
-    reps: int = Field(ge=1, le=100_000, description="Reps on post [reps].")
+    reps: int = Field(ge=1, le=100_000, description="Reps on post on the first day [reps].")
     supervisor_groups: int = Field(
         ge=1,
         le=10_000,
@@ -295,6 +295,197 @@ class Leads(_Strict):
         return self
 
 
+class PlannedClass(_Strict):
+    """One class of a hiring plan."""
+
+    month: int = Field(
+        ge=-24,
+        le=120,
+        description="Month the class starts training: 1 = first reported month; 0 and "
+        "below are warm-up months [month].",
+    )
+    size: int = Field(ge=0, le=10_000, description="Trainees in the class [reps].")
+
+
+HIRING_POLICIES = ("none", "fixed_classes", "target_headcount", "backfill", "plan")
+# Fields each hiring policy needs; any other policy field given is an error, not ignored.
+_HIRING_FIELDS = {
+    "none": (),
+    "fixed_classes": ("class_size", "every_months"),
+    "target_headcount": ("target_reps", "max_class_size"),
+    "backfill": ("max_class_size",),
+    "plan": ("plan",),
+}
+
+
+class Hiring(_Strict):
+    """How new reps are hired: one class at most per month (F27: classes about monthly)."""
+
+    policy: Literal["none", "fixed_classes", "target_headcount", "backfill", "plan"] = Field(
+        description="none: no hiring; fixed_classes: a class of class_size every every_months; "
+        "target_headcount: a class that tops reps (on post and in training) up to target_reps; "
+        "backfill: a class replacing last month's leavers; plan: the classes listed in plan."
+    )
+    class_size: int | None = Field(
+        default=None, ge=1, le=10_000, description="fixed_classes: trainees per class [reps]."
+    )
+    every_months: int | None = Field(
+        default=None, ge=1, le=120, description="fixed_classes: months between classes [months]."
+    )
+    target_reps: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000,
+        description="target_headcount: reps on post, in training or on trial aimed at [reps].",
+    )
+    max_class_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description="target_headcount, backfill: largest class one month can train [reps].",
+    )
+    plan: list[PlannedClass] | None = Field(
+        default=None, description="plan: the classes, at most one per month."
+    )
+    lead_time_months: int = Field(
+        ge=0,
+        le=12,
+        description="Months from the hiring decision (a month's close) to the class's first "
+        "day; 0 = the next month [months].",
+    )
+    cost_per_hire: float = Field(ge=0, description="Recruiting cost of one trainee [yuan].")
+    potential_mean: float = Field(
+        gt=0,
+        le=5,
+        description="Mean skill potential of new hires (F19 hiring profile; 1 = the average "
+        "experienced rep) [-].",
+    )
+
+    @model_validator(mode="after")
+    def _fields_of_policy(self) -> Hiring:
+        needed = _HIRING_FIELDS[self.policy]
+        for name in ("class_size", "every_months", "target_reps", "max_class_size", "plan"):
+            value = getattr(self, name)
+            if name in needed and value is None:
+                raise Inconsistent(name, None, f"required by hiring policy {self.policy!r}")
+            if name not in needed and value is not None:
+                raise Inconsistent(
+                    name,
+                    value,
+                    f"not used by hiring policy {self.policy!r}, which takes "
+                    f"{', '.join(needed) or 'no class fields'}; remove it",
+                )
+        if self.plan is not None:
+            months = [c.month for c in self.plan]
+            dup = sorted({m for m in months if months.count(m) > 1})
+            if dup:
+                raise Inconsistent("plan", dup, "at most one class a month; these months repeat")
+        return self
+
+
+class Training(_Strict):
+    """New-hire training and the trial post before selling (F20-F22)."""
+
+    days: int = Field(ge=0, le=260, description="Training, without selling (F20) [days].")
+    washout_share: float = Field(
+        ge=0, le=1, description="Share of a class that washes out during training (F21) [-]."
+    )
+    trial_days: int = Field(
+        ge=0, le=260, description="Trial post after training, without own accounts [days]."
+    )
+    trial_pass_share: float = Field(
+        ge=0, le=1, description="Share of trainees on trial who pass and go on post (F22) [-]."
+    )
+    cost_per_trainee_day: float = Field(
+        ge=0, description="Cost of a trainee's day in training or on trial [yuan/day]."
+    )
+    trainer_visit_learning: float = Field(
+        ge=0,
+        le=1,
+        description="Share of the skill gap the trainer's monthly field visit closes for a rep "
+        "in the first months on post (F18) [-].",
+    )
+    trainer_visit_months: int = Field(
+        ge=0, le=24, description="Months on post during which the trainer visits monthly [months]."
+    )
+
+
+class Attrition(_Strict):
+    """Voluntary quits: a monthly hazard by months on post, raised by low pay."""
+
+    quit_hazard_by_year: list[float] = Field(
+        min_length=1,
+        max_length=10,
+        description="Monthly chance to quit in the 1st, 2nd, ... year on post; the last value "
+        "holds after [1/month].",
+    )
+    reservation_pay: float = Field(
+        ge=0, description="Monthly pay a rep would get elsewhere [yuan/month]."
+    )
+    low_pay_multiplier: float = Field(
+        ge=1,
+        le=20,
+        description="Quit hazard multiplier of a rep paid nothing above base; falls linearly "
+        "to 1 at the reservation pay [-].",
+    )
+    pay_months: int = Field(
+        ge=1, le=12, description="Months of recent pay the comparison averages [months]."
+    )
+
+
+class Dismissal(_Strict):
+    """Involuntary departures (F28-F30)."""
+
+    no_order_months: int = Field(
+        ge=0,
+        le=60,
+        description="Dismissed with no signing in the first N months on post (F28); 0 = off "
+        "[months].",
+    )
+    bottom_share: float = Field(
+        ge=0,
+        lt=1,
+        description="Share of reps with the fewest signings let go at each review (F29 "
+        "bottom-rank elimination); 0 = off [-].",
+    )
+    review_months: int = Field(
+        ge=1, le=24, description="Months between bottom-rank reviews [months]."
+    )
+    review_min_months_on_post: int = Field(
+        ge=0,
+        le=60,
+        description="Reps newer than this on post are spared from the review [months].",
+    )
+
+
+class Pay(_Strict):
+    """A simple pay plan (flat commission) used by quits and the F26 earning KPI."""
+
+    base_per_month: float = Field(ge=0, description="Base salary [yuan/month].")
+    commission_rate: float = Field(
+        ge=0, le=1, description="Commission on revenue signed in the month [-]."
+    )
+    earning_threshold: float = Field(
+        ge=0,
+        description="Monthly pay that counts as 'earning money' in the F26 cohort KPI "
+        "[yuan/month].",
+    )
+
+
+class Workforce(_Strict):
+    """Hiring, training, quits and dismissals: the team as a living population."""
+
+    hiring: Hiring
+    training: Training
+    attrition: Attrition
+    dismissal: Dismissal
+    departed_pipeline: Literal["pool", "group"] = Field(
+        description="Where a leaver's open leads go: the public pool (F11) or the other reps "
+        "of the leaver's territory."
+    )
+    pay: Pay
+
+
 class Scenario(_Strict):
     """A complete, validated scenario: everything one simulation needs."""
 
@@ -309,6 +500,7 @@ class Scenario(_Strict):
     supervisor: Supervisor
     market: Market
     leads: Leads
+    workforce: Workforce
 
     def with_overrides(self, overrides: Mapping[str, Any], source: str = "override") -> Scenario:
         """Return a copy with dotted keys replaced, e.g. ``{"team.reps": 50}``; re-validated.
@@ -328,6 +520,16 @@ class Scenario(_Strict):
                 self.team.supervisor_groups,
                 f"more groups than the {n_terr} territories in market.territories allow; "
                 f"allowed: 1..{n_terr}, each group sells only in a territory of its own (F15)",
+            )
+        plan = self.workforce.hiring.plan or []
+        first, last = 1 - self.horizon.warmup_months, self.horizon.months
+        outside = [c.month for c in plan if not first <= c.month <= last]
+        if outside:
+            raise Inconsistent(
+                "workforce.hiring.plan",
+                outside,
+                f"class months must lie within the horizon: {first}..{last} "
+                "(1 = first reported month, warm-up months 0 and below)",
             )
         if self.team.reps < n_terr:
             raise Inconsistent(

@@ -1,0 +1,353 @@
+"""The team as a living population: hiring classes, training and trial, quits, dismissals.
+
+Decisions are taken at a month's close (whom to hire for a later month, who quits, who
+is dismissed) and take effect on working days: a class starts on the first day of its
+month; each trainee's washout day (F21), trial result (F22) and day on post (F20) are
+drawn when the class starts; leavers go on the first day after the decision. Policies
+are small functions of the team's state that return decisions; they schedule nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from simsales.engine.calendar import Calendar
+from simsales.metrics import records as rc
+from simsales.metrics.records import (
+    DISMISSALS,
+    FAILED,
+    HIRES,
+    QUITS,
+    TRAINEE_DAYS,
+    WASHOUTS,
+    WENT_ON_POST,
+    WORKFORCE_COUNTERS,
+    Recorder,
+)
+from simsales.model.pipeline import (
+    CLOSED,
+    ENTERED,
+    LAST_TOUCH,
+    N_CLOSED,
+    N_POOL,
+    NEVER,
+    NEXT_DUE,
+    OWNER,
+    POOL,
+    POOL_SINCE,
+    TERRITORY,
+    Pipeline,
+)
+from simsales.model.team import (
+    DISMISSED,
+    FAILED_TRIAL,
+    GONE,
+    IN_TRAINING,
+    ON_POST,
+    ON_TRIAL,
+    QUIT,
+    WASHED_OUT,
+    Team,
+)
+from simsales.model.workday import TeamDay
+from simsales.scenario.schema import Hiring, Scenario
+
+# Scheduled changes of a trainee's status.
+TO_TRIAL, TO_POST = "to_trial", "to_post"
+
+
+def most_hires(hiring: Hiring, cal: Calendar) -> int:
+    """The most reps a hiring policy can hire in the run: the slots a team needs."""
+    months = cal.total_months
+    if hiring.policy == "fixed_classes":
+        return -(-months // hiring.every_months) * hiring.class_size
+    if hiring.policy == "plan":
+        return sum(c.size for c in hiring.plan)
+    if hiring.policy in ("target_headcount", "backfill"):
+        return months * hiring.max_class_size
+    return 0
+
+
+def class_size_for(hiring: Hiring, active: int, planned: int, leavers: int) -> int:
+    """Size of the class a reactive policy hires at a month's close: target_headcount
+    tops ``active`` reps plus classes already ``planned`` up to its target; backfill
+    replaces the month's ``leavers``."""
+    if hiring.policy == "target_headcount":
+        return int(min(max(hiring.target_reps - active - planned, 0), hiring.max_class_size))
+    if hiring.policy == "backfill":
+        return int(min(leavers, hiring.max_class_size))
+    return 0
+
+
+def quit_hazards(scenario: Scenario, months_on_post: np.ndarray, pay: np.ndarray) -> np.ndarray:
+    """Monthly chance to quit: by year on post, times a factor that grows as recent pay
+    falls below the reservation pay (1 at or above it)."""
+    att, base = scenario.workforce.attrition, scenario.workforce.pay.base_per_month
+    by_year = np.asarray(att.quit_hazard_by_year)
+    year = np.minimum((months_on_post // 12).astype(np.int64), len(by_year) - 1)
+    hazard = by_year[year]
+    gap = att.reservation_pay - base
+    if gap > 0:
+        shortfall = np.clip((att.reservation_pay - pay) / gap, 0.0, 1.0)
+        hazard = hazard * (1.0 + (att.low_pay_multiplier - 1.0) * shortfall)
+    return np.minimum(hazard, 1.0)
+
+
+def bottom_of_review(signings: np.ndarray, share: float, u: np.ndarray) -> np.ndarray:
+    """Positions of the ``share`` of reviewed reps with the fewest signings (F29 bottom-rank
+    elimination); ties are broken by the uniform numbers ``u``."""
+    n_out = int(np.floor(share * signings.size))
+    return np.lexsort((u, signings))[:n_out]
+
+
+class Workforce:
+    """Hiring, training, trial, quits and dismissals of one replication."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        cal: Calendar,
+        team: Team,
+        rng: np.random.Generator,
+        pipe: Pipeline,
+        work: TeamDay,
+        rec: Recorder,
+    ):
+        self.s, self.wf, self.cal, self.team, self.rng = (
+            scenario,
+            scenario.workforce,
+            cal,
+            team,
+            rng,
+        )
+        self.pipe, self.work, self.rec = pipe, work, rec
+        self.counts = np.zeros((cal.total_months, len(WORKFORCE_COUNTERS)))
+        self.pay = np.full((cal.total_months, team.capacity), np.nan)  # pay per rep-month
+        self.classes: dict[int, int] = {}  # month index -> class size
+        self.events: dict[int, list[tuple[np.ndarray, str]]] = defaultdict(list)  # day ->
+        self.leaving: list[tuple[np.ndarray, int]] = []  # (reps, reason) going tomorrow
+        self.n_classes = 0  # classes started so far; class k is numbered k (0: starting team)
+        self.n_learning = 0  # trainees in training or on trial now
+        hiring = self.wf.hiring
+        if hiring.policy == "fixed_classes":
+            for m in range(0, cal.total_months, hiring.every_months):
+                self.classes[m] = hiring.class_size
+        elif hiring.policy == "plan":
+            for c in hiring.plan:
+                self.classes[c.month + cal.warmup_months - 1] = c.size
+        else:  # reactive policies decide first at the close of month -1
+            self._decide_class(-1, leavers=0)
+
+    # ----------------------------------------------------------- days
+    def start_of_day(self, day: int) -> None:
+        """Apply what happens today: a class starts, trainees move on, leavers go."""
+        month, day_in_month = divmod(day, self.cal.days_per_month)
+        changed = False
+        if day_in_month == 0 and self.classes.get(month, 0) > 0:
+            self._start_class(month, day)
+            changed = True
+        for reps, event in self.events.pop(day, []):
+            self._move_on(reps, event, day, month)
+            changed = True
+        for reps, reason in self.leaving:
+            self._leave(reps, reason, day)
+            self.counts[month, QUITS if reason == QUIT else DISMISSALS] += reps.size
+            changed = True
+        self.leaving = []
+        if changed:
+            self.work.refresh_roster()
+        self.counts[month, TRAINEE_DAYS] += self.n_learning
+
+    def _start_class(self, month: int, day: int) -> None:
+        team, wf, rng = self.team, self.wf, self.rng
+        size = self.classes[month]
+        reps = np.arange(team.n, team.n + size)
+        team.n += size
+        self._place(reps)
+        sigma = self.s.skill.potential_sigma
+        mu = np.log(wf.hiring.potential_mean) - 0.5 * sigma**2
+        team.potential[reps] = rng.lognormal(mu, sigma, size)  # F19 hiring profile
+        team.skill[reps] = self.s.skill.new_hire_fraction * team.potential[reps]
+        team.status[reps] = IN_TRAINING
+        self.n_learning += size
+        self.n_classes += 1
+        team.klass[reps] = self.n_classes
+        team.hired_day[reps] = day
+        self.counts[month, HIRES] += size
+        # Each trainee's path, drawn now: washout day, or trial result and day on post.
+        tr = wf.training
+        u = rng.random((3, size))
+        washes = u[0] < tr.washout_share
+        wash_day = day + np.floor(u[1] * tr.days).astype(np.int64)
+        for d in np.unique(wash_day[washes]):
+            self.events[int(d)].append((reps[washes & (wash_day == d)], "washout"))
+        stay = reps[~washes]
+        passes = u[2][~washes] < tr.trial_pass_share
+        end_training, end_trial = day + tr.days, day + tr.days + tr.trial_days
+        self.events[end_training].append((stay, TO_TRIAL))
+        self.events[end_trial].append((stay[passes], TO_POST))
+        self.events[end_trial].append((stay[~passes], "fail"))
+
+    def _place(self, reps: np.ndarray) -> None:
+        """New reps join the group, then the group's territory, with the fewest active reps."""
+        team = self.team
+        active = team.status[: team.n] != GONE
+        active[reps] = False
+        per_group = np.bincount(team.group[: team.n][active], minlength=team.n_groups)
+        per_terr = np.bincount(team.territory[: team.n][active], minlength=team.n_territories)
+        for r in reps:
+            g = int(np.argmin(per_group))
+            terrs = np.arange(g, team.n_territories, team.n_groups)  # the group's (F15)
+            t = int(terrs[np.argmin(per_terr[terrs])])
+            team.group[r], team.territory[r] = g, t
+            per_group[g] += 1
+            per_terr[t] += 1
+
+    def _move_on(self, reps: np.ndarray, event: str, day: int, month: int) -> None:
+        team = self.team
+        if reps.size == 0:
+            return
+        if event == "washout":
+            self._leave(reps, WASHED_OUT, day)
+            self.counts[month, WASHOUTS] += reps.size
+        elif event == "fail":
+            self._leave(reps, FAILED_TRIAL, day)
+            self.counts[month, FAILED] += reps.size
+        elif event == TO_TRIAL:
+            team.status[reps] = ON_TRIAL
+        elif event == TO_POST:
+            self.n_learning -= reps.size
+            team.status[reps] = ON_POST
+            team.on_post_day[reps] = day
+            self.counts[month, WENT_ON_POST] += reps.size
+
+    def _leave(self, reps: np.ndarray, reason: int, day: int) -> None:
+        """Reps leave today; an on-post rep's open leads go to the pool or the group."""
+        team = self.team
+        self.n_learning -= np.count_nonzero(team.status[reps] != ON_POST)  # trainees leaving
+        was_on_post = reps[team.status[reps] == ON_POST]
+        team.status[reps] = GONE
+        team.leave_day[reps] = day
+        team.leave_reason[reps] = reason
+        if was_on_post.size:
+            self._hand_over(was_on_post, day)
+
+    def _hand_over(self, reps: np.ndarray, day: int) -> None:
+        pipe, st = self.pipe, self.work.state
+        table, n = pipe.table, pipe.n
+        owner = table[OWNER, :n]
+        mine = np.flatnonzero(np.isin(owner, reps))
+        # Booked first visits are cancelled; the prospect cools off.
+        booked = mine[table[ENTERED, mine] == 0]
+        np.add.at(st.cool_rep, owner[booked], 1)
+        table[OWNER, booked] = CLOSED
+        table[NEXT_DUE, booked] = NEVER
+        table[LAST_TOUCH, booked] = NEVER
+        pipe.sizes[N_CLOSED] += booked.size
+        # Prospects waiting for a call cool off too.
+        st.cool_rep[reps] += st.interested[reps]
+        st.interested[reps] = 0
+        entered = mine[table[ENTERED, mine] == 1]
+        if self.wf.departed_pipeline == "group":
+            entered = self._to_colleagues(entered, reps)
+        table[OWNER, entered] = POOL  # F11: the public pool
+        table[POOL_SINCE, entered] = day
+        table[NEXT_DUE, entered] = NEVER
+        table[LAST_TOUCH, entered] = NEVER
+        pipe.sizes[N_POOL] += entered.size
+
+    def _to_colleagues(self, leads: np.ndarray, leavers: np.ndarray) -> np.ndarray:
+        """Give leads to the staying on-post reps of their territory in turn; returns
+        the leads of territories with nobody left (they go to the pool)."""
+        team, table = self.team, self.pipe.table
+        staying = team.on_post()
+        staying[leavers] = False
+        orphans = []
+        for t in np.unique(table[TERRITORY, leads]):
+            mine = leads[table[TERRITORY, leads] == t]
+            heirs = np.flatnonzero(staying & (team.territory == t))
+            if heirs.size == 0:
+                orphans.append(mine)
+                continue
+            table[OWNER, mine] = heirs[np.arange(mine.size) % heirs.size]
+        return np.concatenate(orphans) if orphans else np.empty(0, dtype=np.int64)
+
+    # ---------------------------------------------------------- month close
+    def month_close(self, month: int, end_day: int) -> None:
+        """Book the month's pay and signings; coach, then decide quits, dismissals and
+        the class to hire. Runs before the Recorder closes the month."""
+        team, wf, acc = self.team, self.wf, self.rec.acc
+        on_post = team.on_post()
+        self.pay[month, on_post] = (
+            wf.pay.base_per_month + wf.pay.commission_rate * acc[rc.REVENUE][on_post]
+        )
+        team.signings += acc[rc.SIGNINGS].astype(np.int64)
+        days_on_post = np.where(on_post, end_day - team.on_post_day, 0)
+        months_on_post = days_on_post / self.cal.days_per_month
+        # F18: the trainer's monthly field visit to reps in their first months on post.
+        coached = on_post & (months_on_post <= wf.training.trainer_visit_months)
+        team.skill[coached] += (team.potential - team.skill)[
+            coached
+        ] * wf.training.trainer_visit_learning
+        reps = np.flatnonzero(on_post)
+        quits = self._quits(month, reps, months_on_post[reps])
+        out = self._dismissals(month, reps, days_on_post[reps], quits)
+        if quits.size:
+            self.leaving.append((quits, QUIT))
+        if out.size:
+            self.leaving.append((out, DISMISSED))
+        self._decide_class(month, leavers=quits.size + out.size)
+
+    def _quits(self, month: int, reps: np.ndarray, months_on_post: np.ndarray) -> np.ndarray:
+        recent = self.pay[max(0, month - self.wf.attrition.pay_months + 1) : month + 1, reps]
+        pay = np.nanmean(recent, axis=0) if reps.size else np.empty(0)
+        hazard = quit_hazards(self.s, months_on_post, pay)
+        return reps[self.rng.random(reps.size) < hazard]
+
+    def _dismissals(
+        self, month: int, reps: np.ndarray, days_on_post: np.ndarray, quits: np.ndarray
+    ) -> np.ndarray:
+        dis, dpm, team = self.wf.dismissal, self.cal.days_per_month, self.team
+        out = []
+        if dis.no_order_months:  # F28: no signing in the first N months on post
+            window = dis.no_order_months * dpm
+            due = (days_on_post >= window) & (days_on_post < window + dpm)
+            out.append(reps[due & (team.signings[reps] == 0)])
+        if dis.bottom_share and (month + 1) % dis.review_months == 0:
+            first = max(0, month - dis.review_months + 1)
+            counted = self.rec.rep_counts[first:month, rc.SIGNINGS].sum(axis=0)
+            counted = counted + self.rec.acc[rc.SIGNINGS]
+            reviewed = reps[days_on_post >= dis.review_min_months_on_post * dpm]
+            pick = bottom_of_review(
+                counted[reviewed], dis.bottom_share, self.rng.random(reviewed.size)
+            )
+            out.append(reviewed[pick])
+        if not out:
+            return np.empty(0, dtype=np.int64)
+        return np.setdiff1d(np.concatenate(out), quits)
+
+    def _decide_class(self, month: int, leavers: int) -> None:
+        """Reactive policies (target_headcount, backfill) hire at a month's close for the
+        month after the lead time."""
+        hiring = self.wf.hiring
+        start = month + 1 + hiring.lead_time_months
+        if hiring.policy not in ("target_headcount", "backfill") or start >= self.cal.total_months:
+            return
+        team = self.team
+        active = int(
+            np.count_nonzero((team.status[: team.n] != GONE) & (team.status[: team.n] >= 0))
+        )
+        active -= sum(r.size for r, _ in self.leaving)
+        planned = sum(size for m, size in self.classes.items() if m > month)
+        size = class_size_for(hiring, active, planned, leavers)
+        if size:
+            self.classes[start] = size
+
+    def costs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Hiring and training cost per month [yuan]."""
+        wf = self.wf
+        hiring = self.counts[:, HIRES] * wf.hiring.cost_per_hire
+        training = self.counts[:, TRAINEE_DAYS] * wf.training.cost_per_trainee_day
+        return hiring, training

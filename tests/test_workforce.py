@@ -1,0 +1,314 @@
+"""Workforce dynamics: hiring policies, training and trial, quits, dismissals, class KPIs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simsales
+from simsales.metrics.cohorts import cohort_kpis
+from simsales.scenario.errors import ScenarioError
+from tests.conftest import ROOT, small_overrides
+from tests.stats_helpers import assert_mean_above
+
+TURNOVER = {  # the hiring scenarios' quits and F28 dismissals
+    "workforce.attrition.quit_hazard_by_year": [0.06, 0.03, 0.015],
+    "workforce.dismissal.no_order_months": 3,
+}
+
+
+def monthly_classes(base: simsales.Scenario, size: int = 3, **extra) -> simsales.Scenario:
+    """The small team with turnover and a class of ``size`` every month."""
+    return base.with_overrides(
+        {
+            **small_overrides(months=8),
+            **TURNOVER,
+            "workforce.hiring.policy": "fixed_classes",
+            "workforce.hiring.class_size": size,
+            "workforce.hiring.every_months": 1,
+            **extra,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def dynamic(baseline) -> simsales.Results:
+    return simsales.run(monthly_classes(baseline), replications=4, seed=21, workers=1)
+
+
+# ------------------------------------------------------------ class KPIs
+def f23_example() -> pd.DataFrame:
+    """F23's worked example: 20 trainees, 18 go on post, 15 remain after a month, 12 of
+    them signed within it. Days are calendar days (30 to a month)."""
+    rows = [{"left_before_post": "training", "on_post_day": np.nan}] * 1
+    rows += [{"left_before_post": "trial", "on_post_day": np.nan}] * 1
+    for i in range(18):
+        leave = 10.0 if i < 3 else np.nan  # 3 leave within the first month
+        # 12 of the 15 who stay sign within 30 days; 2 of the 3 leavers signed too.
+        orders = [5.0, 20.0] if 3 <= i < 15 else [40.0] if i >= 15 else [2.0] if i < 2 else []
+        rows.append(
+            {"left_before_post": None, "on_post_day": 0.0, "leave_day": leave, "order_days": orders}
+        )
+    hr = pd.DataFrame(rows)
+    hr["class"] = "2026-03"
+    hr["order_days"] = [d if isinstance(d, list) else [] for d in hr["order_days"]]
+    return hr
+
+
+def test_f23_worked_example_gives_12_of_18():
+    k = cohort_kpis(f23_example(), days_per_month=30).iloc[0]
+    assert k["trainees"] == 20 and k["on_post"] == 18
+    assert k["washed_out"] == 1 and k["failed_trial"] == 1
+    assert k["signing_rate_1m"] == pytest.approx(12 / 18)  # F23: leavers excluded above
+    assert k["order_level_1m"] == pytest.approx((12 * 2 + 2) / 18)  # F24: leavers included
+    assert k["survival_1m"] == pytest.approx(15 / 18)
+    assert k["trial_pass_rate"] == pytest.approx(18 / 19)
+    assert np.isnan(k["earning_share_6m"])  # no pay column: unknown, not zero
+
+
+def test_kpis_of_windows_not_yet_complete_are_nan():
+    k = cohort_kpis(f23_example(), days_per_month=30, end_day=100).iloc[0]
+    assert k["survival_3m"] == pytest.approx(15 / 18)  # day 90 is within the data
+    assert np.isnan(k["survival_6m"]) and np.isnan(k["survival_12m"])
+
+
+def test_hr_table_without_required_columns_is_refused():
+    with pytest.raises(ValueError, match="order_days"):
+        cohort_kpis(f23_example().drop(columns="order_days"))
+
+
+# ------------------------------------------------------------ invariants
+def test_headcount_moves_only_by_going_on_post_quits_and_dismissals(dynamic):
+    for _, tm in dynamic.team_month.groupby("replication"):
+        on_post = tm["reps_on_post"].to_numpy()
+        change = (tm["went_on_post"] - tm["quits"] - tm["dismissals"]).to_numpy()
+        np.testing.assert_array_equal(on_post[1:], on_post[:-1] + change[1:])
+    tm = dynamic.team_month
+    assert tm["hires"].sum() > 0 and tm["quits"].sum() > 0  # not vacuous
+
+
+def test_every_trainee_is_accounted_for(dynamic, baseline):
+    c = dynamic.cohorts
+    assert set(c["class"]) >= {1, 2, 3}
+    still_in_class = c["trainees"] - c["washed_out"] - c["failed_trial"] - c["on_post"]
+    assert (c["in_class"] == still_in_class).all()
+    # Only the classes that had not finished training and trial by the end remain in it.
+    last = c["class_month"] >= c["class_month"].max() - 1
+    assert (still_in_class[~last] == 0).all() and (still_in_class >= 0).all()
+    assert (c["trainees"] == 3).all()
+
+
+def test_nobody_sells_before_going_on_post(dynamic):
+    rm = dynamic.rep_month
+    learning = rm[rm["status"].isin(["in_training", "on_trial"])]
+    assert len(learning) > 0
+    activity = ["signings", "visits", "followups", "prospect_records", "phone_appointments"]
+    assert (learning[activity].to_numpy() == 0).all()
+    assert learning["tenure_months"].isna().all()  # not on post: no tenure on post
+
+
+def test_nobody_sells_after_leaving(dynamic):
+    rm = dynamic.rep_month.sort_values(["replication", "rep", "month"])
+    gone = rm[rm["status"] == "gone"]
+    assert len(gone) > 0
+    # A leaver appears in the month it left, never after.
+    assert not gone.duplicated(["replication", "rep"]).any()
+
+
+def test_results_with_classes_are_identical_on_one_or_two_workers(baseline):
+    scenario = monthly_classes(baseline)
+    one = simsales.run(scenario, replications=2, seed=3, workers=1)
+    two = simsales.run(scenario, replications=2, seed=3, workers=2)
+    for name in ("team_month", "rep_month", "cohorts"):
+        pd.testing.assert_frame_equal(getattr(one, name), getattr(two, name))
+
+
+# -------------------------------------------------------------- policies
+def test_each_hiring_policy_hires_what_it_says(baseline):
+    base = monthly_classes(baseline)
+    plan = base.with_overrides(
+        {
+            "workforce.hiring": {
+                "policy": "plan",
+                "plan": [{"month": 2, "size": 5}, {"month": 0, "size": 2}],
+                "lead_time_months": 1,
+                "cost_per_hire": 1000.0,
+                "potential_mean": 1.0,
+            }
+        }
+    )
+    res = simsales.run(plan, replications=1, seed=4, workers=1)
+    tm = res.team_month.set_index("month")
+    assert tm["hires"].to_dict() == {m: (5.0 if m == 2 else 0.0) for m in tm.index}
+    assert sorted(res.cohorts["trainees"]) == [2, 5]  # the warm-up class (month 0) too
+    assert tm["hiring_cost"].sum() == 5 * 1000.0
+
+    target = base.with_overrides(
+        {
+            "workforce.hiring": {
+                "policy": "target_headcount",
+                "target_reps": 10,
+                "max_class_size": 4,
+                "lead_time_months": 0,
+                "cost_per_hire": 0.0,
+                "potential_mean": 1.0,
+            }
+        }
+    )
+    tm = simsales.run(target, replications=1, seed=4, workers=1).team_month
+    active = tm["reps_in_training"] + tm["reps_on_trial"] + tm["reps_on_post"]
+    assert active.max() <= 10  # a class never overshoots the target
+    assert (tm["hires"] <= 4).all() and tm["hires"].sum() > 0
+
+    backfill = base.with_overrides(
+        {
+            "workforce.hiring": {
+                "policy": "backfill",
+                "max_class_size": 50,
+                "lead_time_months": 0,
+                "cost_per_hire": 0.0,
+                "potential_mean": 1.0,
+            }
+        }
+    )
+    tm = simsales.run(backfill, replications=1, seed=4, workers=1).team_month
+    leavers = (tm["quits"] + tm["dismissals"]).to_numpy()
+    # Leavers decided at a month's close go the next day, when their replacements start.
+    np.testing.assert_array_equal(tm["hires"].to_numpy(), leavers)
+    assert leavers.sum() > 0
+
+
+def test_departed_leads_go_to_the_pool_or_to_colleagues(baseline):
+    # With "pool" the leavers' leads are claimed back from the pool; with "group" they
+    # pass straight to colleagues.
+    diff = paired(
+        baseline,
+        {"workforce.departed_pipeline": "group"},
+        {"workforce.departed_pipeline": "pool"},
+        per_rep_total("pool_claims"),
+    )
+    assert_mean_above(diff, 0.0, ALPHA, "pool claims, pool minus group")
+
+
+# ------------------------------------------------------ direction of effect
+REPS = 6
+ALPHA = 0.01  # one-sided, per test
+
+
+def paired(baseline, low: dict, high: dict, metric, reps: int = REPS) -> np.ndarray:
+    """Per-replication difference of ``metric(results)`` between two variants (CRN)."""
+    lo = simsales.run(monthly_classes(baseline, **low), replications=reps, seed=31, workers=2)
+    hi = simsales.run(monthly_classes(baseline, **high), replications=reps, seed=31, workers=2)
+    return metric(hi) - metric(lo)
+
+
+def per_rep_total(column: str):
+    return lambda res: res.team_month.groupby("replication")[column].sum().to_numpy()
+
+
+def test_higher_washout_puts_fewer_on_post(baseline):
+    diff = paired(
+        baseline,
+        {"workforce.training.washout_share": 0.5},
+        {"workforce.training.washout_share": 0.05},
+        per_rep_total("went_on_post"),
+    )
+    assert_mean_above(diff, 0.0, ALPHA, "went on post, washout 5% minus 50%")
+
+
+def test_pay_below_the_reservation_pay_brings_more_quits(baseline):
+    diff = paired(
+        baseline,
+        {"workforce.attrition.reservation_pay": 3000.0},  # base pay already meets it
+        {
+            "workforce.attrition.reservation_pay": 60000.0,
+            "workforce.attrition.low_pay_multiplier": 4.0,
+        },
+        per_rep_total("quits"),
+    )
+    assert_mean_above(diff, 0.0, ALPHA, "quits, low minus adequate pay")
+
+
+def test_a_stricter_dismissal_rule_dismisses_more_and_keeps_abler_reps(baseline):
+    """Half-yearly bottom-rank reviews of reps on post for 6 months or more (F29) dismiss
+    more than F28 alone, and the starting team's reps who survive them are abler
+    (compared within the same reps, as the new hires are the same in both)."""
+    team = {"team.reps": 16, "horizon.months": 12}
+    strict = {
+        **team,
+        "workforce.dismissal.bottom_share": 0.25,
+        "workforce.dismissal.review_months": 6,
+        "workforce.dismissal.review_min_months_on_post": 6,
+    }
+    diff = paired(baseline, team, strict, per_rep_total("dismissals"))
+    assert_mean_above(diff, 0.0, ALPHA, "dismissals, strict minus F28 only")
+
+    def survivors_skill(res):
+        rm = res.rep_month
+        last = rm[(rm["month"] == rm["month"].max()) & (rm["status"] == "on_post")]
+        return last[last["class"] == 0].groupby("replication")["skill"].mean().to_numpy()
+
+    diff = paired(baseline, team, strict, survivors_skill)
+    assert_mean_above(diff, 0.0, ALPHA, "mean skill of the starting team's survivors")
+
+
+# ------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    ("overrides", "field", "words"),
+    [
+        ({"workforce.hiring.policy": "fixed_classes", "workforce.hiring.class_size": -2},
+         "workforce.hiring.class_size", "greater than or equal to 1"),
+        ({"workforce.training.washout_share": 1.2},
+         "workforce.training.washout_share", "less than"),
+        ({"workforce.hiring.policy": "target_headcount", "workforce.hiring.class_size": None,
+          "workforce.hiring.every_months": None}, "workforce.hiring.target_reps", "required"),
+        ({"workforce.hiring.target_reps": 9}, "workforce.hiring.target_reps", "not used"),
+        ({"workforce.hiring.policy": "plan", "workforce.hiring.plan": [{"month": 40, "size": 3}],
+          "workforce.hiring.class_size": None, "workforce.hiring.every_months": None},
+         "workforce.hiring.plan", "within the horizon"),
+        ({"workforce.hiring.policy": "hire_everyone"}, "workforce.hiring.policy", "fixed_classes"),
+    ],
+)  # fmt: skip
+def test_bad_workforce_parameters_name_field_value_and_what_is_allowed(
+    baseline, overrides, field, words
+):
+    with pytest.raises(ScenarioError) as err:
+        baseline.with_overrides(overrides)
+    assert field in str(err.value) and words in str(err.value)
+
+
+def test_bundled_hiring_scenarios_load_and_hire_the_same_each_year():
+    monthly = simsales.load_scenario(ROOT / "scenarios" / "hiring_monthly.yaml")
+    quarterly = simsales.load_scenario(ROOT / "scenarios" / "hiring_quarterly.yaml")
+    per_year = [
+        h.class_size * 12 // h.every_months
+        for h in (monthly.workforce.hiring, quarterly.workforce.hiring)
+    ]
+    assert per_year[0] == per_year[1] == 48
+    trainer = simsales.load_scenario(ROOT / "scenarios" / "trainer_class.yaml")
+    assert [(c.month, c.size) for c in trainer.workforce.hiring.plan] == [(1, 20)]
+
+
+def test_training_cost_counts_every_trainee_day(baseline):
+    """With no washout and every trial passed, a class of 5 costs 5 x (training + trial)
+    trainee-days, and goes on post together the day after the trial."""
+    scenario = monthly_classes(baseline).with_overrides(
+        {
+            "workforce.hiring": {
+                "policy": "plan",
+                "plan": [{"month": 1, "size": 5}],
+                "lead_time_months": 0,
+                "cost_per_hire": 0.0,
+                "potential_mean": 1.0,
+            },
+            "workforce.training.washout_share": 0.0,
+            "workforce.training.trial_pass_share": 1.0,
+        }
+    )
+    res = simsales.run(scenario, replications=1, seed=2, workers=1)
+    tr = scenario.workforce.training
+    tm = res.team_month
+    assert tm["training_cost"].sum() == 5 * (tr.days + tr.trial_days) * tr.cost_per_trainee_day
+    assert tm["went_on_post"].sum() == 5
+    assert res.cohorts["trial_pass_rate"].tolist() == [1.0]
