@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from simsales.metrics.cohorts import ramp_table
 from simsales.metrics.summary import replication_metrics, summarize
 
 TABLES = ("team_month", "rep_month", "funnel", "lead_cohorts", "cohorts")
@@ -46,6 +47,11 @@ class Results:
         return replication_metrics(
             self.team_month, self.funnel, self.lead_cohorts, self.cohorts, days
         )
+
+    def ramp(self, max_months: int = 24, confidence: float = 0.95) -> pd.DataFrame:
+        """Hired reps' skill, signings and revenue by month on post (the ramp-up), with
+        t-intervals over replications; see ``simsales.metrics.cohorts.ramp_table``."""
+        return ramp_table(self.rep_month, max_months, confidence)
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
         """One row per scenario and metric: mean, ci_low, ci_high, p10, p50, p90, n."""

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import simsales
-from simsales.metrics.cohorts import cohort_kpis
+from simsales.metrics.cohorts import cohort_kpis, ramp_table
 from simsales.scenario.errors import ScenarioError
 from tests.conftest import ROOT, small_overrides
 from tests.stats_helpers import assert_mean_above
@@ -312,3 +312,40 @@ def test_training_cost_counts_every_trainee_day(baseline):
     assert tm["training_cost"].sum() == 5 * (tr.days + tr.trial_days) * tr.cost_per_trainee_day
     assert tm["went_on_post"].sum() == 5
     assert res.cohorts["trial_pass_rate"].tolist() == [1.0]
+
+
+def test_new_hires_ramp_up_with_months_on_post(dynamic):
+    """The ramp is an outcome: hired reps' skill and signings grow over their first months
+    on post (they start at new_hire_fraction of potential with an empty pipeline)."""
+    ramp = dynamic.ramp().set_index(["measure", "month_on_post"])
+    skill, signings = ramp.loc["skill"], ramp.loc["signings"]
+    # Every rep's skill grows each day on post, so each month's mean exceeds the last by
+    # more than both 95% half-widths combined.
+    half = skill["ci_high"] - skill["mean"]
+    for month in (1, 2):
+        gap = skill.loc[month + 1, "mean"] - skill.loc[month, "mean"]
+        assert gap > np.hypot(half[month], half[month + 1]), (month, gap)
+    assert signings.loc[3, "ci_low"] > signings.loc[1, "ci_high"]
+    assert (ramp["rep_months"] > 0).all()
+    assert (ramp.xs(1, level="month_on_post")["n"] == 4).all()  # every replication
+    assert (ramp["ci_low"] <= ramp["mean"]).all() and (ramp["mean"] <= ramp["ci_high"]).all()
+
+
+def test_ramp_means_are_means_over_replications_of_per_replication_means():
+    """Each replication weighs the same, however many hired reps it has."""
+    rm = pd.DataFrame(
+        {
+            "scenario": "s",
+            "replication": [0, 0, 0, 1],
+            "class": [1, 1, 0, 1],
+            "status": "on_post",
+            "tenure_months": [0.5, 0.2, 0.5, 0.9],
+            "skill": [0.4, 0.6, 9.0, 0.8],  # the class-0 rep (starting team) is left out
+            "signings": [1, 3, 9, 0],
+            "revenue": [1.0, 3.0, 9.0, 0.0],
+        }
+    )
+    r = ramp_table(rm).set_index("measure")
+    assert r.loc["skill", "mean"] == pytest.approx((0.5 + 0.8) / 2)
+    assert r.loc["signings", "mean"] == pytest.approx((2 + 0) / 2)
+    assert r.loc["signings", "rep_months"] == 3 and r.loc["signings", "n"] == 2

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from simsales.metrics.summary import mean_interval
 from simsales.model.team import FAILED_TRIAL, NO_DAY, WASHED_OUT, Team
 from simsales.scenario.schema import Scenario
 
@@ -180,3 +181,40 @@ def class_columns(team: Team, rec, workforce, scenario: Scenario) -> dict[str, n
     for name in (*COUNTS, *RATES):
         cols[name] = kpis[name].to_numpy(dtype=float)
     return cols
+
+
+RAMP_MEASURES = ("skill", "signings", "revenue")
+
+
+def ramp_table(
+    rep_month: pd.DataFrame, max_months: int = 24, confidence: float = 0.95
+) -> pd.DataFrame:
+    """How hired reps ramp up (F16-F18, F26): per scenario, month on post (1 = the month
+    they went on post) and measure (month-end ``skill``, the month's ``signings`` and
+    ``revenue`` per rep), the mean over replications of each replication's mean over its
+    hired reps on post, with a t-interval and the replications counted (``n``) and the
+    rep-months behind them. The starting team is left out."""
+    rm = rep_month[(rep_month["class"] > 0) & (rep_month["status"] == "on_post")]
+    rm = rm.assign(month_on_post=np.floor(rm["tenure_months"].to_numpy()).astype(np.int64) + 1)
+    rm = rm[rm["month_on_post"] <= max_months]
+    keys = ["scenario", "month_on_post"]
+    per_rep = rm.groupby([*keys, "replication"], sort=True)[list(RAMP_MEASURES)].mean()
+    rep_months = rm.groupby(keys, sort=True).size()
+    rows = []
+    for (scenario, month), block in per_rep.groupby(level=keys, sort=True):
+        for measure in RAMP_MEASURES:
+            mean, low, high, n = mean_interval(block[measure].to_numpy(), confidence)
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "month_on_post": month,
+                    "measure": measure,
+                    "mean": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "n": n,
+                    "rep_months": int(rep_months[(scenario, month)]),
+                }
+            )
+    columns = [*keys, "measure", "mean", "ci_low", "ci_high", "n", "rep_months"]
+    return pd.DataFrame(rows, columns=columns)

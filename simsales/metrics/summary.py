@@ -101,29 +101,35 @@ def _f2(lead_cohorts: pd.DataFrame, last_month: int) -> tuple[pd.Series, pd.Seri
         return g["signed"] / g["entered"], g["open"] / g["entered"]
 
 
-def summarize(metrics: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Mean, t-interval, P10/P50/P90 and n for every metric, per scenario."""
+def mean_interval(x: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean, Student-t interval (NaN when fewer than 2 values) and n of the finite ``x``."""
     from scipy import stats  # slow to import; only needed here
 
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    n = x.size
+    mean = x.mean() if n else np.nan
+    half = (
+        stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+    )
+    return mean, mean - half, mean + half, n
+
+
+def summarize(metrics: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Mean, t-interval, P10/P50/P90 and n for every metric, per scenario."""
     rows = []
     for scenario, block in metrics.groupby(level="scenario", sort=False):
         for metric in metrics.columns:
             x = block[metric].to_numpy(dtype=float)
-            x = x[np.isfinite(x)]
-            n = x.size
-            mean = x.mean() if n else np.nan
-            if n > 1:
-                half = stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)
-            else:
-                half = np.nan
-            p10, p50, p90 = np.percentile(x, [10, 50, 90]) if n else (np.nan,) * 3
+            mean, low, high, n = mean_interval(x, confidence)
+            p10, p50, p90 = np.percentile(x[np.isfinite(x)], [10, 50, 90]) if n else (np.nan,) * 3
             rows.append(
                 {
                     "scenario": scenario,
                     "metric": metric,
                     "mean": mean,
-                    "ci_low": mean - half,
-                    "ci_high": mean + half,
+                    "ci_low": low,
+                    "ci_high": high,
                     "p10": p10,
                     "p50": p50,
                     "p90": p90,
