@@ -100,10 +100,11 @@ def check_invariants(res: simsales.Results, scenario: simsales.Scenario) -> None
     steady = wf.hiring.policy == "none" and not any(wf.attrition.quit_hazard_by_year)
     if steady and not wf.dismissal.no_order_months and not wf.dismissal.bottom_share:
         assert len(rm) == runs * scenario.team.reps
-    # Headcount on post moves only by going on post, quits and dismissals.
+    # Headcount on post moves only by going on post, quits, dismissals and promotions.
     for _, one in tm.groupby("replication"):
         on_post = one["reps_on_post"].to_numpy()
-        change = (one["went_on_post"] - one["quits"] - one["dismissals"]).to_numpy()
+        left = one["quits"] + one["dismissals"] + one["promotions"]
+        change = (one["went_on_post"] - left).to_numpy()
         np.testing.assert_array_equal(on_post[1:], on_post[:-1] + change[1:])
     # Every trainee is washed out, failed, on post, or still in training or on trial.
     c = res.cohorts
@@ -111,8 +112,18 @@ def check_invariants(res: simsales.Results, scenario: simsales.Scenario) -> None
     # Nobody sells unless on post (a leaver's last row may hold sales before leaving).
     learning = rm[rm["status"].isin(["in_training", "on_trial"])]
     assert (learning[["signings", "visits", "followups", "prospect_records"]] == 0).all().all()
-    # Tenure on post is known exactly for the reps on post.
-    assert (rm["tenure_months"].isna() == (rm["status"] != "on_post")).all()
+    # Tenure and quota are known exactly for the reps on post (at the month's end); a
+    # quota is the monthly one pro rata for the days on post.
+    for column in ("tenure_months", "quota", "attainment"):
+        assert (rm[column].isna() == (rm["status"] != "on_post")).all(), column
+    on_post_rows = rm[rm["status"] == "on_post"]
+    assert (on_post_rows["quota"] > 0).all()
+    assert (on_post_rows["quota"] <= scenario.quota.revenue_per_month * (1 + 1e-12)).all()
+    full = on_post_rows["tenure_months"] >= 1
+    np.testing.assert_allclose(on_post_rows.loc[full, "quota"], scenario.quota.revenue_per_month)
+    np.testing.assert_allclose(
+        on_post_rows["attainment"], on_post_rows["revenue"] / on_post_rows["quota"]
+    )
     assert len(funnel) == res.manifest["replications"] * len(scenario.leads.signing_touch_shares)
 
     # Every lead created is either entered into the CRM or discarded, month by month.
@@ -129,7 +140,7 @@ def check_invariants(res: simsales.Results, scenario: simsales.Scenario) -> None
     for name in ("team_month", "rep_month", "funnel", "lead_cohorts", "cohorts"):
         numeric = getattr(res, name).select_dtypes("number")
         if name == "rep_month":
-            numeric = numeric.drop(columns="tenure_months")  # checked above
+            numeric = numeric.drop(columns=["tenure_months", "quota", "attainment"])  # above
         if name != "cohorts":  # a class KPI whose window is not complete is NaN
             assert not numeric.isna().any().any(), f"{name} has NaN"
         negative = numeric.columns[(numeric < 0).any()].tolist()

@@ -464,6 +464,23 @@ def test_with_overrides_returns_a_new_scenario_and_leaves_the_original():
     assert after == before
 
 
+def test_overrides_never_edit_the_callers_values(baseline):
+    """A whole section given as a dict, then a key inside it: the caller's dict stays as
+    it was (a shared constant edited here would leak into every later scenario)."""
+    section = {"policy": "none", "lead_time_months": 1, "cost_per_hire": 3000.0,
+               "potential_mean": 1.0}  # fmt: skip
+    before = dict(section)
+    s = baseline.with_overrides(
+        {
+            "workforce.hiring": section,
+            "workforce.hiring.policy": "backfill",
+            "workforce.hiring.max_class_size": 4,
+        }  # fmt: skip
+    )
+    assert s.workforce.hiring.policy == "backfill"
+    assert section == before
+
+
 def test_override_nested_fields():
     """Dotted keys reach any depth (rep.norms.visits, leads.grade_mix.A)."""
     sc = BASE.with_overrides({"rep.norms.visits": 4, "leads.grade_mix.A": 0.25})
@@ -746,11 +763,13 @@ def test_provenance_checker_catches_unsourced_lines():
     ]
 
 
-def test_baseline_parameters_cite_their_source():
-    """Every model parameter in the baseline carries a comment citing an F-ID, or saying
-    ``assumption:`` or ``calibrated``."""
-    bad = unsourced_lines(BASE_TEXT, skip_keys=METADATA_KEYS)
-    assert not bad, "baseline.yaml values without a source comment:\n" + "\n".join(bad)
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")), ids=lambda p: p.name)
+def test_bundled_scenario_parameters_cite_their_source(path):
+    """Every model parameter in every bundled scenario carries a comment citing an F-ID,
+    or saying ``assumption:`` or ``calibrated``; and the file is valid."""
+    simsales.load_scenario(path)
+    bad = unsourced_lines(path.read_text(encoding="utf-8"), skip_keys=METADATA_KEYS)
+    assert not bad, f"{path.name} values without a source comment:\n" + "\n".join(bad)
 
 
 def test_baseline_provenance_check_is_not_vacuous():

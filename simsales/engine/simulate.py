@@ -21,7 +21,7 @@ from simsales.model.odds import lead_odds
 from simsales.model.pipeline import POOL, Pipeline
 from simsales.model.team import Team, build_team
 from simsales.model.workday import TeamDay
-from simsales.model.workforce import Workforce, most_hires
+from simsales.model.workforce import Workforce, most_hires, most_new_groups
 from simsales.scenario.schema import Scenario
 
 
@@ -32,11 +32,11 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     """
     cal = Calendar.from_horizon(scenario.horizon)
     streams = make_streams(seed, replication)
-    team = build_team(
-        scenario, streams.team, scenario.team.reps + most_hires(scenario.workforce.hiring, cal)
-    )
+    most_reps = scenario.team.reps + most_hires(scenario.workforce.hiring, cal)
     firms = np.array([t.firms for t in scenario.market.territories])
-    market = Market(firms, scenario.market.cooling_off_days, cal.total_days)
+    territories = len(firms) + most_new_groups(scenario, most_reps)
+    team = build_team(scenario, streams.team, most_reps, territories)
+    market = Market(firms, scenario.market.cooling_off_days, cal.total_days, territories)
     odds = lead_odds(scenario.leads)
     pipe = Pipeline()
     rec = Recorder(cal, team.capacity, odds.sign.shape[1], market.n)
@@ -64,7 +64,7 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     # Leads still open at the end, by entry month and source (checks entered = signed+lost+open).
     still = pipe.open_mask() & (pipe.entered == 1)
     np.add.at(rec.cohort[C_OPEN], (pipe.entry_month[still], pipe.source[still]), 1)
-    columns = rec.columns(team, [t.name for t in scenario.market.territories], workforce)
+    columns = rec.columns(team, workforce)
     columns["cohorts"] = class_columns(team, rec, workforce, scenario)
     return columns
 
@@ -81,6 +81,8 @@ def _snapshot(
     on_post = team.on_post()
     rec.tenure_days[month] = np.where(on_post, end_day - team.on_post_day, np.nan)
     rec.status[month] = team.status
+    rec.group[month] = team.group
+    rec.territory[month] = team.territory
     owned = (pipe.owner >= 0) & (pipe.entered == 1)
     rec.open_leads[month] = np.bincount(pipe.owner[owned], minlength=team.capacity)
     rec.pool_size[month] = np.count_nonzero(pipe.owner == POOL)

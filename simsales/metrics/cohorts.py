@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from simsales.metrics.summary import mean_interval
-from simsales.model.team import FAILED_TRIAL, NO_DAY, WASHED_OUT, Team
+from simsales.model.team import FAILED_TRIAL, NO_DAY, PROMOTED, WASHED_OUT, Team
 from simsales.scenario.schema import Scenario
 
 SURVIVAL_MONTHS = (1, 3, 6, 12)  # F26: does the new rep survive 3 months?
@@ -136,7 +136,8 @@ def hr_events(team: Team, rec, workforce) -> pd.DataFrame:
     hired = np.flatnonzero(team.klass[: team.n] > 0)
     reason = team.leave_reason[hired]
     on_post = team.on_post_day[hired]
-    leave = team.leave_day[hired]
+    # A rep promoted to supervisor stays with the company: not a leaver in F23-F26.
+    leave = np.where(reason == PROMOTED, NO_DAY, team.leave_day[hired])
     log_rep, log_day = rec.signings()
     by_rep = pd.Series(log_day).groupby(log_rep).agg(list)
     dpm = workforce.cal.days_per_month

@@ -67,11 +67,21 @@ WORKFORCE_COUNTERS = (
     "went_on_post",
     "quits",
     "dismissals",
+    "promotions",  # reps promoted to supervise a new group (they stop selling)
+    "supervisor_hires",  # supervisors hired from outside for a new group
     "trainee_days",  # days spent in training or on trial, for the training cost
 )
-HIRES, WASHOUTS, FAILED, WENT_ON_POST, QUITS, DISMISSALS, TRAINEE_DAYS = range(
-    len(WORKFORCE_COUNTERS)
-)
+(
+    HIRES,
+    WASHOUTS,
+    FAILED,
+    WENT_ON_POST,
+    QUITS,
+    DISMISSALS,
+    PROMOTIONS,
+    SUPERVISOR_HIRES,
+    TRAINEE_DAYS,
+) = range(len(WORKFORCE_COUNTERS))
 COHORT = ("entered", "signed", "lost", "open")
 C_ENTERED, C_SIGNED, C_LOST, C_OPEN = range(len(COHORT))
 MARKET = ("available", "untouched", "cooling", "customers", "in_contact")
@@ -103,6 +113,8 @@ class Recorder:
         self.skill = np.zeros((m, r))
         self.tenure_days = np.full((m, r), np.nan)  # working days on post; NaN if not on post
         self.status = np.full((m, r), NOT_HIRED, dtype=np.int64)
+        self.group = np.zeros((m, r), dtype=np.int64)  # groups and territories change
+        self.territory = np.zeros((m, r), dtype=np.int64)  # when a group splits
         self.open_leads = np.zeros((m, r))
         self.pool_size = np.zeros(m)
         self.market = np.zeros((m, len(MARKET), n_territories))
@@ -129,7 +141,7 @@ class Recorder:
         self.day_max[:] = 0.0
 
     # ----------------------------------------------------------------- tables
-    def columns(self, team: Team, territory_names: list[str], workforce: Workforce) -> Columns:
+    def columns(self, team: Team, workforce: Workforce) -> Columns:
         """Tidy columns of every table but ``cohorts``, reported months only (1 = first
         month after the warm-up)."""
         cal = self.cal
@@ -144,22 +156,25 @@ class Recorder:
             team.leave_day[None, :] > starts[:, None]
         )
         m_idx, r_idx = np.nonzero(present)
-        names = np.asarray(territory_names, dtype=object)
+        names = np.asarray(workforce.territory_names, dtype=object)
         rep_month: dict[str, np.ndarray] = {
             "month": month_no[m_idx],
             "rep": r_idx,
             "class": team.klass[r_idx],
-            "group": team.group[r_idx],
-            "territory": names[team.territory[r_idx]],
+            "group": self.group[w:][m_idx, r_idx],
+            "territory": names[self.territory[w:][m_idx, r_idx]],
             "status": np.asarray(STATUS, dtype=object)[status[m_idx, r_idx]],
             "tenure_months": self.tenure_days[w:][m_idx, r_idx] / dpm,
             "skill": self.skill[w:][m_idx, r_idx],
+            "quota": workforce.quota[w:][m_idx, r_idx],
             "open_leads": self.open_leads[w:][m_idx, r_idx],
             "max_day_minutes": self.max_day_minutes[w:][m_idx, r_idx],
         }
         counts = self.rep_counts[w:]
         for i, name in enumerate(REP_COUNTERS):
             rep_month[name] = counts[m_idx, i, r_idx]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rep_month["attainment"] = rep_month["revenue"] / rep_month["quota"]
 
         tenure = self.tenure_days[w:] / dpm
         team_month: dict[str, np.ndarray] = {"month": month_no}
@@ -170,9 +185,16 @@ class Recorder:
         team_month["reps_on_post_12_months_plus"] = (tenure >= 12).sum(axis=1)
         for i, name in enumerate(WORKFORCE_COUNTERS[:-1]):
             team_month[name] = workforce.counts[w:, i]
-        hiring_cost, training_cost = workforce.costs()
+        hiring_cost, training_cost, supervisor_cost = workforce.costs()
         team_month["hiring_cost"] = hiring_cost[w:]
         team_month["training_cost"] = training_cost[w:]
+        team_month["supervisor_hiring_cost"] = supervisor_cost[w:]
+        team_month["supervisor_groups"] = workforce.groups[w:]
+        quota = workforce.quota[w:]  # NaN for reps not on post at the month's end
+        team_month["quota"] = np.nansum(quota, axis=1)
+        with np.errstate(invalid="ignore"):
+            at_quota = counts[:, REVENUE, :] >= quota
+        team_month["reps_at_quota"] = (at_quota & ~np.isnan(quota)).sum(axis=1)
         for i, name in enumerate(REP_COUNTERS):
             team_month[name] = counts[:, i, :].sum(axis=1)
         for i, name in enumerate(TEAM_COUNTERS):

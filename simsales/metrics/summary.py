@@ -49,6 +49,11 @@ def replication_metrics(
             "hires": tm["hires"].sum(),
             "quits": tm["quits"].sum(),
             "dismissals": tm["dismissals"].sum(),
+            "promotions": tm["promotions"].sum(),
+            "supervisor_hires": tm["supervisor_hires"].sum(),
+            "supervisor_groups_end": tm["supervisor_groups"].last(),
+            "attainment": tm["revenue"].sum() / tm["quota"].sum(),
+            "share_at_quota": tm["reps_at_quota"].sum() / rep_months,
         }
     )
     out["f2_sign_rate"], out["f2_open_share"] = _f2(lead_cohorts, team_month["month"].max())

@@ -12,10 +12,17 @@ import numpy as np
 
 
 class Market:
-    """Firm counts per territory, with a release schedule for cooling-off firms."""
+    """Firm counts per territory, with a release schedule for cooling-off firms.
 
-    def __init__(self, firms: np.ndarray, cooling_off_days: int, total_days: int):
-        self.firms = np.asarray(firms, dtype=np.int64)
+    ``capacity`` territory slots in all: those past ``firms`` start empty, for territories
+    that new supervisor groups open or split off during the run (``split``, ``open``).
+    """
+
+    def __init__(
+        self, firms: np.ndarray, cooling_off_days: int, total_days: int, capacity: int = 0
+    ):
+        self.firms = np.zeros(max(len(firms), capacity), dtype=np.int64)
+        self.firms[: len(firms)] = firms
         self.n = len(self.firms)
         self.available = self.firms.copy()
         self.untouched = self.firms.copy()  # never contacted yet (a subset of available)
@@ -27,3 +34,24 @@ class Market:
     @property
     def in_contact(self) -> np.ndarray:
         return self.firms - self.available - self.cooling - self.customers
+
+    def open(self, t: int, firms: int) -> None:
+        """Territory slot ``t`` becomes a market of ``firms`` untouched firms."""
+        self.firms[t] = self.available[t] = self.untouched[t] = firms
+
+    def split(self, t: int, new: int, share: float, day: int) -> None:
+        """Move ``share`` of territory t's firms that nobody is in contact with (available,
+        cooling off with their release days, customers) to the empty slot ``new``, on the
+        morning of ``day``; firms in contact stay in t with their leads."""
+        moved_release = np.floor(self.release[t, day:] * share).astype(np.int64)
+        self.release[t, day:] -= moved_release
+        self.release[new, day:] = moved_release
+        moved = {"cooling": int(moved_release.sum())}
+        for name in ("available", "untouched", "customers"):
+            moved[name] = int(getattr(self, name)[t] * share)
+        for name, count in moved.items():
+            getattr(self, name)[t] -= count
+            getattr(self, name)[new] = count
+        total = moved["available"] + moved["cooling"] + moved["customers"]
+        self.firms[t] -= total
+        self.firms[new] = total

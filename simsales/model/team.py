@@ -13,8 +13,8 @@ STATUS = ("in_training", "on_trial", "on_post", "gone")
 IN_TRAINING, ON_TRIAL, ON_POST, GONE = range(4)
 NOT_HIRED = -1  # a slot kept for a later hire
 # Why a rep left (leave_reason).
-LEAVE_REASONS = ("", "washed_out", "failed_trial", "quit", "dismissed")
-STAYED, WASHED_OUT, FAILED_TRIAL, QUIT, DISMISSED = range(len(LEAVE_REASONS))
+LEAVE_REASONS = ("", "washed_out", "failed_trial", "quit", "dismissed", "promoted")
+STAYED, WASHED_OUT, FAILED_TRIAL, QUIT, DISMISSED, PROMOTED = range(len(LEAVE_REASONS))
 NO_DAY = np.iinfo(np.int64).max  # on_post_day / leave_day not (yet) reached
 
 
@@ -23,7 +23,9 @@ class Team:
     """State of all reps, hired or still to be hired; index i is rep i everywhere.
 
     Arrays have one slot per rep the run can ever have (the starting team plus the most
-    its hiring policy can hire); slots from ``n`` on are not hired yet.
+    its hiring policy can hire); slots from ``n`` on are not hired yet. Likewise
+    ``territory_group`` has a slot for every territory the run can have; groups
+    ``0..n_groups-1`` and territories ``0..n_territories-1`` exist so far.
     """
 
     group: np.ndarray  # supervisor group of each rep
@@ -37,6 +39,7 @@ class Team:
     potential: np.ndarray  # skill the rep grows towards (lognormal)
     skill: np.ndarray  # current multiplier on close chances
     signings: np.ndarray  # signings since going on post
+    territory_group: np.ndarray  # the group that owns each territory (F15); -1: none yet
     n_groups: int
     n_territories: int
     n: int  # slots in use (reps hired so far, the starting team included)
@@ -49,16 +52,22 @@ class Team:
         return self.status == ON_POST
 
 
-def build_team(scenario: Scenario, rng: np.random.Generator, capacity: int | None = None) -> Team:
+def build_team(
+    scenario: Scenario,
+    rng: np.random.Generator,
+    capacity: int | None = None,
+    territory_capacity: int | None = None,
+) -> Team:
     """Starting team: reps spread evenly over groups, each group over its territories;
-    ``capacity`` slots in all (at least the starting team)."""
+    ``capacity`` rep slots and ``territory_capacity`` territory slots in all (at least
+    the starting team's and the scenario's)."""
     n = scenario.team.reps
     size = max(n, capacity or n)
     n_groups = scenario.team.supervisor_groups
     n_terr = len(scenario.market.territories)
     group = np.arange(n) % n_groups
     pos_in_group = np.arange(n) // n_groups
-    # Territory t belongs to group t % n_groups; a group's reps take its territories in turn.
+    # A group's reps take its territories in turn.
     terr_of_group = [np.arange(g, n_terr, n_groups) for g in range(n_groups)]
     territory = np.array(
         [
@@ -72,6 +81,10 @@ def build_team(scenario: Scenario, rng: np.random.Generator, capacity: int | Non
     sigma = scenario.skill.potential_sigma
     potential = rng.lognormal(-0.5 * sigma**2, sigma, n)  # mean 1
     on_post_day = -np.floor(tenure).astype(np.int64)
+
+    # Territory t belongs to group t % n_groups; slots for later territories belong to none.
+    territory_group = np.full(max(n_terr, territory_capacity or n_terr), -1, dtype=np.int64)
+    territory_group[:n_terr] = np.arange(n_terr) % n_groups
 
     def slots(values: np.ndarray, fill) -> np.ndarray:
         out = np.full(size, fill, dtype=np.asarray(values).dtype)
@@ -90,6 +103,7 @@ def build_team(scenario: Scenario, rng: np.random.Generator, capacity: int | Non
         potential=slots(potential, 0.0),
         skill=slots(grown_skill(scenario, potential, tenure), 0.0),
         signings=np.zeros(size, dtype=np.int64),
+        territory_group=territory_group,
         n_groups=n_groups,
         n_territories=n_terr,
         n=n,

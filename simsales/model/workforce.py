@@ -1,10 +1,13 @@
-"""The team as a living population: hiring classes, training and trial, quits, dismissals.
+"""The team as a living population: hiring classes, training and trial, quits, dismissals,
+and new supervisor groups.
 
 Decisions are taken at a month's close (whom to hire for a later month, who quits, who
-is dismissed) and take effect on working days: a class starts on the first day of its
-month; each trainee's washout day (F21), trial result (F22) and day on post (F20) are
-drawn when the class starts; leavers go on the first day after the decision. Policies
-are small functions of the team's state that return decisions; they schedule nothing.
+is dismissed, which group splits) and take effect on working days: a class starts on
+the first day of its month; each trainee's washout day (F21), trial result (F22) and
+day on post (F20) are drawn when the class starts; leavers go, and promoted supervisors
+take up their groups, on the first day after the decision; a supervisor hired from
+outside starts on the first day of the month after the lead time. Policies are small
+functions of the team's state that return decisions; they schedule nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from simsales.metrics.records import (
     DISMISSALS,
     FAILED,
     HIRES,
+    PROMOTIONS,
     QUITS,
+    SUPERVISOR_HIRES,
     TRAINEE_DAYS,
     WASHOUTS,
     WENT_ON_POST,
@@ -47,12 +52,13 @@ from simsales.model.team import (
     IN_TRAINING,
     ON_POST,
     ON_TRIAL,
+    PROMOTED,
     QUIT,
     WASHED_OUT,
     Team,
 )
 from simsales.model.workday import TeamDay
-from simsales.scenario.schema import Hiring, Scenario
+from simsales.scenario.schema import Hiring, NewGroups, Scenario
 
 # Scheduled changes of a trainee's status.
 TO_TRIAL, TO_POST = "to_trial", "to_post"
@@ -81,9 +87,19 @@ def class_size_for(hiring: Hiring, active: int, planned: int, leavers: int) -> i
     return 0
 
 
-def quit_hazards(scenario: Scenario, months_on_post: np.ndarray, pay: np.ndarray) -> np.ndarray:
+def most_new_groups(scenario: Scenario, most_reps: int) -> int:
+    """The most groups (and territories) a new-group policy can add in a run: each split
+    needs a group past its span, and after a split only placed hires grow a group again,
+    so splits never outnumber the reps the run can have."""
+    return 0 if scenario.workforce.new_groups.policy == "none" else most_reps
+
+
+def quit_hazards(
+    scenario: Scenario, months_on_post: np.ndarray, pay: np.ndarray, attainment: np.ndarray
+) -> np.ndarray:
     """Monthly chance to quit: by year on post, times a factor that grows as recent pay
-    falls below the reservation pay (1 at or above it)."""
+    falls below the reservation pay and one that grows as recent attainment of quota
+    falls below 1 (each 1 at or above its mark)."""
     att, base = scenario.workforce.attrition, scenario.workforce.pay.base_per_month
     by_year = np.asarray(att.quit_hazard_by_year)
     year = np.minimum((months_on_post // 12).astype(np.int64), len(by_year) - 1)
@@ -92,7 +108,23 @@ def quit_hazards(scenario: Scenario, months_on_post: np.ndarray, pay: np.ndarray
     if gap > 0:
         shortfall = np.clip((att.reservation_pay - pay) / gap, 0.0, 1.0)
         hazard = hazard * (1.0 + (att.low_pay_multiplier - 1.0) * shortfall)
+    pressure = np.clip(1.0 - np.nan_to_num(attainment, nan=1.0), 0.0, 1.0)
+    hazard = hazard * (1.0 + (att.quota_pressure_multiplier - 1.0) * pressure)
     return np.minimum(hazard, 1.0)
+
+
+def prorated_quota(monthly: float, on_post_day: np.ndarray, end_day: int, dpm: int) -> np.ndarray:
+    """Each rep's quota for the month ending before ``end_day``: ``monthly`` times the
+    share of the month's ``dpm`` working days the rep was on post."""
+    days = np.clip(end_day - np.maximum(on_post_day, end_day - dpm), 0, dpm)
+    return monthly * days / dpm
+
+
+def split_movers(members: np.ndarray, on_post_day: np.ndarray) -> np.ndarray:
+    """The reps who move to a new group: every second of ``members`` in order of going on
+    post, so both groups keep the same mix of tenure."""
+    order = members[np.lexsort((members, on_post_day[members]))]
+    return order[1::2]
 
 
 def bottom_of_review(signings: np.ndarray, share: float, u: np.ndarray) -> np.ndarray:
@@ -125,6 +157,12 @@ class Workforce:
         self.pipe, self.work, self.rec = pipe, work, rec
         self.counts = np.zeros((cal.total_months, len(WORKFORCE_COUNTERS)))
         self.pay = np.full((cal.total_months, team.capacity), np.nan)  # pay per rep-month
+        self.quota = np.full((cal.total_months, team.capacity), np.nan)  # of reps on post
+        self.missed_quarters = np.zeros(team.capacity, dtype=np.int64)  # F29: in a row
+        self.groups = np.zeros(cal.total_months, dtype=np.int64)  # groups at month end
+        self.splits: dict[int, list[int]] = defaultdict(list)  # day -> groups splitting
+        self.splitting: set[int] = set()  # groups with a split decided, not yet done
+        self.territory_names = [t.name for t in scenario.market.territories]
         self.classes: dict[int, int] = {}  # month index -> class size
         self.events: dict[int, list[tuple[np.ndarray, str]]] = defaultdict(list)  # day ->
         self.leaving: list[tuple[np.ndarray, int]] = []  # (reps, reason) going tomorrow
@@ -156,6 +194,9 @@ class Workforce:
             self.counts[month, QUITS if reason == QUIT else DISMISSALS] += reps.size
             changed = True
         self.leaving = []
+        for g in self.splits.pop(day, []):
+            self._split_group(g, day, month)
+            changed = True
         if changed:
             self.work.refresh_roster()
         self.counts[month, TRAINEE_DAYS] += self.n_learning
@@ -196,10 +237,13 @@ class Workforce:
         active = team.status[: team.n] != GONE
         active[reps] = False
         per_group = np.bincount(team.group[: team.n][active], minlength=team.n_groups)
-        per_terr = np.bincount(team.territory[: team.n][active], minlength=team.n_territories)
+        per_terr = np.bincount(
+            team.territory[: team.n][active], minlength=team.territory_group.size
+        )
+        per_group = per_group[: team.n_groups]
         for r in reps:
             g = int(np.argmin(per_group))
-            terrs = np.arange(g, team.n_territories, team.n_groups)  # the group's (F15)
+            terrs = np.flatnonzero(team.territory_group == g)  # the group's own (F15)
             t = int(terrs[np.argmin(per_terr[terrs])])
             team.group[r], team.territory[r] = g, t
             per_group[g] += 1
@@ -232,25 +276,28 @@ class Workforce:
         team.leave_day[reps] = day
         team.leave_reason[reps] = reason
         if was_on_post.size:
-            self._hand_over(was_on_post, day)
+            self._hand_over(was_on_post, day, self.wf.departed_pipeline)
 
-    def _hand_over(self, reps: np.ndarray, day: int) -> None:
+    def _hand_over(self, reps: np.ndarray, day: int, to: str) -> None:
+        """The reps' open leads go to the public pool (``to="pool"``) or their territory's
+        colleagues (``"group"``); booked visits and waiting prospects cool off in their
+        territory, so the reps may move to another territory today."""
         pipe, st = self.pipe, self.work.state
         table, n = pipe.table, pipe.n
         owner = table[OWNER, :n]
         mine = np.flatnonzero(np.isin(owner, reps))
         # Booked first visits are cancelled; the prospect cools off.
         booked = mine[table[ENTERED, mine] == 0]
-        np.add.at(st.cool_rep, owner[booked], 1)
+        np.add.at(st.cool_terr, table[TERRITORY, booked], 1)
         table[OWNER, booked] = CLOSED
         table[NEXT_DUE, booked] = NEVER
         table[LAST_TOUCH, booked] = NEVER
         pipe.sizes[N_CLOSED] += booked.size
         # Prospects waiting for a call cool off too.
-        st.cool_rep[reps] += st.interested[reps]
+        np.add.at(st.cool_terr, self.team.territory[reps], st.interested[reps])
         st.interested[reps] = 0
         entered = mine[table[ENTERED, mine] == 1]
-        if self.wf.departed_pipeline == "group":
+        if to == "group":
             entered = self._to_colleagues(entered, reps)
         table[OWNER, entered] = POOL  # F11: the public pool
         table[POOL_SINCE, entered] = day
@@ -278,14 +325,17 @@ class Workforce:
     def month_close(self, month: int, end_day: int) -> None:
         """Book the month's pay and signings; coach, then decide quits, dismissals and
         the class to hire. Runs before the Recorder closes the month."""
-        team, wf, acc = self.team, self.wf, self.rec.acc
+        team, wf, acc, dpm = self.team, self.wf, self.rec.acc, self.cal.days_per_month
         on_post = team.on_post()
         self.pay[month, on_post] = (
             wf.pay.base_per_month + wf.pay.commission_rate * acc[rc.REVENUE][on_post]
         )
+        quota = prorated_quota(self.s.quota.revenue_per_month, team.on_post_day, end_day, dpm)
+        self.quota[month, on_post] = quota[on_post]
+        self.groups[month] = team.n_groups
         team.signings += acc[rc.SIGNINGS].astype(np.int64)
         days_on_post = np.where(on_post, end_day - team.on_post_day, 0)
-        months_on_post = days_on_post / self.cal.days_per_month
+        months_on_post = days_on_post / dpm
         # F18: the trainer's monthly field visit to reps in their first months on post.
         coached = on_post & (months_on_post <= wf.training.trainer_visit_months)
         team.skill[coached] += (team.potential - team.skill)[
@@ -293,24 +343,57 @@ class Workforce:
         ] * wf.training.trainer_visit_learning
         reps = np.flatnonzero(on_post)
         quits = self._quits(month, reps, months_on_post[reps])
-        out = self._dismissals(month, reps, days_on_post[reps], quits)
+        out = self._dismissals(month, reps, days_on_post[reps], quits, end_day)
         if quits.size:
             self.leaving.append((quits, QUIT))
         if out.size:
             self.leaving.append((out, DISMISSED))
         self._decide_class(month, leavers=quits.size + out.size)
+        self._decide_splits(month, end_day)
+
+    def _revenue(self, first: int, month: int) -> np.ndarray:
+        """Each rep's revenue over months ``first``..``month`` (the running month in
+        ``acc``, not yet closed)."""
+        rec = self.rec
+        return rec.rep_counts[max(first, 0) : month, rc.REVENUE].sum(axis=0) + rec.acc[rc.REVENUE]
+
+    def attainment(self, first: int, month: int) -> np.ndarray:
+        """Each rep's revenue over months ``first``..``month`` ÷ their quota over the
+        months on post among them; NaN for a rep with no quota then."""
+        quota = np.nansum(self.quota[max(first, 0) : month + 1], axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(quota > 0, self._revenue(first, month) / quota, np.nan)
 
     def _quits(self, month: int, reps: np.ndarray, months_on_post: np.ndarray) -> np.ndarray:
-        recent = self.pay[max(0, month - self.wf.attrition.pay_months + 1) : month + 1, reps]
+        first = month - self.wf.attrition.recent_months + 1
+        recent = self.pay[max(0, first) : month + 1, reps]
         pay = np.nanmean(recent, axis=0) if reps.size else np.empty(0)
-        hazard = quit_hazards(self.s, months_on_post, pay)
+        hazard = quit_hazards(self.s, months_on_post, pay, self.attainment(first, month)[reps])
         return reps[self.rng.random(reps.size) < hazard]
 
     def _dismissals(
-        self, month: int, reps: np.ndarray, days_on_post: np.ndarray, quits: np.ndarray
+        self,
+        month: int,
+        reps: np.ndarray,
+        days_on_post: np.ndarray,
+        quits: np.ndarray,
+        end_day: int,
     ) -> np.ndarray:
         dis, dpm, team = self.wf.dismissal, self.cal.days_per_month, self.team
         out = []
+        month_no = month - self.cal.warmup_months + 1  # reported numbering: quarters end at 3, 6
+        # F29: attainment over periods the rep was on post for in full.
+        if dis.quarterly_attainment_below and month_no % 3 == 0 and month >= 2:
+            judged = reps[team.on_post_day[reps] <= end_day - 3 * dpm]
+            missed = self.attainment(month - 2, month)[judged] < dis.quarterly_attainment_below
+            self.missed_quarters[judged[missed]] += 1
+            self.missed_quarters[judged[~missed]] = 0
+            out.append(judged[self.missed_quarters[judged] >= dis.consecutive_quarters])
+        if dis.annual_attainment_below and month_no % 12 == 0 and month >= 11:
+            judged = reps[team.on_post_day[reps] <= end_day - 12 * dpm]
+            out.append(
+                judged[self.attainment(month - 11, month)[judged] < dis.annual_attainment_below]
+            )
         if dis.no_order_months:  # F28: no signing in the first N months on post
             window = dis.no_order_months * dpm
             due = (days_on_post >= window) & (days_on_post < window + dpm)
@@ -326,7 +409,7 @@ class Workforce:
             out.append(reviewed[pick])
         if not out:
             return np.empty(0, dtype=np.int64)
-        return np.setdiff1d(np.concatenate(out), quits)
+        return np.setdiff1d(np.concatenate(out), quits)  # unique and sorted
 
     def _decide_class(self, month: int, leavers: int) -> None:
         """Reactive policies (target_headcount, backfill) hire at a month's close for the
@@ -345,9 +428,71 @@ class Workforce:
         if size:
             self.classes[start] = size
 
-    def costs(self) -> tuple[np.ndarray, np.ndarray]:
-        """Hiring and training cost per month [yuan]."""
+    # ------------------------------------------------------ new groups
+    def _decide_splits(self, month: int, end_day: int) -> None:
+        """A group with more reps on post than the span of control, after this month's
+        leavers, gets a new supervisor: promoted at once, or hired after the lead time."""
+        ng: NewGroups = self.wf.new_groups
+        if ng.policy == "none":
+            return
+        team = self.team
+        staying = team.on_post()
+        for reps, _ in self.leaving:
+            staying[reps] = False
+        size = np.bincount(team.group[staying], minlength=team.n_groups)
+        lead = ng.lead_time_months if ng.policy == "hire" else 0
+        day = end_day if lead == 0 else (month + 1 + lead) * self.cal.days_per_month
+        if day >= self.cal.total_days:
+            return
+        for g in np.flatnonzero(size > ng.span_of_control):
+            if int(g) not in self.splitting:
+                self.splitting.add(int(g))
+                self.splits[day].append(int(g))
+
+    def _split_group(self, g: int, day: int, month: int) -> None:
+        """Group g splits: every second of its reps on post (of its most-staffed territory,
+        when that territory splits) moves to a new group under the new supervisor, in a
+        territory of its own (F15). Movers hand their open leads to the colleagues who stay
+        in their old territory. No split if either side would be empty."""
+        ng: NewGroups = self.wf.new_groups
+        team, market = self.team, self.work.market
+        self.splitting.discard(g)
+        members = np.flatnonzero(team.on_post() & (team.group == g))
+        top = -1
+        if ng.policy == "promote" and members.size:
+            first = max(month - ng.top_rep_months, 0)  # the last closed months
+            revenue = self.rec.rep_counts[first:month, rc.REVENUE].sum(axis=0)[members]
+            top = int(members[np.argmax(revenue)])  # ties: the lowest rep number
+            members = members[members != top]
+        pool = members
+        if ng.territory == "split" and members.size:
+            old = int(np.argmax(np.bincount(team.territory[members])))
+            pool = members[team.territory[members] == old]
+        if pool.size < 2:
+            return
+        if top >= 0:
+            self._leave(np.array([top]), PROMOTED, day)
+            self.counts[month, PROMOTIONS] += 1
+        else:
+            self.counts[month, SUPERVISOR_HIRES] += 1
+        movers = split_movers(pool, team.on_post_day)
+        new_g, new_t = team.n_groups, team.n_territories
+        team.n_groups += 1
+        team.n_territories += 1
+        team.territory_group[new_t] = new_g
+        self._hand_over(movers, day, "group")
+        if ng.territory == "split":
+            market.split(old, new_t, movers.size / pool.size, day)
+            self.territory_names.append(f"{self.territory_names[old]} / {new_g + 1}")
+        else:
+            market.open(new_t, ng.new_territory_firms)
+            self.territory_names.append(f"New territory {new_g + 1}")
+        team.group[movers], team.territory[movers] = new_g, new_t
+
+    def costs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Hiring, training and supervisor-hiring cost per month [yuan]."""
         wf = self.wf
         hiring = self.counts[:, HIRES] * wf.hiring.cost_per_hire
         training = self.counts[:, TRAINEE_DAYS] * wf.training.cost_per_trainee_day
-        return hiring, training
+        supervisors = self.counts[:, SUPERVISOR_HIRES] * (wf.new_groups.cost_per_hire or 0.0)
+        return hiring, training, supervisors

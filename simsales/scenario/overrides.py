@@ -73,6 +73,6 @@ def _set(data: dict, key: str, value: Any, source: str) -> None:
             parent = ".".join(parts[:i])
             raise ScenarioError(source, [Problem(parent, "is a value, it has no sub-keys")])
         if last:
-            node[idx] = value
+            node[idx] = copy.deepcopy(value)  # later keys may edit it: never the caller's
         else:
             node = node[idx]

@@ -27,6 +27,23 @@ class Inconsistent(ValueError):
         self.value = value
 
 
+def _check_policy_fields(
+    model: BaseModel, kind: str, policy: str, needed: tuple[str, ...], optional: tuple[str, ...]
+) -> None:
+    """Fields of ``optional`` that the policy needs must be given; the others left out."""
+    for name in optional:
+        value = getattr(model, name)
+        if name in needed and value is None:
+            raise Inconsistent(name, None, f"required by {kind} policy {policy!r}")
+        if name not in needed and value is not None:
+            raise Inconsistent(
+                name,
+                value,
+                f"not used by {kind} policy {policy!r}, which takes "
+                f"{', '.join(needed) or 'no other fields'}; remove it",
+            )
+
+
 class _Strict(BaseModel):
     # strict: a YAML `true` is not the number 1, and "64" is not 64 (ints still fill floats).
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -295,6 +312,19 @@ class Leads(_Strict):
         return self
 
 
+class Quota(_Strict):
+    """Each rep's sales target: what attainment, quota pressure on quits and F29's
+    attainment reviews are measured against."""
+
+    policy: Literal["flat"] = Field(
+        description="flat: every rep on post has the same monthly quota, pro rata for the "
+        "days on post in the month."
+    )
+    revenue_per_month: float = Field(
+        gt=0, description="Monthly quota of a rep on post for the whole month [yuan/month]."
+    )
+
+
 class PlannedClass(_Strict):
     """One class of a hiring plan."""
 
@@ -363,18 +393,8 @@ class Hiring(_Strict):
 
     @model_validator(mode="after")
     def _fields_of_policy(self) -> Hiring:
-        needed = _HIRING_FIELDS[self.policy]
-        for name in ("class_size", "every_months", "target_reps", "max_class_size", "plan"):
-            value = getattr(self, name)
-            if name in needed and value is None:
-                raise Inconsistent(name, None, f"required by hiring policy {self.policy!r}")
-            if name not in needed and value is not None:
-                raise Inconsistent(
-                    name,
-                    value,
-                    f"not used by hiring policy {self.policy!r}, which takes "
-                    f"{', '.join(needed) or 'no class fields'}; remove it",
-                )
+        optional = ("class_size", "every_months", "target_reps", "max_class_size", "plan")
+        _check_policy_fields(self, "hiring", self.policy, _HIRING_FIELDS[self.policy], optional)
         if self.plan is not None:
             months = [c.month for c in self.plan]
             dup = sorted({m for m in months if months.count(m) > 1})
@@ -411,7 +431,8 @@ class Training(_Strict):
 
 
 class Attrition(_Strict):
-    """Voluntary quits: a monthly hazard by months on post, raised by low pay."""
+    """Voluntary quits: a monthly hazard by months on post, raised by low pay and by quota
+    pressure."""
 
     quit_hazard_by_year: list[float] = Field(
         min_length=1,
@@ -428,9 +449,26 @@ class Attrition(_Strict):
         description="Quit hazard multiplier of a rep paid nothing above base; falls linearly "
         "to 1 at the reservation pay [-].",
     )
-    pay_months: int = Field(
-        ge=1, le=12, description="Months of recent pay the comparison averages [months]."
+    quota_pressure_multiplier: float = Field(
+        ge=1,
+        le=20,
+        description="Quit hazard multiplier of a rep with no revenue against quota; falls "
+        "linearly to 1 at full attainment [-].",
     )
+    recent_months: int = Field(
+        ge=1,
+        le=12,
+        description="Months of recent pay and attainment the quit hazard looks at [months].",
+    )
+
+    @model_validator(mode="after")
+    def _hazards_are_chances(self) -> Attrition:
+        bad = [h for h in self.quit_hazard_by_year if not 0 <= h <= 1]
+        if bad:
+            raise Inconsistent(
+                "quit_hazard_by_year", bad, "monthly chances must lie in 0..1; these do not"
+            )
+        return self
 
 
 class Dismissal(_Strict):
@@ -456,6 +494,21 @@ class Dismissal(_Strict):
         le=60,
         description="Reps newer than this on post are spared from the review [months].",
     )
+    quarterly_attainment_below: float = Field(
+        ge=0,
+        le=10,
+        description="F29: dismissed after consecutive_quarters quarters in a row on post with "
+        "attainment below this; 0 = off [-].",
+    )
+    consecutive_quarters: int = Field(
+        ge=1, le=20, description="F29: quarters in a row below the quarterly bar [quarters]."
+    )
+    annual_attainment_below: float = Field(
+        ge=0,
+        le=10,
+        description="F29: dismissed at the year's close after a whole year on post with "
+        "attainment below this; 0 = off [-].",
+    )
 
 
 class Pay(_Strict):
@@ -472,6 +525,75 @@ class Pay(_Strict):
     )
 
 
+# Fields each new-group policy needs; any other field given is an error, not ignored.
+_NEW_GROUP_FIELDS = {
+    "none": (),
+    "promote": ("span_of_control", "territory", "top_rep_months"),
+    "hire": ("span_of_control", "territory", "lead_time_months", "cost_per_hire"),
+}
+
+
+class NewGroups(_Strict):
+    """New supervisor groups for a growing team (F14-F16): when a group has more reps on
+    post than its supervisor's span of control, half of them form a new group under a
+    new supervisor, promoted from the group or hired from outside."""
+
+    policy: Literal["none", "promote", "hire"] = Field(
+        description="none: groups never split; promote: the group's top seller becomes the "
+        "new group's supervisor and stops selling; hire: a supervisor is hired from outside."
+    )
+    span_of_control: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Most reps on post a supervisor leads; one more splits the group [reps].",
+    )
+    territory: Literal["split", "new"] | None = Field(
+        default=None,
+        description="split: the new group takes a share of its old group's most-staffed "
+        "territory, in proportion to the reps who move; new: it opens a territory of "
+        "new_territory_firms untouched firms.",
+    )
+    new_territory_firms: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000_000,
+        description="territory new: prospect firms of each new territory [firms].",
+    )
+    top_rep_months: int | None = Field(
+        default=None,
+        ge=1,
+        le=24,
+        description="promote: months of revenue over which the top seller is chosen [months].",
+    )
+    lead_time_months: int | None = Field(
+        default=None,
+        ge=0,
+        le=12,
+        description="hire: months from the decision (a month's close) to the new supervisor's "
+        "first day; 0 = the next month [months].",
+    )
+    cost_per_hire: float | None = Field(
+        default=None, ge=0, description="hire: recruiting cost of a supervisor [yuan]."
+    )
+
+    @model_validator(mode="after")
+    def _fields_of_policy(self) -> NewGroups:
+        needed = _NEW_GROUP_FIELDS[self.policy]
+        if self.territory == "new":
+            needed = (*needed, "new_territory_firms")
+        optional = (
+            "span_of_control",
+            "territory",
+            "new_territory_firms",
+            "top_rep_months",
+            "lead_time_months",
+            "cost_per_hire",
+        )
+        _check_policy_fields(self, "new-group", self.policy, needed, optional)
+        return self
+
+
 class Workforce(_Strict):
     """Hiring, training, quits and dismissals: the team as a living population."""
 
@@ -479,6 +601,7 @@ class Workforce(_Strict):
     training: Training
     attrition: Attrition
     dismissal: Dismissal
+    new_groups: NewGroups
     departed_pipeline: Literal["pool", "group"] = Field(
         description="Where a leaver's open leads go: the public pool (F11) or the other reps "
         "of the leaver's territory."
@@ -500,6 +623,7 @@ class Scenario(_Strict):
     supervisor: Supervisor
     market: Market
     leads: Leads
+    quota: Quota
     workforce: Workforce
 
     def with_overrides(self, overrides: Mapping[str, Any], source: str = "override") -> Scenario:
