@@ -36,6 +36,8 @@ SHOWN = {
     "signings_per_rep_month": "{:,.2f}",
     "visits_per_rep_day": "{:,.2f}",
     "followups_per_rep_day": "{:,.2f}",
+    "attainment": "{:.3f}",
+    "share_at_quota": "{:.3f}",
     "f2_sign_rate": "{:.4f}",
     "f7_share_phone": "{:.4f}",
     "f7_share_first_visit": "{:.4f}",
@@ -50,6 +52,8 @@ SHOWN_IF_ANY = {
     "hires": "{:,.1f}",
     "quits": "{:,.1f}",
     "dismissals": "{:,.1f}",
+    "promotions": "{:,.1f}",
+    "supervisor_hires": "{:,.1f}",
     "class_washout_share": "{:.3f}",
     "class_trial_pass_rate": "{:.3f}",
     "class_signing_rate_1m": "{:.3f}",
@@ -110,6 +114,9 @@ def run_cmd(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Save tables here.")] = None,
     force: Annotated[bool, typer.Option(help="Write into a non-empty --out folder.")] = False,
     progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
+    ramp: Annotated[
+        bool, typer.Option("--ramp", help="Also print hired reps' ramp-up by month on post.")
+    ] = False,
 ) -> None:
     """Run replications of a scenario and print the summary with 95% CIs."""
     path = file or baseline_path()
@@ -147,6 +154,8 @@ def run_cmd(
         except OSError as exc:
             _fail(f"--out {out}: cannot write results ({exc})")
     typer.echo(format_summary(res.summary(), sc.name, replications, seed))
+    if ramp:
+        typer.echo(format_ramp(res.ramp()))
     if out is not None:
         typer.echo(f"tables saved to {out}")
 
@@ -232,6 +241,26 @@ def format_summary(summary, name: str, replications: int, seed: int) -> str:
             "run more than that many months"
         )
     return "\n".join(text)
+
+
+def format_ramp(ramp) -> str:
+    """The ramp table (``Results.ramp``) as plain text: one line per month on post."""
+    if ramp.empty:
+        return "ramp: no hired rep went on post within the reported months"
+    fmt = {"skill": "{:.3f}", "signings": "{:.2f}", "revenue": "{:,.0f}"}
+    wide = ramp.pivot(index="month_on_post", columns="measure")
+    head = ["month on post", "rep-months", *(f"{m} [95% CI]" for m in fmt)]
+    rows = []
+    for month, row in wide.iterrows():
+        cells = [str(month), str(int(row[("rep_months", "skill")]))]
+        for measure, f in fmt.items():
+            mean, low, high = (row[(c, measure)] for c in ("mean", "ci_low", "ci_high"))
+            cells.append(f"{f.format(mean)} [{f.format(low)}, {f.format(high)}]")
+        rows.append(cells)
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    lines = ["ramp of hired reps (means over replications of each one's mean per rep):"]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in [head, *rows]]
+    return "\n".join(lines)
 
 
 def main() -> None:

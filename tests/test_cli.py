@@ -305,6 +305,22 @@ def test_run_shows_workforce_rows_only_for_a_changing_team():
     assert not {m for m in steady if m.startswith("class_") or m in ("hires", "quits")}
 
 
+def test_run_ramp_prints_hired_reps_by_month_on_post():
+    """``--ramp`` adds one line per month on post, with the rep-months and each measure's
+    interval; the trainer's class of 20 goes on post in reported month 2."""
+    result = invoke(
+        "run", ROOT / "scenarios" / "trainer_class.yaml", "-r", "2", "-w", "1", "--no-progress",
+        "--ramp", "--set", "horizon.months=4",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    start = lines.index("ramp of hired reps (means over replications of each one's mean per rep):")
+    assert lines[start + 1].split()[:4] == ["month", "on", "post", "rep-months"]
+    rows = [line.split() for line in lines[start + 2 :]]
+    assert [r[0] for r in rows] == ["1", "2", "3"]  # months 2-4 of the horizon
+    assert all(int(r[1]) > 0 for r in rows)
+
+
 def test_run_out_writes_every_table_and_the_manifest(tiny_run):
     """``--out`` writes every Parquet table and manifest.json, loadable as Results of the
     overridden scenario."""
