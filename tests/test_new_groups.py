@@ -11,6 +11,7 @@ from simsales.model.market import Market
 from simsales.model.workforce import split_movers
 from simsales.scenario.errors import ScenarioError
 from tests.conftest import ROOT, small_overrides
+from tests.test_properties import check_invariants
 
 PROMOTE = {"policy": "promote", "span_of_control": 5, "territory": "split", "top_rep_months": 1}
 HIRE = {
@@ -77,13 +78,13 @@ def test_a_split_moves_firms_and_never_creates_or_loses_one(promoted):
     assert (tm["firms_in_contact"] >= tm["open_leads"]).all()
 
 
-def test_headcount_accounts_for_promotions(promoted):
-    for _, one in promoted.team_month.groupby("replication"):
-        on_post = one["reps_on_post"].to_numpy()
-        left = (one["quits"] + one["dismissals"] + one["promotions"]).to_numpy()
-        np.testing.assert_array_equal(
-            on_post[1:], on_post[:-1] + one["went_on_post"].to_numpy()[1:] - left[1:]
-        )
+@pytest.mark.parametrize("policy", [PROMOTE, HIRE], ids=["promote", "hire"])
+def test_every_run_invariant_holds_through_splits(baseline, promoted, hired, policy):
+    """Headcount (promotions included), trainees, selling only on post, quotas, funnel and
+    cohort identities: the checks every run must pass."""
+    res = promoted if policy is PROMOTE else hired
+    check_invariants(res, one_big_group(baseline, policy))
+    assert res.team_month[["promotions", "supervisor_hires"]].to_numpy().sum() > 0
 
 
 def test_a_supervisor_hired_from_outside_costs_a_fee_and_no_rep(hired):

@@ -97,8 +97,19 @@ def check_invariants(res: simsales.Results, scenario: simsales.Scenario) -> None
     runs = res.manifest["replications"] * scenario.horizon.months
     assert len(tm) == runs
     wf = scenario.workforce
-    steady = wf.hiring.policy == "none" and not any(wf.attrition.quit_hazard_by_year)
-    if steady and not wf.dismissal.no_order_months and not wf.dismissal.bottom_share:
+    steady = (
+        wf.hiring.policy == "none"
+        and wf.new_groups.policy == "none"  # a promoted rep leaves the reps
+        and not any(wf.attrition.quit_hazard_by_year)
+    )
+    dis, months = wf.dismissal, scenario.horizon.months + scenario.horizon.warmup_months
+    can_dismiss = (
+        dis.no_order_months
+        or dis.bottom_share
+        or (dis.quarterly_attainment_below and months >= 3 * dis.consecutive_quarters)
+        or (dis.annual_attainment_below and months >= 12)
+    )
+    if steady and not can_dismiss:
         assert len(rm) == runs * scenario.team.reps
     # Headcount on post moves only by going on post, quits, dismissals and promotions.
     for _, one in tm.groupby("replication"):

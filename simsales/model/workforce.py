@@ -351,18 +351,18 @@ class Workforce:
         self._decide_class(month, leavers=quits.size + out.size)
         self._decide_splits(month, end_day)
 
-    def _revenue(self, first: int, month: int) -> np.ndarray:
-        """Each rep's revenue over months ``first``..``month`` (the running month in
-        ``acc``, not yet closed)."""
+    def _total(self, counter: int, first: int, month: int) -> np.ndarray:
+        """Each rep's ``counter`` (a REP_COUNTERS index) summed over months
+        ``first``..``month``, the running month (in ``acc``, not yet closed) included."""
         rec = self.rec
-        return rec.rep_counts[max(first, 0) : month, rc.REVENUE].sum(axis=0) + rec.acc[rc.REVENUE]
+        return rec.rep_counts[max(first, 0) : month, counter].sum(axis=0) + rec.acc[counter]
 
     def attainment(self, first: int, month: int) -> np.ndarray:
         """Each rep's revenue over months ``first``..``month`` ÷ their quota over the
         months on post among them; NaN for a rep with no quota then."""
         quota = np.nansum(self.quota[max(first, 0) : month + 1], axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(quota > 0, self._revenue(first, month) / quota, np.nan)
+            return np.where(quota > 0, self._total(rc.REVENUE, first, month) / quota, np.nan)
 
     def _quits(self, month: int, reps: np.ndarray, months_on_post: np.ndarray) -> np.ndarray:
         first = month - self.wf.attrition.recent_months + 1
@@ -399,9 +399,7 @@ class Workforce:
             due = (days_on_post >= window) & (days_on_post < window + dpm)
             out.append(reps[due & (team.signings[reps] == 0)])
         if dis.bottom_share and (month + 1) % dis.review_months == 0:
-            first = max(0, month - dis.review_months + 1)
-            counted = self.rec.rep_counts[first:month, rc.SIGNINGS].sum(axis=0)
-            counted = counted + self.rec.acc[rc.SIGNINGS]
+            counted = self._total(rc.SIGNINGS, month - dis.review_months + 1, month)
             reviewed = reps[days_on_post >= dis.review_min_months_on_post * dpm]
             pick = bottom_of_review(
                 counted[reviewed], dis.bottom_share, self.rng.random(reviewed.size)
