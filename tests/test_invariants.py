@@ -27,13 +27,14 @@ def test_no_rep_exceeds_daily_capacity(small_results, small):
 def test_no_negative_counts_or_times(small_results):
     for name in ("team_month", "rep_month", "funnel", "lead_cohorts"):
         table = getattr(small_results, name)
-        numeric = table.select_dtypes("number")
-        assert (numeric >= 0).all().all(), name
+        numeric = table.select_dtypes("number").drop(columns=["margin"], errors="ignore")
+        assert ((numeric >= 0) | numeric.isna()).all().all(), name  # NaN: not applicable
 
 
 def test_funnel_accounts_for_every_signing(small_results):
     tm, fn = small_results.team_month, small_results.funnel
-    by_rep = tm.groupby("replication")["signings"].sum()
+    agreed = tm["signings"] - tm["held_deals_booked"] + tm["deals_held"]
+    by_rep = agreed.groupby(tm["replication"]).sum()
     by_touch = fn.groupby("replication")["signings"].sum()
     np.testing.assert_array_equal(by_rep, by_touch)
     phone = fn[fn.touch == 0].set_index("replication")["signings"]

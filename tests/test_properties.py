@@ -26,6 +26,24 @@ BASE = simsales.load_scenario(ROOT / "scenarios" / "baseline.yaml")
 MAX_FOLLOWUPS = len(BASE.leads.signing_touch_shares) - 2
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+LADDER = [
+    {"from_attainment": 0.0, "rate": 0.08},
+    {"from_attainment": 0.8, "rate": 0.12},
+    {"from_attainment": 1.0, "rate": 0.16},
+]
+# One valid plan of each kind (paid one month late; F35 split added at random below).
+PLANS = [
+    {"plan": "flat", "rate": 0.1},
+    {"plan": "tiered", "tiers": LADDER, "marginal": True, "cap_attainment": 2.0,
+     "period": "quarter"},
+    {"plan": "tiered", "tiers": LADDER, "marginal": False, "period": "month"},
+    {"plan": "gold_silver_bronze", "tiers": LADDER, "start_tier": 0, "period": "month"},
+    {"plan": "hard_target", "rate": 0.15, "period": "month"},
+    {"plan": "price_ratio", "ratio_rates": [{"ratio": 0.6, "rate": 0.005},
+                                            {"ratio": 1.0, "rate": 0.055}],
+     "above_base_rate": 0.1, "price_ratio_mean": 1.0, "price_ratio_cv": 0.1},
+]  # fmt: skip
+PAY_COLUMNS = ["base_pay", "commission", "commission_earned", "bonus", "fines", "pay"]
 
 
 def floats(lo: float, hi: float) -> st.SearchStrategy[float]:
@@ -63,6 +81,19 @@ def valid_overrides(draw) -> dict:
     }
     for grade in "ABCD":
         overrides[f"leads.followup_cadence_days.{grade}"] = draw(st.integers(1, 20))
+    # Pay and behaviour: any plan, paid now or late (F37), split by stage (F35) or not.
+    dpm = overrides["horizon.days_per_month"]
+    plan = dict(draw(st.sampled_from(PLANS)))
+    plan["paid"] = draw(st.sampled_from(["same_month", "next_month"]))
+    if draw(st.booleans()):
+        plan["split_by_stage"] = {"information": 0.125, "groundwork": 0.375, "close": 0.5}
+    overrides |= {
+        "pay.commission": plan,
+        "quota.period": draw(st.sampled_from(["month", "quarter"])),
+        "behaviour.gaming_share": draw(floats(0, 1)),
+        "behaviour.decision_days": draw(st.integers(1, dpm)),
+        "behaviour.surge_days": draw(st.integers(0, dpm)),
+    }
     if draw(st.booleans()):  # a changing team: classes, washouts, quits, dismissals
         overrides |= {
             "workforce.hiring.policy": "fixed_classes",
@@ -125,8 +156,9 @@ def check_invariants(res: simsales.Results, scenario: simsales.Scenario) -> None
     assert (learning[["signings", "visits", "followups", "prospect_records"]] == 0).all().all()
     # Tenure and quota are known exactly for the reps on post (at the month's end); a
     # quota is the monthly one pro rata for the days on post.
-    for column in ("tenure_months", "quota", "attainment"):
+    for column in ("tenure_months", "quota", "attainment", "period_attainment", *PAY_COLUMNS):
         assert (rm[column].isna() == (rm["status"] != "on_post")).all(), column
+    check_pay(res, scenario)
     on_post_rows = rm[rm["status"] == "on_post"]
     assert (on_post_rows["quota"] > 0).all()
     assert (on_post_rows["quota"] <= scenario.quota.revenue_per_month * (1 + 1e-12)).all()
@@ -145,17 +177,54 @@ def check_invariants(res: simsales.Results, scenario: simsales.Scenario) -> None
     )
     # No rep works more minutes in a day than the day has.
     assert not (rm["max_day_minutes"] > scenario.rep.minutes_per_day).any()
-    # Signings by touch add up to the team's signings.
-    assert funnel["signings"].sum() == tm["signings"].sum()
+    # Signings by touch (when agreed) add up to the team's signings (when booked): deals
+    # held into a later period are booked then.
+    agreed = tm["signings"] - tm["held_deals_booked"] + tm["deals_held"]
+    assert funnel["signings"].sum() == agreed.sum()
     # Counts, money, minutes, skills and tenures are never negative (nor NaN).
     for name in ("team_month", "rep_month", "funnel", "lead_cohorts", "cohorts"):
         numeric = getattr(res, name).select_dtypes("number")
-        if name == "rep_month":
-            numeric = numeric.drop(columns=["tenure_months", "quota", "attainment"])  # above
+        if name == "rep_month":  # NaN off post (checked above); the F31 step only under F31
+            off_post = ["tenure_months", "quota", "attainment", "period_attainment"]
+            numeric = numeric.drop(columns=[*off_post, *PAY_COLUMNS, "commission_tier"])
+        if name == "team_month":
+            numeric = numeric.drop(columns=["margin"])  # costs may exceed revenue
         if name != "cohorts":  # a class KPI whose window is not complete is NaN
             assert not numeric.isna().any().any(), f"{name} has NaN"
         negative = numeric.columns[(numeric < 0).any()].tolist()
         assert not negative, f"{name}: negative values in {negative}"
+
+
+def check_pay(res: simsales.Results, scenario: simsales.Scenario) -> None:
+    """Pay identities: every rep-month's pay adds up; payroll is the sum over reps; nothing
+    is paid on deals not signed, and no commission is paid twice."""
+    rm, tm = res.rep_month, res.team_month
+    paid = rm[rm["status"] == "on_post"]
+    np.testing.assert_allclose(
+        paid["pay"], paid["base_pay"] + paid["commission"] + paid["bonus"] - paid["fines"]
+    )
+    assert (
+        (paid[["base_pay", "commission", "commission_earned", "bonus", "fines"]] >= 0).all().all()
+    )
+    assert (paid["fines"] <= paid["base_pay"] + 1e-9).all()
+    by_month = rm.groupby(["replication", "month"])[["pay", "commission"]].sum()
+    tm_i = tm.set_index(["replication", "month"])
+    np.testing.assert_allclose(tm_i["payroll"], by_month["pay"].reindex(tm_i.index, fill_value=0))
+    np.testing.assert_allclose(
+        tm_i["commission"], by_month["commission"].reindex(tm_i.index, fill_value=0)
+    )
+    np.testing.assert_allclose(
+        tm["cost_of_sales"],
+        tm["payroll"] + tm["hiring_cost"] + tm["training_cost"] + tm["supervisor_hiring_cost"],
+    )
+    np.testing.assert_allclose(tm["margin"], tm["revenue"] - tm["cost_of_sales"])
+    # No deal, no commission: a run that signs nothing earns none.
+    runs = rm.groupby("replication")[["revenue", "commission_earned"]].sum()
+    assert (runs.loc[runs["revenue"] == 0, "commission_earned"] == 0).all()
+    if scenario.pay.commission.plan == "flat" and scenario.pay.commission.split_by_stage is None:
+        np.testing.assert_allclose(
+            paid["commission_earned"], scenario.pay.commission.rate * paid["revenue"]
+        )
 
 
 @SETTINGS

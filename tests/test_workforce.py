@@ -8,7 +8,8 @@ import pytest
 
 import simsales
 from simsales.metrics.cohorts import cohort_kpis, ramp_table
-from simsales.model.workforce import prorated_quota, quit_hazards
+from simsales.model.payroll import month_share
+from simsales.model.workforce import quit_hazards
 from simsales.scenario.errors import ScenarioError
 from tests.conftest import ROOT, small_overrides
 from tests.stats_helpers import assert_mean_above
@@ -35,7 +36,7 @@ def monthly_classes(base: simsales.Scenario, size: int = 3, **extra) -> simsales
 
 @pytest.fixture(scope="module")
 def dynamic(baseline) -> simsales.Results:
-    return simsales.run(monthly_classes(baseline), replications=4, seed=21, workers=1)
+    return simsales.run(monthly_classes(baseline), replications=8, seed=21, workers=1)
 
 
 # ------------------------------------------------------------ class KPIs
@@ -325,7 +326,7 @@ def test_new_hires_ramp_up_with_months_on_post(dynamic):
     assert skill.loc[3, "ci_low"] > skill.loc[1, "ci_high"]
     assert signings.loc[3, "ci_low"] > signings.loc[1, "ci_high"]
     assert (ramp["rep_months"] > 0).all()
-    assert (ramp.xs(1, level="month_on_post")["n"] == 4).all()  # every replication
+    assert (ramp.xs(1, level="month_on_post")["n"] == 8).all()  # every replication
     assert (ramp["ci_low"] <= ramp["mean"]).all() and (ramp["mean"] <= ramp["ci_high"]).all()
 
 
@@ -352,8 +353,8 @@ def test_ramp_means_are_means_over_replications_of_per_replication_means():
 # ------------------------------------------------ quota, attainment, F29
 def test_quota_is_pro_rata_for_the_days_on_post():
     on_post_day = np.array([-100, 26, 39, 52, 60])  # month of days 26..51 closes at 52
-    q = prorated_quota(150_000.0, on_post_day, end_day=52, dpm=26)
-    np.testing.assert_allclose(q, [150_000.0, 150_000.0, 75_000.0, 0.0, 0.0])
+    share = month_share(on_post_day, end_day=52, dpm=26)
+    np.testing.assert_allclose(150_000.0 * share, [150_000.0, 150_000.0, 75_000.0, 0.0, 0.0])
 
 
 def test_quota_pressure_raises_the_quit_hazard_linearly_to_the_multiplier(baseline):
@@ -365,7 +366,7 @@ def test_quota_pressure_raises_the_quit_hazard_linearly_to_the_multiplier(baseli
         }
     )
     attainment = np.array([0.0, 0.5, 1.0, 2.0, np.nan])
-    hazard = quit_hazards(s, np.full(5, 6.0), np.full(5, 9000.0), attainment)
+    hazard = quit_hazards(s, np.full(5, 6.0), np.full(5, 9000.0), attainment, base=3000.0)
     # 1 + (3 - 1) x (1 - attainment), clipped: x3 at 0, x2 at half, x1 at or above quota;
     # a rep with no quota yet (NaN) feels no pressure.
     np.testing.assert_allclose(hazard, [0.12, 0.08, 0.04, 0.04, 0.04])

@@ -26,6 +26,8 @@ STREAMS = (
     "referrals",  # how many referrals a signing or a non-buyer gives (F9)
     "hq",  # HQ leads per territory and day (F10)
     "workforce",  # new hires' potential, washout, trial; quits and review tie-breaks
+    "behaviour",  # which reps time deals for pay
+    "pricing",  # deals' price ratios (F36)
 )
 
 
@@ -43,6 +45,8 @@ class Streams:
     referrals: np.random.Generator
     hq: np.random.Generator
     workforce: np.random.Generator
+    behaviour: np.random.Generator
+    pricing: np.random.Generator
 
 
 def make_streams(seed: int, replication: int) -> Streams:

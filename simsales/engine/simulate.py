@@ -18,8 +18,10 @@ from simsales.metrics.cohorts import class_columns
 from simsales.metrics.records import C_OPEN, Columns, Recorder
 from simsales.model.market import Market
 from simsales.model.odds import lead_odds
+from simsales.model.payroll import Payroll
 from simsales.model.pipeline import POOL, Pipeline
 from simsales.model.team import Team, build_team
+from simsales.model.timing import DealTiming
 from simsales.model.workday import TeamDay
 from simsales.model.workforce import Workforce, most_hires, most_new_groups
 from simsales.scenario.schema import Scenario
@@ -41,7 +43,9 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     pipe = Pipeline()
     rec = Recorder(cal, team.capacity, odds.sign.shape[1], market.n)
     work = TeamDay(scenario, cal, streams, team, market, pipe, odds, rec)
-    workforce = Workforce(scenario, cal, team, streams.workforce, pipe, work, rec)
+    payroll = Payroll(scenario, cal, team, rec, streams.pricing)
+    workforce = Workforce(scenario, cal, team, streams.workforce, pipe, work, rec, payroll)
+    timing = DealTiming(scenario, cal, team, rec, payroll, work.state, streams.behaviour)
 
     env = simpy.Environment()
 
@@ -54,7 +58,10 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
 
     def team_days() -> Iterator[simpy.Event]:
         for day in range(cal.total_days):
-            workforce.start_of_day(day)
+            workforce.start_of_day(day)  # leavers are paid and go first
+            if day % cal.days_per_month == 0:
+                payroll.start_month(day // cal.days_per_month, day)
+            timing.start_of_day(day)
             work.run(day)
             yield env.timeout(1)
 

@@ -141,11 +141,12 @@ def hr_events(team: Team, rec, workforce) -> pd.DataFrame:
     log_rep, log_day = rec.signings()
     by_rep = pd.Series(log_day).groupby(log_rep).agg(list)
     dpm = workforce.cal.days_per_month
-    months = workforce.pay.shape[0]
+    pay = workforce.payroll.total
+    months = pay.shape[0]
     sixth = np.where(on_post == NO_DAY, -1, on_post // dpm + 5)  # month index of the 6th month
     pay6 = np.full(hired.size, np.nan)
     ok = (sixth >= 0) & (sixth < months)
-    pay6[ok] = np.nan_to_num(workforce.pay[sixth[ok], hired[ok]], nan=0.0)
+    pay6[ok] = np.nan_to_num(pay[sixth[ok], hired[ok]], nan=0.0)
     return pd.DataFrame(
         {
             "class": team.klass[hired],
@@ -174,7 +175,7 @@ def class_columns(team: Team, rec, workforce, scenario: Scenario) -> dict[str, n
         hr,
         days_per_month=cal.days_per_month,
         end_day=cal.total_days,
-        earning_threshold=scenario.workforce.pay.earning_threshold,
+        earning_threshold=scenario.pay.earning_threshold,
     )
     start = hr.groupby("class")["class_start_day"].min().reindex(kpis["class"]).to_numpy()
     cols = {"class": kpis["class"].to_numpy(dtype=np.int64)}

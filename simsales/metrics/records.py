@@ -11,6 +11,7 @@ from simsales.model.pipeline import SOURCES
 from simsales.model.team import NOT_HIRED, STATUS, Team
 
 if TYPE_CHECKING:
+    from simsales.model.payroll import Payroll
     from simsales.model.workforce import Workforce
 
 # Per rep and month: what each rep did and achieved (sums over the month's days).
@@ -27,8 +28,12 @@ REP_COUNTERS = (
     "leads_discarded",
     "leads_lost",
     "phone_closes",
-    "signings",
+    "signings",  # deals booked this month (held deals count in the month they are booked)
     "revenue",
+    "deals_held",  # deals agreed this month and held into the next period
+    "revenue_held",
+    "deals_pulled",  # deals signed this month on a touch due in the next period
+    "held_deals_booked",  # deals held last period and booked on this month's first day
     "minutes_used",
     "hq_leads",
     "referral_leads",
@@ -50,6 +55,10 @@ REP_COUNTERS = (
     PHONE_CLOSES,
     SIGNINGS,
     REVENUE,
+    HELD,
+    HELD_REVENUE,
+    PULLED,
+    HELD_BOOKED,
     MINUTES,
     HQ,
     REFERRALS,
@@ -82,6 +91,22 @@ WORKFORCE_COUNTERS = (
     SUPERVISOR_HIRES,
     TRAINEE_DAYS,
 ) = range(len(WORKFORCE_COUNTERS))
+# Rows of the signing log (one column per deal): the closer, the day it was booked (HELD_OPEN
+# while held), the reps of its F35 information and groundwork stages, and its timing.
+LOG = ("rep", "day", "found_by", "worked_by", "timing")
+L_REP, L_DAY, L_FOUND, L_WORKED, L_TIMING = range(len(LOG))
+TIMING = ("on_time", "held", "pulled")
+ON_TIME, HELD_DEAL, PULLED_DEAL = range(len(TIMING))
+HELD_OPEN = -1  # L_DAY of a held deal not yet booked
+# rep_month pay columns -> Payroll arrays (team_month sums them, "pay" as "payroll").
+PAY_COLUMNS = {
+    "base_pay": "base",
+    "commission": "commission",  # paid this month (F37: may be last month's)
+    "commission_earned": "earned",
+    "bonus": "bonus",
+    "fines": "fines",
+    "pay": "total",  # base + commission + bonus - fines
+}
 COHORT = ("entered", "signed", "lost", "open")
 C_ENTERED, C_SIGNED, C_LOST, C_OPEN = range(len(COHORT))
 MARKET = ("available", "untouched", "cooling", "customers", "in_contact")
@@ -107,7 +132,8 @@ class Recorder:
         self.team = np.zeros((m, len(TEAM_COUNTERS)))
         self.signings_by_touch = np.zeros((m, n_touches), dtype=np.int64)
         self.cohort = np.zeros((len(COHORT), m, len(SOURCES)), dtype=np.int64)
-        self.signing_log = np.zeros((2, 1024), dtype=np.int64)  # [rep, day] of each signing
+        self.signing_log = np.zeros((len(LOG), 1024), dtype=np.int64)  # LOG rows, per deal
+        self.signing_value = np.zeros(1024)  # value of each deal [yuan]
         self.log_size = np.zeros(1, dtype=np.int64)
         # Month-end snapshots.
         self.skill = np.zeros((m, r))
@@ -124,15 +150,24 @@ class Recorder:
         need = int(self.log_size[0]) + extra
         if need <= self.signing_log.shape[1]:
             return False
-        grown = np.zeros((2, max(2 * self.signing_log.shape[1], need)), dtype=np.int64)
-        grown[:, : self.log_size[0]] = self.signing_log[:, : self.log_size[0]]
-        self.signing_log = grown
+        n, size = int(self.log_size[0]), max(2 * self.signing_log.shape[1], need)
+        grown = np.zeros((len(LOG), size), dtype=np.int64)
+        grown[:, :n] = self.signing_log[:, :n]
+        value = np.zeros(size)
+        value[:n] = self.signing_value[:n]
+        self.signing_log, self.signing_value = grown, value
         return True
 
-    def signings(self) -> tuple[np.ndarray, np.ndarray]:
-        """(rep, day) of every signing so far."""
+    def log(self) -> tuple[np.ndarray, np.ndarray]:
+        """The signing log so far: its LOG rows and the deals' values (views)."""
         n = int(self.log_size[0])
-        return self.signing_log[0, :n], self.signing_log[1, :n]
+        return self.signing_log[:, :n], self.signing_value[:n]
+
+    def signings(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rep, day) of every deal booked so far (held deals from the day they are booked)."""
+        log, _ = self.log()
+        booked = log[L_DAY] != HELD_OPEN
+        return log[L_REP, booked], log[L_DAY, booked]
 
     def close_month(self, month: int) -> None:
         self.rep_counts[month] = self.acc
@@ -141,6 +176,19 @@ class Recorder:
         self.day_max[:] = 0.0
 
     # ----------------------------------------------------------------- tables
+    def _period_to_date(self, pay: Payroll) -> tuple[np.ndarray, np.ndarray]:
+        """[month, rep] revenue and quota from the start of the quota period (F41) to the
+        month's end; the quota is NaN for a rep not on post at the month's end."""
+        revenue = self.rep_counts[:, REVENUE, :]
+        quota = np.nan_to_num(pay.quota)
+        out_r, out_q = np.zeros_like(revenue), np.zeros_like(quota)
+        for m in range(revenue.shape[0]):
+            first = max(pay.period_bounds(m, pay.quota_months)[0], 0)
+            out_r[m] = revenue[first : m + 1].sum(axis=0)
+            out_q[m] = quota[first : m + 1].sum(axis=0)
+        out_q[np.isnan(pay.quota)] = np.nan
+        return out_r, out_q
+
     def columns(self, team: Team, workforce: Workforce) -> Columns:
         """Tidy columns of every table but ``cohorts``, reported months only (1 = first
         month after the warm-up)."""
@@ -157,6 +205,7 @@ class Recorder:
         )
         m_idx, r_idx = np.nonzero(present)
         names = np.asarray(workforce.territory_names, dtype=object)
+        pay = workforce.payroll
         rep_month: dict[str, np.ndarray] = {
             "month": month_no[m_idx],
             "rep": r_idx,
@@ -166,15 +215,20 @@ class Recorder:
             "status": np.asarray(STATUS, dtype=object)[status[m_idx, r_idx]],
             "tenure_months": self.tenure_days[w:][m_idx, r_idx] / dpm,
             "skill": self.skill[w:][m_idx, r_idx],
-            "quota": workforce.quota[w:][m_idx, r_idx],
+            "quota": pay.quota[w:][m_idx, r_idx],
             "open_leads": self.open_leads[w:][m_idx, r_idx],
             "max_day_minutes": self.max_day_minutes[w:][m_idx, r_idx],
         }
         counts = self.rep_counts[w:]
         for i, name in enumerate(REP_COUNTERS):
             rep_month[name] = counts[m_idx, i, r_idx]
+        period_revenue, period_quota = self._period_to_date(pay)
         with np.errstate(invalid="ignore", divide="ignore"):
             rep_month["attainment"] = rep_month["revenue"] / rep_month["quota"]
+            rep_month["period_attainment"] = (period_revenue / period_quota)[w:][m_idx, r_idx]
+        for name, part in PAY_COLUMNS.items():
+            rep_month[name] = getattr(pay, part)[w:][m_idx, r_idx]
+        rep_month["commission_tier"] = pay.tier_used[w:][m_idx, r_idx]
 
         tenure = self.tenure_days[w:] / dpm
         team_month: dict[str, np.ndarray] = {"month": month_no}
@@ -190,16 +244,27 @@ class Recorder:
         team_month["training_cost"] = training_cost[w:]
         team_month["supervisor_hiring_cost"] = supervisor_cost[w:]
         team_month["supervisor_groups"] = workforce.groups[w:]
-        quota = workforce.quota[w:]  # NaN for reps not on post at the month's end
+        quota = pay.quota[w:]  # NaN for reps not on post at the month's end
         team_month["quota"] = np.nansum(quota, axis=1)
-        with np.errstate(invalid="ignore"):
-            at_quota = counts[:, REVENUE, :] >= quota
+        with np.errstate(invalid="ignore"):  # on the quota period so far (F41)
+            at_quota = period_revenue[w:] >= period_quota[w:]
         team_month["reps_at_quota"] = (at_quota & ~np.isnan(quota)).sum(axis=1)
+        q_months = pay.quota_months
+        team_month["quota_period_end"] = np.array(
+            [pay.period_bounds(m, q_months)[1] == m for m in months], dtype=bool
+        )
+        for name, part in PAY_COLUMNS.items():
+            if name != "commission_earned":
+                team_month[name] = np.nansum(getattr(pay, part)[w:], axis=1)
+        team_month["cost_of_sales"] = (
+            team_month["pay"] + hiring_cost[w:] + training_cost[w:] + supervisor_cost[w:]
+        )
         for i, name in enumerate(REP_COUNTERS):
             team_month[name] = counts[:, i, :].sum(axis=1)
         for i, name in enumerate(TEAM_COUNTERS):
             team_month[name] = self.team[w:, i]
         team_month["leads_lost"] = team_month["leads_lost"] + team_month["pool_expired"]
+        team_month["margin"] = team_month["revenue"] - team_month["cost_of_sales"]
         team_month["open_leads"] = self.open_leads[w:].sum(axis=1) + self.pool_size[w:]
         team_month["pool_size"] = self.pool_size[w:]
         for i, name in enumerate(MARKET):
@@ -215,6 +280,7 @@ class Recorder:
         }
         for i, name in enumerate(COHORT):
             lead_cohorts[name] = self.cohort[i, w:].ravel()
+        team_month["payroll"] = team_month.pop("pay")
         return {
             "team_month": team_month,
             "rep_month": rep_month,

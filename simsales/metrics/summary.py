@@ -53,9 +53,21 @@ def replication_metrics(
             "supervisor_hires": tm["supervisor_hires"].sum(),
             "supervisor_groups_end": tm["supervisor_groups"].last(),
             "attainment": tm["revenue"].sum() / tm["quota"].sum(),
-            "share_at_quota": tm["reps_at_quota"].sum() / rep_months,
+            "payroll": tm["payroll"].sum(),
+            "commission": tm["commission"].sum(),
+            "bonus": tm["bonus"].sum(),
+            "fines": tm["fines"].sum(),
+            "pay_per_rep_month": tm["payroll"].sum() / rep_months,
+            "cost_of_sales": tm["cost_of_sales"].sum(),
+            "margin": tm["margin"].sum(),
+            "deals_held": tm["deals_held"].sum(),
+            "revenue_held": tm["revenue_held"].sum(),
+            "deals_pulled": tm["deals_pulled"].sum(),
         }
     )
+    # F41: share of reps on post at quota on the quota period, counted at periods' ends.
+    ends = team_month[team_month["quota_period_end"]].groupby(KEYS, sort=True)
+    out["share_at_quota"] = ends["reps_at_quota"].sum() / ends["reps_on_post"].sum()
     out["f2_sign_rate"], out["f2_open_share"] = _f2(lead_cohorts, team_month["month"].max())
     by_touch = funnel.pivot_table(index=KEYS, columns="touch", values="signings", aggfunc="sum")
     total = by_touch.sum(axis=1)

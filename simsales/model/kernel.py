@@ -5,7 +5,12 @@ Order of a rep's day (F6: best prospects first; due follow-ups before new visits
 1. pipeline touches due today, in this order: entered leads by grade (A first,
    then the longest overdue), then the first visits booked yesterday, as far as the
    working minutes go (F4, F42); booked visits that do not fit are cancelled. A
-   supervisor joins the first visit-type touch of the reps on today's rota (F16);
+   supervisor joins the first visit-type touch of the reps on today's rota (F16).
+   A rep working ahead (``DayState.due_until``: the month-end surge, F13, or a rep
+   pulling deals into this pay period) also makes, last, the follow-ups due up to
+   that day, in the minutes the day's appointment calls leave; a deal signed on a
+   touch due in the next period is a pulled deal. A
+   rep holding deals (``DayState.hold``) books today's signings in the next period;
 2. appointment calls to interested prospects (F1: 5 a day); a call can close on
    the phone (F7 touch 0) or book a first visit for tomorrow (F1: 3 a day);
 3. after work, new prospect records (F1: 30 a day; the seed says they are handed
@@ -39,6 +44,7 @@ from simsales.model.pipeline import (
     CUSTOMER_REFERRAL_SRC,
     ENTERED,
     ENTRY_MONTH,
+    FOUND_BY,
     GRADE,
     HQ_SRC,
     LAST_TOUCH,
@@ -57,6 +63,8 @@ from simsales.model.pipeline import (
     SOURCE,
     STATE,
     TERRITORY,
+    TOUCHED_BY,
+    WORKED_BY,
 )
 from simsales.model.sampling import binomial_from_table, poisson_from_uniform, rare_binomial
 
@@ -67,12 +75,13 @@ FAMILY_OF_SOURCE = np.array([PROSPECTED, PUSHED, REFERRED, PUSHED], dtype=np.int
 # Rows of DayState.referrals: referrals from new customers, from non-buyers (F9).
 REFERRAL_SOURCES = np.array([CUSTOMER_REFERRAL_SRC, NONBUYER_REFERRAL_SRC], dtype=np.int64)
 OVERDUE_CAP = 63  # days of overdue that still raise a lead in the visiting order
+AHEAD_KEY = 8 * (OVERDUE_CAP + 1)  # visiting order of touches made ahead: after all due ones
 
 # numba's disk cache (cache=True) is keyed on this file alone, yet the day compiles in
 # constants and functions of other modules. Their fingerprint is written here, so that a
 # change to any of them changes this file and the day is compiled anew; a test fails
 # until COMPILED_WITH is updated to ``dependency_fingerprint()``.
-COMPILED_WITH = "61386937778c6c15"
+COMPILED_WITH = "5c1c450349f208d9"
 
 
 def dependency_fingerprint() -> str:
@@ -83,6 +92,9 @@ def dependency_fingerprint() -> str:
         rc.REP_COUNTERS,
         rc.TEAM_COUNTERS,
         rc.COHORT,
+        rc.LOG,
+        rc.TIMING,
+        rc.HELD_OPEN,
         pipeline.COLUMNS,
         pipeline.SOURCES,
         (pipeline.POOL, pipeline.CLOSED, pipeline.NEVER, N_ROWS, N_CLOSED, N_POOL),
@@ -163,6 +175,9 @@ class DayState(NamedTuple):
     referrals: np.ndarray  # [2, rep] referrals given today, entered tomorrow
     hq_today: np.ndarray  # HQ leads arriving today per territory (drawn by the caller)
     joint_done: np.ndarray  # reps coached on a joint visit today
+    hold: np.ndarray  # reps who hold today's signings into the next pay period
+    due_until: np.ndarray  # per rep: follow-ups due up to this day are made today
+    next_period: np.ndarray  # (one element) first day of the next pay period
 
 
 class Books(NamedTuple):
@@ -173,7 +188,8 @@ class Books(NamedTuple):
     team: np.ndarray  # [month, team counter]
     by_touch: np.ndarray  # [month, touch] signings
     cohort: np.ndarray  # [cohort counter, entry month, source]
-    signing_log: np.ndarray  # [rep or day, signing]; room for the day's signings
+    signing_log: np.ndarray  # [records.LOG row, deal]; room for the day's signings
+    signing_value: np.ndarray  # [deal] value [yuan]
     log_size: np.ndarray  # signings logged so far (one element)
 
 
@@ -252,6 +268,9 @@ def _add_lead(leads, sizes, owner, territory, state, grade, rank, entered, sourc
     leads[POOL_SINCE, i] = -1
     leads[ENTRY_MONTH, i] = month
     leads[RECLAIMED, i] = 0
+    leads[FOUND_BY, i] = owner
+    leads[WORKED_BY, i] = owner
+    leads[TOUCHED_BY, i] = owner
 
 
 @njit(cache=True)
@@ -276,7 +295,26 @@ def _referral_count(outcome, p, u):
 
 
 @njit(cache=True)
-def _book_closed(idx, owner, touch, outcome, day, month, leads, sizes, p, mk, st, bk, dr):
+def _book_signing(r, day, value, found, worked, timing, hold, acc, log, log_value, log_size):
+    """Book one signing of rep r: in today's month, or held (``hold[r]``) until the next
+    period starts (``metrics.records.LOG`` rows)."""
+    k = log_size[0]
+    if hold[r]:
+        acc[rc.HELD, r] += 1
+        acc[rc.HELD_REVENUE, r] += value
+        log[rc.L_DAY, k], log[rc.L_TIMING, k] = rc.HELD_OPEN, rc.HELD_DEAL
+    else:
+        acc[rc.SIGNINGS, r] += 1
+        acc[rc.REVENUE, r] += value
+        acc[rc.PULLED, r] += timing == rc.PULLED_DEAL
+        log[rc.L_DAY, k], log[rc.L_TIMING, k] = day, timing
+    log[rc.L_REP, k], log[rc.L_FOUND, k], log[rc.L_WORKED, k] = r, found, worked
+    log_value[k] = value
+    log_size[0] = k + 1
+
+
+@njit(cache=True)
+def _book_closed(idx, owner, touch, outcome, timing, day, month, leads, sizes, p, mk, st, bk, dr):
     """Book leads closed today: signed, lost (said no, dropped, expired in the pool) or
     discarded (an invalid first visit, never entered). ``owner`` is POOL for a pool
     lead that expired (nobody to ask for a referral)."""
@@ -284,19 +322,19 @@ def _book_closed(idx, owner, touch, outcome, day, month, leads, sizes, p, mk, st
     customers, cool_terr, referrals = mk.customers, st.cool_terr, st.referrals
     deals, u_ref, pos = dr.deals, dr.referrals, dr.pos
     k_deal, k_ref = pos[D_DEALS], pos[D_REFERRALS]
-    log, k_log = bk.signing_log, bk.log_size[0]
+    log, log_value, log_size, hold = bk.signing_log, bk.signing_value, bk.log_size, st.hold
     for j in range(idx.size):
         i, r, o = idx[j], owner[j], outcome[j]
         t = leads[TERRITORY, i]
         if o == SIGNED:
             cohort[rc.C_SIGNED, leads[ENTRY_MONTH, i], leads[SOURCE, i]] += 1
             team_books[month, rc.RECLAIMED_SIGNINGS] += leads[RECLAIMED, i]
-            acc[rc.REVENUE, r] += np.exp(p.deal_mu + p.deal_sigma * deals[k_deal])  # lognormal
+            value = np.exp(p.deal_mu + p.deal_sigma * deals[k_deal])  # lognormal
             k_deal += 1
+            _book_signing(r, day, value, leads[FOUND_BY, i], leads[WORKED_BY, i], timing[j],
+                          hold, acc, log, log_value, log_size)  # fmt: skip
             by_touch[month, touch[j]] += 1
             customers[t] += 1
-            log[0, k_log], log[1, k_log] = r, day
-            k_log += 1
         else:
             if o == LOST:
                 cohort[rc.C_LOST, leads[ENTRY_MONTH, i], leads[SOURCE, i]] += 1
@@ -306,7 +344,6 @@ def _book_closed(idx, owner, touch, outcome, day, month, leads, sizes, p, mk, st
             referrals[0 if o == SIGNED else 1, r] += _referral_count(o, p, u_ref[k_ref])
             k_ref += 1
     pos[D_DEALS], pos[D_REFERRALS] = k_deal, k_ref
-    bk.log_size[0] = k_log
 
 
 # ----------------------------------------------------------------- arrivals
@@ -399,8 +436,9 @@ def _pool(day, month, leads, sizes, p, team, mk, st, bk, dr):
         sizes[N_POOL] -= n_exp
         nobody = np.full(n_exp, POOL, dtype=np.int64)
         lost = np.full(n_exp, LOST, dtype=np.int64)
-        _book_closed(expired[:n_exp], nobody, np.zeros(n_exp, dtype=np.int64), lost, day, month,
-                     leads, sizes, p, mk, st, bk, dr)  # fmt: skip
+        zeros = np.zeros(n_exp, dtype=np.int64)
+        _book_closed(expired[:n_exp], nobody, zeros, lost, zeros, day, month, leads, sizes, p,
+                     mk, st, bk, dr)  # fmt: skip
     if p.claims_per_day == 0 or k == 0:
         return
     pool = pool[:k]
@@ -444,7 +482,9 @@ def _pool(day, month, leads, sizes, p, team, mk, st, bk, dr):
 @njit(cache=True)
 def _visit_key(leads, i, day):
     """Order of a rep's day: rank (grade A first; booked first visits last), then the
-    most overdue first (F6)."""
+    most overdue first (F6); touches made ahead of their day last, soonest due first."""
+    if leads[NEXT_DUE, i] > day:
+        return AHEAD_KEY + leads[NEXT_DUE, i] - day
     overdue = min(day - leads[NEXT_DUE, i], OVERDUE_CAP)
     return leads[RANK, i] * (OVERDUE_CAP + 1) + OVERDUE_CAP - overdue
 
@@ -467,13 +507,24 @@ def _sort_by_visit_order(idx, keys, leads, day):
 
 
 @njit(cache=True)
-def _due_by_owner(day, leads, n, n_rep, cost):
-    """Leads due today grouped by owner (counting sort, table order kept): ``due`` and
-    where each rep's part starts; and each rep's minutes of due touches."""
+def _is_due(leads, i, day, ahead, due_until):
+    """Lead i is worked today: due, or an entered lead due by its owner's ``due_until``
+    (``ahead``: the latest of them)."""
+    due = leads[NEXT_DUE, i]  # NEVER for leads nobody owns
+    if due <= day:
+        return True
+    return due <= ahead and leads[ENTERED, i] == 1 and due <= due_until[leads[OWNER, i]]
+
+
+@njit(cache=True)
+def _due_by_owner(day, leads, n, n_rep, cost, due_until):
+    """Leads worked today grouped by owner (counting sort, table order kept): ``due`` and
+    where each rep's part starts; and each rep's minutes of those touches."""
+    ahead = due_until.max() if due_until.size else day
     start = np.zeros(n_rep + 1, dtype=np.int64)
     minutes = np.zeros(n_rep)
     for i in range(n):
-        if leads[NEXT_DUE, i] <= day:  # owned open leads only: others are NEVER due
+        if _is_due(leads, i, day, ahead, due_until):
             r = leads[OWNER, i]
             start[r + 1] += 1
             minutes[r] += cost[leads[STATE, i]]
@@ -481,7 +532,7 @@ def _due_by_owner(day, leads, n, n_rep, cost):
     due = np.empty(start[n_rep], dtype=np.int64)
     fill = start[:-1].copy()
     for i in range(n):
-        if leads[NEXT_DUE, i] <= day:
+        if _is_due(leads, i, day, ahead, due_until):
             r = leads[OWNER, i]
             due[fill[r]] = i
             fill[r] += 1
@@ -496,16 +547,18 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
     final_of, gap_of, touch_of = states.final, states.gap, states.touch
     skill, on_post = team.skill, team.on_post
     group_size, pos_in_group = team.group_size, team.pos_in_group
-    used, cool_rep, joint_done = st.used, st.cool_rep, st.joint_done
+    used, cool_rep, joint_done, due_until = st.used, st.cool_rep, st.joint_done, st.due_until
     acc, cohort = bk.acc, bk.cohort
     u_touch, u_visit, pos = dr.touches, dr.visits, dr.pos
     k_touch, k_visit = pos[D_TOUCHES], pos[D_VISITS]
     n_rep = skill.size
-    due, start, due_minutes = _due_by_owner(day, leads, sizes[N_ROWS], n_rep, cost)
+    next_period = st.next_period[0]
+    due, start, due_minutes = _due_by_owner(day, leads, sizes[N_ROWS], n_rep, cost, st.due_until)
     scratch = np.empty(due.size, dtype=np.int64)
     # Leads closed today, booked together at the end.
     c_idx = np.empty(due.size, dtype=np.int64)
     c_owner, c_touch, c_outcome = np.empty_like(c_idx), np.empty_like(c_idx), np.empty_like(c_idx)
+    c_timing = np.empty_like(c_idx)
     n_closed = 0
     for r in range(n_rep):
         mine = due[start[r] : start[r + 1]]
@@ -515,14 +568,18 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
         joint = mine.size > 0 and (
             (pos_in_group[r] - day * p.joint_per_day) % size < min(p.joint_per_day, size)
         )
-        if busy or joint:  # order matters only when something does not fit or for the joint visit
-            _sort_by_visit_order(mine, scratch[start[r] : start[r + 1]], leads, day)
+        ahead = due_until[r] > day  # works ahead today, in the time calls leave
+        if busy or joint or ahead:  # order matters when not all fits, for the joint visit,
+            _sort_by_visit_order(mine, scratch[start[r] : start[r + 1]], leads, day)  # ahead
+        ahead_room = p.capacity - min(st.interested[r], p.norm_calls) * p.phone_minutes
         first_visits = 0
         minutes = 0.0
         fits = True
         for i in mine:
             s = leads[STATE, i]
             c = cost[s]
+            if ahead and leads[NEXT_DUE, i] > day and minutes + c > ahead_room:
+                continue  # not due yet: only in the minutes left for calls
             if busy:
                 fits = fits and minutes + c <= p.capacity
                 if not fits:  # entered leads wait (overdue); booked visits are cancelled
@@ -570,24 +627,27 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
                     outcome = DISCARDED
                     acc[rc.DISCARDED, r] += 1
             if outcome == SIGNED:
-                acc[rc.SIGNINGS, r] += 1
                 if kind == 0:
                     acc[rc.PHONE_CLOSES, r] += 1
             elif outcome == LOST:
                 acc[rc.LOST, r] += 1
+            pulled = leads[NEXT_DUE, i] >= next_period  # due in the next pay period
             leads[STATE, i] = s + 1
             leads[LAST_TOUCH, i] = day
             leads[NEXT_DUE, i] = day + gap_of[s]
+            leads[WORKED_BY, i] = leads[TOUCHED_BY, i]
+            leads[TOUCHED_BY, i] = r
             if outcome != STAY:
                 c_idx[n_closed], c_owner[n_closed] = i, r
                 c_touch[n_closed], c_outcome[n_closed] = touch_of[s], outcome
+                c_timing[n_closed] = rc.PULLED_DEAL if pulled else rc.ON_TIME
                 n_closed += 1
         used[r] += minutes
         if on_post[r]:  # F1 norm of on-site visits; the shortfall is what F32 fines
             acc[rc.VISITS_SHORT, r] += max(p.norm_visits - first_visits, 0)
     pos[D_TOUCHES], pos[D_VISITS] = k_touch, k_visit
     _book_closed(c_idx[:n_closed], c_owner[:n_closed], c_touch[:n_closed], c_outcome[:n_closed],
-                 day, month, leads, sizes, p, mk, st, bk, dr)  # fmt: skip
+                 c_timing[:n_closed], day, month, leads, sizes, p, mk, st, bk, dr)  # fmt: skip
 
 
 # -------------------------------------------------------------------- calls
@@ -633,19 +693,18 @@ def _phone_closes(closes, day, month, p, team, mk, st, bk, dr):
     pos = dr.pos
     for r in range(closes.size):
         for _ in range(closes[r]):
-            for counter in (rc.CREATED, rc.ENTERED, rc.SIGNINGS, rc.PHONE_CLOSES):
+            for counter in (rc.CREATED, rc.ENTERED, rc.PHONE_CLOSES):
                 bk.acc[counter, r] += 1
             bk.cohort[rc.C_ENTERED, month, PROSPECTED_SRC] += 1
             bk.cohort[rc.C_SIGNED, month, PROSPECTED_SRC] += 1
-            bk.acc[rc.REVENUE, r] += np.exp(p.deal_mu + p.deal_sigma * dr.deals[pos[D_DEALS]])
+            value = np.exp(p.deal_mu + p.deal_sigma * dr.deals[pos[D_DEALS]])
+            _book_signing(r, day, value, r, r, rc.ON_TIME, st.hold, bk.acc, bk.signing_log,
+                          bk.signing_value, bk.log_size)  # fmt: skip
             bk.by_touch[month, 0] += 1
             mk.customers[team.territory[r]] += 1
             st.referrals[0, r] += _referral_count(SIGNED, p, dr.referrals[pos[D_REFERRALS]])
             pos[D_DEALS] += 1
             pos[D_REFERRALS] += 1
-            k_log = bk.log_size[0]
-            bk.signing_log[0, k_log], bk.signing_log[1, k_log] = r, day
-            bk.log_size[0] = k_log + 1
 
 
 # ------------------------------------------------------------------ records

@@ -28,6 +28,9 @@ COLUMNS = (
     "pool_since",  # day the lead went to the pool, -1 if owned
     "entry_month",  # month index (warm-up included) the lead was entered (or booked)
     "reclaimed",  # 1 if claimed from the pool at least once
+    "found_by",  # rep who brought the lead in (F35 information stage)
+    "worked_by",  # rep who made the touch before the last (F35 groundwork stage)
+    "touched_by",  # rep who made the last touch (the closer, when it signs)
 )
 (
     OWNER,
@@ -42,6 +45,9 @@ COLUMNS = (
     POOL_SINCE,
     ENTRY_MONTH,
     RECLAIMED,
+    FOUND_BY,
+    WORKED_BY,
+    TOUCHED_BY,
 ) = range(len(COLUMNS))
 # Entries of ``Pipeline.sizes``: rows in use, closed rows not yet squeezed out, pool leads.
 N_ROWS, N_CLOSED, N_POOL = range(3)

@@ -94,6 +94,9 @@ class TeamDay:
             referrals=np.zeros((2, n), dtype=np.int64),
             hq_today=np.zeros(n_terr, dtype=np.int64),
             joint_done=np.zeros(n, dtype=bool),
+            hold=np.zeros(n, dtype=bool),
+            due_until=np.zeros(n, dtype=np.int64),  # no work ahead unless a policy sets it
+            next_period=np.full(1, np.iinfo(np.int64).max),
         )
         self.markets = MarketArrays(
             market.available, market.untouched, market.cooling, market.customers, market.release
@@ -110,7 +113,7 @@ class TeamDay:
     def _bind_books(self) -> None:
         rec = self.rec
         self.books = Books(rec.acc, rec.day_max, rec.team, rec.signings_by_touch, rec.cohort,
-                           rec.signing_log, rec.log_size)  # fmt: skip
+                           rec.signing_log, rec.signing_value, rec.log_size)  # fmt: skip
 
     def refresh_roster(self) -> None:
         """Recompute what depends on who is on post; call after any status change."""

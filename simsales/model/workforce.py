@@ -31,6 +31,7 @@ from simsales.metrics.records import (
     WORKFORCE_COUNTERS,
     Recorder,
 )
+from simsales.model.payroll import Payroll
 from simsales.model.pipeline import (
     CLOSED,
     ENTERED,
@@ -95,29 +96,28 @@ def most_new_groups(scenario: Scenario, most_reps: int) -> int:
 
 
 def quit_hazards(
-    scenario: Scenario, months_on_post: np.ndarray, pay: np.ndarray, attainment: np.ndarray
+    scenario: Scenario,
+    months_on_post: np.ndarray,
+    pay: np.ndarray,
+    attainment: np.ndarray,
+    base: np.ndarray | float,
 ) -> np.ndarray:
     """Monthly chance to quit: by year on post, times a factor that grows as recent pay
-    falls below the reservation pay and one that grows as recent attainment of quota
-    falls below 1 (each 1 at or above its mark)."""
-    att, base = scenario.workforce.attrition, scenario.workforce.pay.base_per_month
+    falls from the reservation pay towards the ``base`` salary and one that grows as
+    recent attainment of quota falls below 1 (each 1 at or above its mark)."""
+    att = scenario.workforce.attrition
     by_year = np.asarray(att.quit_hazard_by_year)
     year = np.minimum((months_on_post // 12).astype(np.int64), len(by_year) - 1)
     hazard = by_year[year]
-    gap = att.reservation_pay - base
-    if gap > 0:
-        shortfall = np.clip((att.reservation_pay - pay) / gap, 0.0, 1.0)
-        hazard = hazard * (1.0 + (att.low_pay_multiplier - 1.0) * shortfall)
+    gap = att.reservation_pay - np.asarray(base, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shortfall = np.where(
+            gap > 0, np.clip((att.reservation_pay - pay) / np.where(gap > 0, gap, 1.0), 0, 1), 0.0
+        )
+    hazard = hazard * (1.0 + (att.low_pay_multiplier - 1.0) * shortfall)
     pressure = np.clip(1.0 - np.nan_to_num(attainment, nan=1.0), 0.0, 1.0)
     hazard = hazard * (1.0 + (att.quota_pressure_multiplier - 1.0) * pressure)
     return np.minimum(hazard, 1.0)
-
-
-def prorated_quota(monthly: float, on_post_day: np.ndarray, end_day: int, dpm: int) -> np.ndarray:
-    """Each rep's quota for the month ending before ``end_day``: ``monthly`` times the
-    share of the month's ``dpm`` working days the rep was on post."""
-    days = np.clip(end_day - np.maximum(on_post_day, end_day - dpm), 0, dpm)
-    return monthly * days / dpm
 
 
 def split_movers(members: np.ndarray, on_post_day: np.ndarray) -> np.ndarray:
@@ -146,6 +146,7 @@ class Workforce:
         pipe: Pipeline,
         work: TeamDay,
         rec: Recorder,
+        payroll: Payroll,
     ):
         self.s, self.wf, self.cal, self.team, self.rng = (
             scenario,
@@ -154,11 +155,10 @@ class Workforce:
             team,
             rng,
         )
-        self.pipe, self.work, self.rec = pipe, work, rec
+        self.pipe, self.work, self.rec, self.payroll = pipe, work, rec, payroll
         self.counts = np.zeros((cal.total_months, len(WORKFORCE_COUNTERS)))
-        self.pay = np.full((cal.total_months, team.capacity), np.nan)  # pay per rep-month
-        self.quota = np.full((cal.total_months, team.capacity), np.nan)  # of reps on post
         self.missed_quarters = np.zeros(team.capacity, dtype=np.int64)  # F29: in a row
+        self.missed_months = np.zeros(team.capacity, dtype=np.int64)  # monthly rule: in a row
         self.groups = np.zeros(cal.total_months, dtype=np.int64)  # groups at month end
         self.splits: dict[int, list[int]] = defaultdict(list)  # day -> groups splitting
         self.splitting: set[int] = set()  # groups with a split decided, not yet done
@@ -272,6 +272,7 @@ class Workforce:
         team = self.team
         self.n_learning -= np.count_nonzero(team.status[reps] != ON_POST)  # trainees leaving
         was_on_post = reps[team.status[reps] == ON_POST]
+        self.payroll.settle(was_on_post, day)  # paid in full before they go
         team.status[reps] = GONE
         team.leave_day[reps] = day
         team.leave_reason[reps] = reason
@@ -323,15 +324,11 @@ class Workforce:
 
     # ---------------------------------------------------------- month close
     def month_close(self, month: int, end_day: int) -> None:
-        """Book the month's pay and signings; coach, then decide quits, dismissals and
-        the class to hire. Runs before the Recorder closes the month."""
+        """Book the month's quota, pay and signings; coach, then decide quits, dismissals
+        and the class to hire. Runs before the Recorder closes the month."""
         team, wf, acc, dpm = self.team, self.wf, self.rec.acc, self.cal.days_per_month
         on_post = team.on_post()
-        self.pay[month, on_post] = (
-            wf.pay.base_per_month + wf.pay.commission_rate * acc[rc.REVENUE][on_post]
-        )
-        quota = prorated_quota(self.s.quota.revenue_per_month, team.on_post_day, end_day, dpm)
-        self.quota[month, on_post] = quota[on_post]
+        self.payroll.close_month(month, end_day, on_post, acc[rc.VISITS_SHORT], acc[rc.REVENUE])
         self.groups[month] = team.n_groups
         team.signings += acc[rc.SIGNINGS].astype(np.int64)
         days_on_post = np.where(on_post, end_day - team.on_post_day, 0)
@@ -342,7 +339,7 @@ class Workforce:
             coached
         ] * wf.training.trainer_visit_learning
         reps = np.flatnonzero(on_post)
-        quits = self._quits(month, reps, months_on_post[reps])
+        quits = self._quits(month, end_day, reps, months_on_post[reps])
         out = self._dismissals(month, reps, days_on_post[reps], quits, end_day)
         if quits.size:
             self.leaving.append((quits, QUIT))
@@ -360,15 +357,19 @@ class Workforce:
     def attainment(self, first: int, month: int) -> np.ndarray:
         """Each rep's revenue over months ``first``..``month`` ÷ their quota over the
         months on post among them; NaN for a rep with no quota then."""
-        quota = np.nansum(self.quota[max(first, 0) : month + 1], axis=0)
+        quota = np.nansum(self.payroll.quota[max(first, 0) : month + 1], axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(quota > 0, self._total(rc.REVENUE, first, month) / quota, np.nan)
 
-    def _quits(self, month: int, reps: np.ndarray, months_on_post: np.ndarray) -> np.ndarray:
+    def _quits(
+        self, month: int, end_day: int, reps: np.ndarray, months_on_post: np.ndarray
+    ) -> np.ndarray:
         first = month - self.wf.attrition.recent_months + 1
-        recent = self.pay[max(0, first) : month + 1, reps]
+        recent = self.payroll.total[max(0, first) : month + 1, reps]
         pay = np.nanmean(recent, axis=0) if reps.size else np.empty(0)
-        hazard = quit_hazards(self.s, months_on_post, pay, self.attainment(first, month)[reps])
+        base = self.payroll.base_salary(end_day - 1)[reps]
+        attainment = self.attainment(first, month)[reps]
+        hazard = quit_hazards(self.s, months_on_post, pay, attainment, base)
         return reps[self.rng.random(reps.size) < hazard]
 
     def _dismissals(
@@ -389,6 +390,12 @@ class Workforce:
             self.missed_quarters[judged[missed]] += 1
             self.missed_quarters[judged[~missed]] = 0
             out.append(judged[self.missed_quarters[judged] >= dis.consecutive_quarters])
+        if dis.monthly_attainment_below:  # N whole months in a row below the monthly bar
+            judged = reps[team.on_post_day[reps] <= end_day - dpm]
+            missed = self.attainment(month, month)[judged] < dis.monthly_attainment_below
+            self.missed_months[judged[missed]] += 1
+            self.missed_months[judged[~missed]] = 0
+            out.append(judged[self.missed_months[judged] >= dis.consecutive_months])
         if dis.annual_attainment_below and month_no % 12 == 0 and month >= 11:
             judged = reps[team.on_post_day[reps] <= end_day - 12 * dpm]
             out.append(

@@ -312,17 +312,82 @@ class Leads(_Strict):
         return self
 
 
-class Quota(_Strict):
-    """Each rep's sales target: what attainment, quota pressure on quits and F29's
-    attainment reviews are measured against."""
+# Fields each quota policy needs; any other policy field given is an error, not ignored.
+_QUOTA_FIELDS = {
+    "flat": ("revenue_per_month",),
+    "ramped": ("revenue_per_month", "ramp"),
+    "growth": ("revenue_per_month", "growth", "min_revenue_per_month"),
+    "pay_derived": ("pay_multiple",),
+    "annual": ("annual_revenue", "quarter_shares"),
+}
 
-    policy: Literal["flat"] = Field(
-        description="flat: every rep on post has the same monthly quota, pro rata for the "
-        "days on post in the month."
+
+class Quota(_Strict):
+    """Each rep's sales target: what attainment, the commission tiers, quota pressure on
+    quits and F29's attainment reviews are measured against. A policy sets each rep's
+    quota for a whole month on post; a rep on post for part of a month has that share."""
+
+    policy: Literal["flat", "ramped", "growth", "pay_derived", "annual"] = Field(
+        description="flat: the same monthly quota for every rep; ramped: new reps get a "
+        "rising share of it by month on post; growth: last month's revenue plus growth; "
+        "pay_derived: a multiple of the rep's target pay (F40); annual: an annual quota "
+        "split into quarters (F41), a third of the quarter's each month."
     )
-    revenue_per_month: float = Field(
-        gt=0, description="Monthly quota of a rep on post for the whole month [yuan/month]."
+    period: Literal["month", "quarter"] = Field(
+        description="Period attainment is judged over (F41): share at quota and "
+        "period_attainment count revenue and quota from the period's start."
     )
+    revenue_per_month: float | None = Field(
+        default=None,
+        gt=0,
+        description="flat, ramped: monthly quota of a rep on post all month; growth: quota "
+        "of a rep without a whole last month on post [yuan/month].",
+    )
+    ramp: list[float] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=24,
+        description="ramped: share of the full quota in the 1st, 2nd, ... month on post; "
+        "full quota after [-].",
+    )
+    growth: float | None = Field(
+        default=None,
+        ge=-0.9,
+        le=5,
+        description="growth: quota = last month's revenue x (1 + growth) [-].",
+    )
+    min_revenue_per_month: float | None = Field(
+        default=None, ge=0, description="growth: the lowest quota the rule sets [yuan/month]."
+    )
+    pay_multiple: float | None = Field(
+        default=None,
+        gt=0,
+        le=1000,
+        description="pay_derived: monthly quota = this x the rep's monthly target pay "
+        "(pay.package, F40) [-].",
+    )
+    annual_revenue: float | None = Field(
+        default=None, gt=0, description="annual: a rep's annual quota [yuan/year]."
+    )
+    quarter_shares: list[float] | None = Field(
+        default=None,
+        min_length=4,
+        max_length=4,
+        description="annual: share of the annual quota in quarters 1-4 of each year (F41); "
+        "must add to 1 [-].",
+    )
+
+    @model_validator(mode="after")
+    def _fields_of_policy(self) -> Quota:
+        optional = tuple(dict.fromkeys(f for fs in _QUOTA_FIELDS.values() for f in fs))
+        _check_policy_fields(self, "quota", self.policy, _QUOTA_FIELDS[self.policy], optional)
+        if self.ramp is not None and any(not 0 <= x <= 1 for x in self.ramp):
+            raise Inconsistent("ramp", self.ramp, "shares of the full quota must lie in 0..1")
+        if self.quarter_shares is not None:
+            q = self.quarter_shares
+            if any(x < 0 for x in q) or abs(sum(q) - 1) > 1e-9:
+                raise Inconsistent("quarter_shares", q, "shares must be >= 0 and add to 1")
+        return self
 
 
 class PlannedClass(_Strict):
@@ -509,19 +574,317 @@ class Dismissal(_Strict):
         description="F29: dismissed at the year's close after a whole year on post with "
         "attainment below this; 0 = off [-].",
     )
+    monthly_attainment_below: float = Field(
+        ge=0,
+        le=10,
+        description="Dismissed after consecutive_months whole months in a row on post with "
+        "attainment below this (a monthly form of F29); 0 = off [-].",
+    )
+    consecutive_months: int = Field(
+        ge=1, le=60, description="Months in a row below the monthly bar [months]."
+    )
+
+
+def _check_ladder(steps: list, key: str, what: str) -> None:
+    """Steps of a rate ladder must start at 0 and rise in ``key``; rates must not fall."""
+    starts = [getattr(t, key) for t in steps]
+    if starts[0] != 0:
+        raise Inconsistent(what, starts, f"the first step must have {key} 0")
+    if any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
+        raise Inconsistent(what, starts, f"{key} must rise from one step to the next")
+    rates = [t.rate for t in steps]
+    if any(b < a for a, b in zip(rates, rates[1:], strict=False)):
+        raise Inconsistent(what, rates, "rates must not fall as attainment rises")
+
+
+class Tier(_Strict):
+    """One step of a commission ladder."""
+
+    from_attainment: float = Field(
+        ge=0, le=100, description="Attainment (revenue / quota) where the step starts [-]."
+    )
+    rate: float = Field(ge=0, le=1, description="Commission rate of the step [-].")
+
+
+class PricePoint(_Strict):
+    """One point of the F36 table of commission rate by price ratio."""
+
+    ratio: float = Field(gt=0, le=1, description="Net sales / base price [-].")
+    rate: float = Field(ge=0, le=1, description="Commission rate at that ratio [-].")
+
+
+class StageSplit(_Strict):
+    """F35: one deal's commission split by stage across the reps who worked it."""
+
+    information: float = Field(
+        ge=0, le=1, description="Share of the rep who brought the lead in [-]."
+    )
+    groundwork: float = Field(
+        ge=0, le=1, description="Share of the rep who made the touch before the closing one [-]."
+    )
+    close: float = Field(ge=0, le=1, description="Share of the rep who closed [-].")
+
+    @model_validator(mode="after")
+    def _adds_to_one(self) -> StageSplit:
+        total = self.information + self.groundwork + self.close
+        if abs(total - 1) > 1e-9:
+            raise Inconsistent("close", total, "information + groundwork + close must add to 1")
+        return self
+
+
+# Fields each commission plan needs; any other plan field given is an error, not ignored.
+_PLAN_FIELDS = {
+    "flat": ("rate",),
+    "tiered": ("tiers", "marginal", "period"),
+    "gold_silver_bronze": ("tiers", "start_tier", "period"),
+    "hard_target": ("rate", "period"),
+    "price_ratio": ("ratio_rates", "above_base_rate", "price_ratio_mean", "price_ratio_cv"),
+}
+_PLAN_OPTIONAL = {"tiered": ("cap_attainment",), "hard_target": ("cap_attainment",)}
+
+
+class Commission(_Strict):
+    """The commission plan: how a rep's deals or period results turn into commission."""
+
+    plan: Literal["flat", "tiered", "gold_silver_bronze", "hard_target", "price_ratio"] = Field(
+        description="flat: rate x revenue; tiered: rates by attainment of the period, with "
+        "accelerators and an optional cap; gold_silver_bronze: this month's attainment sets "
+        "next month's rate (F31); hard_target: (revenue / quota) x revenue x rate (F33); "
+        "price_ratio: rate by each deal's price ratio, with an accelerator above the base "
+        "price (F36)."
+    )
+    rate: float | None = Field(
+        default=None, ge=0, le=1, description="flat, hard_target: commission rate [-]."
+    )
+    tiers: list[Tier] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20,
+        description="tiered, gold_silver_bronze: the ladder, from attainment 0 up [-].",
+    )
+    marginal: bool | None = Field(
+        default=None,
+        description="tiered: true = each rate pays the revenue within its step (accelerators); "
+        "false = the rate of the step reached pays all the period's revenue.",
+    )
+    cap_attainment: float | None = Field(
+        default=None,
+        gt=0,
+        le=100,
+        description="tiered, hard_target: revenue above this attainment earns no commission "
+        "(optional) [-].",
+    )
+    period: Literal["month", "quarter"] | None = Field(
+        default=None,
+        description="tiered, hard_target, gold_silver_bronze: period attainment is measured "
+        "and commission earned over (F31: a month); quarters are reported months 1-3, 4-6, ...",
+    )
+    start_tier: int | None = Field(
+        default=None,
+        ge=0,
+        le=19,
+        description="gold_silver_bronze: step (0 = lowest) whose rate a rep gets in the first "
+        "month on post, before a month's result has set it.",
+    )
+    ratio_rates: list[PricePoint] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=50,
+        description="price_ratio: commission rate by price ratio up to the base price (ratio "
+        "1), interpolated linearly; the lowest rate below the first point (F36).",
+    )
+    above_base_rate: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="price_ratio: rate on net sales above the base price (F36 accelerator) [-].",
+    )
+    price_ratio_mean: float | None = Field(
+        default=None,
+        gt=0,
+        le=10,
+        description="price_ratio: mean of a deal's price ratio, net sales / base price "
+        "(lognormal) [-].",
+    )
+    price_ratio_cv: float | None = Field(
+        default=None, ge=0, le=5, description="price_ratio: its coefficient of variation [-]."
+    )
+    split_by_stage: StageSplit | None = Field(
+        default=None,
+        description="F35: split every deal's commission (and the revenue a period plan counts) "
+        "across the reps who found, worked and closed it; none = all to the closer.",
+    )
+    paid: Literal["same_month", "next_month"] = Field(
+        description="When earned commission is paid: in the month it is earned, or the month "
+        "after (F37: the month after the customer's payment)."
+    )
+
+    @model_validator(mode="after")
+    def _valid_plan(self) -> Commission:
+        needed = _PLAN_FIELDS[self.plan]
+        optional = tuple(dict.fromkeys(f for fs in _PLAN_FIELDS.values() for f in fs))
+        extra = _PLAN_OPTIONAL.get(self.plan, ())
+        given = tuple(f for f in extra if getattr(self, f) is not None)
+        _check_policy_fields(
+            self, "commission", self.plan, (*needed, *given), (*optional, "cap_attainment")
+        )
+        if self.tiers is not None:
+            _check_ladder(self.tiers, "from_attainment", "tiers")
+            top = self.tiers[-1].from_attainment
+            if self.cap_attainment is not None and self.cap_attainment <= top:
+                raise Inconsistent(
+                    "cap_attainment",
+                    self.cap_attainment,
+                    f"must be above the base of the top tier (from_attainment {top}), "
+                    "or that tier pays nothing",
+                )
+            if self.start_tier is not None and self.start_tier >= len(self.tiers):
+                raise Inconsistent(
+                    "start_tier", self.start_tier, f"allowed: 0..{len(self.tiers) - 1} (a tier)"
+                )
+        if self.ratio_rates is not None:
+            points = self.ratio_rates
+            ratios = [pt.ratio for pt in points]
+            if any(b <= a for a, b in zip(ratios, ratios[1:], strict=False)):
+                raise Inconsistent("ratio_rates", ratios, "ratios must rise from point to point")
+            if ratios[-1] != 1:
+                raise Inconsistent(
+                    "ratio_rates", ratios, "the last point must be the base price (ratio 1)"
+                )
+            rates = [pt.rate for pt in points]
+            if any(b < a for a, b in zip(rates, rates[1:], strict=False)):
+                raise Inconsistent("ratio_rates", rates, "rates must not fall as the ratio rises")
+        return self
+
+
+class Package(_Strict):
+    """A pay package by year on post, split into fixed and performance pay (F34, F40)."""
+
+    target_by_year: list[float] = Field(
+        min_length=1,
+        max_length=10,
+        description="Monthly target pay in the 1st, 2nd, ... year on post; the last value "
+        "holds after [yuan/month].",
+    )
+    fixed_share: float = Field(
+        ge=0, le=1, description="Share of the package paid as base salary (F34: 70%) [-]."
+    )
+
+    @model_validator(mode="after")
+    def _positive(self) -> Package:
+        if any(x <= 0 for x in self.target_by_year):
+            raise Inconsistent("target_by_year", self.target_by_year, "target pay must be > 0")
+        return self
+
+
+class Grade(_Strict):
+    """One grade of the annual review (F38)."""
+
+    name: str = Field(min_length=1, max_length=20, description="Grade name, e.g. AA.")
+    from_attainment: float = Field(
+        ge=0, le=100, description="Annual attainment where the grade starts [-]."
+    )
+    bonus_months: float = Field(
+        ge=0, le=24, description="Bonus, in months of the rep's average monthly pay [months]."
+    )
+
+
+class Bonus(_Strict):
+    """Annual bonus by grade (F38), paid at each year's close to reps on post all year."""
+
+    policy: Literal["none", "annual_grade"] = Field(
+        description="none: no bonus; annual_grade: grades by annual attainment, each with a "
+        "bonus of some months' pay."
+    )
+    grades: list[Grade] | None = Field(
+        default=None, min_length=1, max_length=20, description="annual_grade: grades, lowest first."
+    )
+
+    @model_validator(mode="after")
+    def _grades(self) -> Bonus:
+        needed = ("grades",) if self.policy == "annual_grade" else ()
+        _check_policy_fields(self, "bonus", self.policy, needed, ("grades",))
+        if self.grades is not None:
+            starts = [g.from_attainment for g in self.grades]
+            if starts[0] != 0 or any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
+                raise Inconsistent(
+                    "grades", starts, "from_attainment must start at 0 and rise grade by grade"
+                )
+        return self
 
 
 class Pay(_Strict):
-    """A simple pay plan (flat commission) used by quits and the F26 earning KPI."""
+    """A rep's monthly pay: base + commission + bonus - fines (F32-F38)."""
 
-    base_per_month: float = Field(ge=0, description="Base salary [yuan/month].")
-    commission_rate: float = Field(
-        ge=0, le=1, description="Commission on revenue signed in the month [-]."
+    base_per_month: float | None = Field(
+        default=None,
+        ge=0,
+        description="Base salary of a rep on post all month; give this or package [yuan/month].",
+    )
+    package: Package | None = Field(
+        default=None, description="Pay package; its fixed share is the base salary (F34)."
+    )
+    commission: Commission
+    bonus: Bonus
+    fine_per_visit_short: float = Field(
+        ge=0,
+        description="Fine for each visit short of the daily norm (F32); a month's fines are "
+        "at most its base salary [yuan/visit].",
     )
     earning_threshold: float = Field(
         ge=0,
         description="Monthly pay that counts as 'earning money' in the F26 cohort KPI "
         "[yuan/month].",
+    )
+
+    @model_validator(mode="after")
+    def _one_base(self) -> Pay:
+        if (self.base_per_month is None) == (self.package is None):
+            raise Inconsistent(
+                "base_per_month",
+                self.base_per_month,
+                "give exactly one of base_per_month and package",
+            )
+        return self
+
+
+class Behaviour(_Strict):
+    """How reps time deals for pay, and the month-end surge (F13, F31)."""
+
+    gaming_share: float = Field(
+        ge=0,
+        le=1,
+        description="Share of reps who hold or pull deals across a pay period's end when "
+        "the plan pays them more for it [-].",
+    )
+    decision_days: int = Field(
+        ge=1,
+        le=31,
+        description="Last working days of a commission period in which a gaming rep holds "
+        "or pulls deals [days].",
+    )
+    min_gain: float = Field(
+        ge=0,
+        description="Gain in pay, for one deal of mean value, below which a rep does not "
+        "bother to time it [yuan].",
+    )
+    pull_days: int = Field(
+        ge=0, le=60, description="How far ahead a pulling rep makes follow-ups [days]."
+    )
+    forecast_months: int = Field(
+        ge=1,
+        le=12,
+        description="Months of a rep's own revenue the rep projects the rest of the period "
+        "and the next one from [months].",
+    )
+    surge_days: int = Field(
+        ge=0,
+        le=31,
+        description="Last working days of every month in which all reps work ahead on "
+        "follow-ups due before the month's end (F13); 0 = off [days].",
+    )
+    surge_ahead_days: int = Field(
+        ge=0, le=31, description="How far ahead a rep works in the surge [days]."
     )
 
 
@@ -606,7 +969,6 @@ class Workforce(_Strict):
         description="Where a leaver's open leads go: the public pool (F11) or the other reps "
         "of the leaver's territory."
     )
-    pay: Pay
 
 
 class Scenario(_Strict):
@@ -624,6 +986,8 @@ class Scenario(_Strict):
     market: Market
     leads: Leads
     quota: Quota
+    pay: Pay
+    behaviour: Behaviour
     workforce: Workforce
 
     def with_overrides(self, overrides: Mapping[str, Any], source: str = "override") -> Scenario:
@@ -654,6 +1018,17 @@ class Scenario(_Strict):
                 outside,
                 f"class months must lie within the horizon: {first}..{last} "
                 "(1 = first reported month, warm-up months 0 and below)",
+            )
+        dpm = self.horizon.days_per_month
+        for name in ("decision_days", "surge_days"):
+            value = getattr(self.behaviour, name)
+            if value > dpm:
+                raise Inconsistent(
+                    f"behaviour.{name}", value, f"allowed: 0..{dpm} (horizon.days_per_month)"
+                )
+        if self.quota.policy == "pay_derived" and self.pay.package is None:
+            raise Inconsistent(
+                "quota.policy", "pay_derived", "needs pay.package: the quota derives from it (F40)"
             )
         if self.team.reps < n_terr:
             raise Inconsistent(

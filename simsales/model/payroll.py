@@ -1,0 +1,258 @@
+"""Pay of every rep-month: base salary, commission earned and paid, bonus, fines.
+
+Quotas are set when a month starts (``quota`` policies) and pro-rated at its close for
+the days a rep was on post. At the close, the month's booked deals are credited to
+reps (all to the closer, or by stage, F35), commission is earned (a deal plan per deal,
+a period plan at the period's end) and paid in the month or the month after (F37),
+fines are charged for visits short of the norm (F32) and, at each year's close, the
+annual-grade bonus is paid (F38). A rep who leaves is paid in full in their last month:
+commission still owed, and what a period plan earns on the period so far.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simsales.engine.calendar import Calendar
+from simsales.metrics import records as rc
+from simsales.metrics.records import HELD_OPEN, L_DAY, L_FOUND, L_REP, L_WORKED, Recorder
+from simsales.model.team import NO_DAY, ON_POST, Team
+from simsales.policies.commission import (
+    GoldSilverBronze,
+    PriceRatio,
+    is_period_plan,
+    make_plan,
+    stage_credit,
+)
+from simsales.policies.quota import QuotaInputs, make_quota_policy, period_months, period_start
+from simsales.scenario.schema import Scenario
+
+PAY_PARTS = ("base", "earned", "commission", "bonus", "fines", "total")
+
+
+def month_share(on_post_day: np.ndarray, end_day: int, dpm: int) -> np.ndarray:
+    """Share of the month ending before ``end_day`` (``dpm`` working days) each rep was on
+    post: what pro-rates quota and base salary."""
+    return np.clip(end_day - np.maximum(on_post_day, end_day - dpm), 0, dpm) / dpm
+
+
+class Payroll:
+    """Quota and pay per [month, rep], for reps on post at the month's close (NaN for
+    the others), and the state pay carries between months."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        cal: Calendar,
+        team: Team,
+        rec: Recorder,
+        rng: np.random.Generator,
+    ):
+        self.s, self.cal, self.team, self.rec, self.rng = scenario, cal, team, rec, rng
+        pay = scenario.pay
+        self.plan = make_plan(pay.commission)
+        self.period_plan = is_period_plan(self.plan)
+        self.plan_months = self.plan.months if self.period_plan else 1
+        self.quota_policy = make_quota_policy(scenario.quota)
+        self.quota_months = period_months(scenario.quota.period)
+        split = pay.commission.split_by_stage
+        self.shares = None if split is None else (split.information, split.groundwork, split.close)
+        m, r = cal.total_months, team.capacity
+        for part in PAY_PARTS:
+            setattr(self, part, np.full((m, r), np.nan))
+        self.quota = np.full((m, r), np.nan)
+        self.on_post_share = np.zeros((m, r))  # share of the month's days on post
+        self.credited = np.zeros((m, r))  # revenue credited for commission (F35)
+        self.tier_used = np.full((m, r), np.nan)  # F31 step paid in the month
+        self.owed = np.zeros(r)  # commission earned, not yet paid (F37)
+        start = pay.commission.start_tier if isinstance(self.plan, GoldSilverBronze) else 0
+        self.tier = np.full(r, start, dtype=np.int64)
+        self.full_quota = np.zeros(r)  # the running month's quota for a whole month on post
+        # The starting team was paid before day 0; its first month late-paid (F37) is paid as
+        # in a steady state, the month's own commission, not the nothing earned before.
+        self.paid_before = team.on_post_day < 0
+
+    # ------------------------------------------------------------ calendar
+    def month_no(self, month: int) -> int:
+        """Reported numbering of month index ``month`` (1 = first after the warm-up)."""
+        return month - self.cal.warmup_months + 1
+
+    def period_bounds(self, month: int, months: int) -> tuple[int, int]:
+        """First and last month index of the ``months``-long period containing ``month``."""
+        first = period_start(self.month_no(month), months) + self.cal.warmup_months - 1
+        return first, first + months - 1
+
+    def plan_period_end_day(self, month: int) -> int:
+        """First working day after the commission period that contains ``month``."""
+        return (self.period_bounds(month, self.plan_months)[1] + 1) * self.cal.days_per_month
+
+    # ---------------------------------------------------------------- base
+    def _years_on_post(self, day: int) -> np.ndarray:
+        on = self.team.on_post_day
+        days = np.where(on == NO_DAY, 0, np.maximum(day - on, 0))
+        return days // (12 * self.cal.days_per_month)
+
+    def target_pay(self, day: int) -> np.ndarray:
+        """Monthly target pay of each rep's package (F34, F40); the base salary without one."""
+        pay = self.s.pay
+        if pay.package is None:
+            return np.full(self.team.capacity, pay.base_per_month)
+        by_year = np.asarray(pay.package.target_by_year)
+        return by_year[np.minimum(self._years_on_post(day), len(by_year) - 1)]
+
+    def base_salary(self, day: int) -> np.ndarray:
+        """Base salary of each rep for a whole month on post [yuan/month]."""
+        package = self.s.pay.package
+        share = 1.0 if package is None else package.fixed_share
+        return share * self.target_pay(day)
+
+    # --------------------------------------------------------------- quota
+    def start_month(self, month: int, day: int) -> None:
+        """Set every rep's full-month quota for the month starting on ``day``."""
+        team, dpm = self.team, self.cal.days_per_month
+        on = team.on_post_day
+        months_on_post = np.where(on == NO_DAY, 0, np.maximum(day - on, 0) // dpm)
+        if month > 0:
+            last_revenue = self.rec.rep_counts[month - 1, rc.REVENUE]
+            had_last = self.on_post_share[month - 1] == 1.0
+        else:  # nothing booked before the run
+            last_revenue = np.zeros(team.capacity)
+            had_last = np.zeros(team.capacity, dtype=bool)
+        inputs = QuotaInputs(self.month_no(month), months_on_post, last_revenue, had_last,
+                             self.target_pay(day))  # fmt: skip
+        self.full_quota = np.asarray(self.quota_policy.monthly(inputs), dtype=float)
+
+    # --------------------------------------------------------------- deals
+    def _deals(self, idx: np.ndarray, split: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Credited revenue and (deal plans) commission per rep of the logged deals ``idx``;
+        by stage (F35) if the plan splits and ``split``, else all to the closer."""
+        log, value = self.rec.log()
+        closer, found, worked = log[L_REP, idx], log[L_FOUND, idx], log[L_WORKED, idx]
+        v = value[idx]
+        active = self.team.status == ON_POST
+        n = self.team.capacity
+        shares = self.shares if split else None
+        credited = stage_credit(closer, found, worked, v, shares, active, n)
+        if self.period_plan:
+            return credited, np.zeros(n)
+        ratio = np.ones(v.size)
+        if isinstance(self.plan, PriceRatio):
+            c = self.s.pay.commission
+            sigma2 = np.log1p(c.price_ratio_cv**2)
+            mu = np.log(c.price_ratio_mean) - sigma2 / 2
+            ratio = self.rng.lognormal(mu, np.sqrt(sigma2), v.size)
+        commission = self.plan.deal_commission(v, ratio)
+        return credited, stage_credit(closer, found, worked, commission, shares, active, n)
+
+    def _booked_in(self, month: int) -> np.ndarray:
+        log, _ = self.rec.log()
+        dpm = self.cal.days_per_month
+        return np.flatnonzero((log[L_DAY] >= month * dpm) & (log[L_DAY] < (month + 1) * dpm))
+
+    def _period_commission(self, month: int, reps: np.ndarray) -> np.ndarray:
+        """What a period plan pays ``reps`` on their period so far, up to ``month``."""
+        first = max(self.period_bounds(month, self.plan_months)[0], 0)
+        revenue = self.credited[first : month + 1, reps].sum(axis=0)
+        quota = np.nansum(self.quota[first : month + 1, reps], axis=0)
+        tier = np.nan_to_num(self.tier_used[month, reps]).astype(np.int64)
+        return self.plan.period_commission(revenue, quota, tier)
+
+    # --------------------------------------------------------------- close
+    def close_month(self, month: int, end_day: int, on_post: np.ndarray, visits_short: np.ndarray,
+                    revenue: np.ndarray) -> None:  # fmt: skip
+        """Book the month's quota and pay of the reps ``on_post`` at its close; ``revenue``
+        and ``visits_short`` are the month's booked revenue and F32 shortfall per rep."""
+        team, dpm, pay = self.team, self.cal.days_per_month, self.s.pay
+        share = np.where(on_post, month_share(team.on_post_day, end_day, dpm), 0.0)
+        self.on_post_share[month] = share
+        reps = np.flatnonzero(on_post)
+        self.quota[month, reps] = (self.full_quota * share)[reps]
+        base = (self.base_salary(end_day - 1) * share)[reps]
+        credited, deal_commission = self._deals(self._booked_in(month))
+        self.credited[month] = credited
+        if self.period_plan:
+            self.tier_used[month, reps] = self.tier[reps]
+            last = self.period_bounds(month, self.plan_months)[1]
+            earned = self._period_commission(month, reps) if month == last else 0.0 * base
+            self.tier[reps] = self.plan.next_tier(
+                credited[reps], self.quota[month, reps], self.tier[reps]
+            )
+        else:
+            earned = deal_commission[reps]
+        self.earned[month, reps] = earned
+        if pay.commission.paid == "same_month":
+            paid = earned
+        else:  # F37: paid the month after
+            paid = self.owed[reps].copy()
+            if month == 0:
+                paid = np.where(self.paid_before[reps], earned, paid)
+            self.owed[reps] = earned
+        fines = np.minimum(pay.fine_per_visit_short * visits_short[reps], base)
+        self.base[month, reps], self.commission[month, reps] = base, paid
+        self.fines[month, reps] = fines
+        self.bonus[month, reps] = self._bonus(month, reps, revenue)
+        self._total(month, reps)
+
+    def _total(self, month: int, reps: np.ndarray) -> None:
+        self.total[month, reps] = (
+            self.base[month, reps]
+            + self.commission[month, reps]
+            + self.bonus[month, reps]
+            - self.fines[month, reps]
+        )
+
+    def _bonus(self, month: int, reps: np.ndarray, revenue: np.ndarray) -> np.ndarray:
+        """F38: at a year's close, reps on post all year get their grade's months of their
+        average monthly pay (base + commission); 0 otherwise."""
+        bonus = self.s.pay.bonus
+        out = np.zeros(reps.size)
+        if bonus.policy == "none" or self.month_no(month) % 12 or month < 11:
+            return out
+        year = slice(month - 11, month + 1)
+        whole = (self.on_post_share[year, reps] == 1.0).all(axis=0)
+        booked = self.rec.rep_counts[month - 11 : month, rc.REVENUE, reps].sum(axis=0)
+        quota = self.quota[year, reps].sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            att = (booked + revenue[reps]) / quota
+        starts = [g.from_attainment for g in bonus.grades]
+        months = np.asarray([g.bonus_months for g in bonus.grades])
+        grade = np.searchsorted(starts, np.nan_to_num(att), side="right") - 1
+        monthly = np.nanmean(self.base[year, reps] + self.commission[year, reps], axis=0)
+        out[whole] = (months[grade] * monthly)[whole]
+        return out
+
+    # --------------------------------------------------------------- leavers
+    def settle(self, reps: np.ndarray, day: int) -> None:
+        """Final pay of on-post ``reps`` leaving on ``day`` (a month's first day), in their
+        last month: the deals they held are booked on its last day (credited to them in
+        full), and the commission owed and what a period plan earns on the period so far
+        are paid."""
+        month = day // self.cal.days_per_month - 1
+        if month < 0 or reps.size == 0:
+            return
+        rec = self.rec
+        log, value = rec.log()
+        held = np.flatnonzero((log[L_DAY] == HELD_OPEN) & np.isin(log[L_REP], reps))
+        deal_commission = np.zeros(self.team.capacity)
+        if held.size:
+            closer = log[L_REP, held]
+            log[L_DAY, held] = day - 1
+            log[rc.L_TIMING, held] = rc.ON_TIME  # booked before leaving: not held after all
+            counts = rec.rep_counts[month]
+            np.add.at(counts[rc.SIGNINGS], closer, 1)
+            np.add.at(counts[rc.REVENUE], closer, value[held])
+            np.add.at(counts[rc.HELD], closer, -1)
+            np.add.at(counts[rc.HELD_REVENUE], closer, -value[held])
+            credited, deal_commission = self._deals(held, split=False)
+            self.credited[month] += credited
+        before = np.nan_to_num(self.earned[month, reps])
+        if self.period_plan:
+            after = self._period_commission(month, reps)
+        else:
+            after = before + deal_commission[reps]
+        self.earned[month, reps] = after
+        self.commission[month, reps] = np.nan_to_num(self.commission[month, reps]) + (
+            self.owed[reps] + after - before
+        )
+        self.owed[reps] = 0.0
+        self._total(month, reps)

@@ -1,0 +1,138 @@
+"""When deals are booked: held deals, pulled deals and the month-end surge (F13, F31).
+
+Each working day, before the team works, this sets the compiled day's ``hold`` and
+``due_until`` arrays. In the last ``surge_days`` of every month all reps also make the
+follow-ups due before the month's end (F13: most is closed in a month's last days).
+In the last ``decision_days`` of a period plan's period, each gaming rep compares what
+the plan pays over this period and the next if one more deal of mean value is booked
+now, held into the next period, or pulled from it; the rep's own recent revenue is the
+forecast of the rest. A rep who gains at least ``min_gain`` holds today's signings, or
+pulls (works ahead on follow-ups due up to ``pull_days`` later). A deal plan pays a
+deal the same whenever it is booked, so under one nobody times deals. Held deals are
+booked on the next period's first day (``release``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simsales.engine.calendar import Calendar
+from simsales.metrics import records as rc
+from simsales.metrics.records import HELD_OPEN, L_DAY, L_REP, Recorder
+from simsales.model.kernel import DayState
+from simsales.model.payroll import Payroll
+from simsales.model.team import Team
+from simsales.scenario.schema import Scenario
+
+
+class DealTiming:
+    """Sets, day by day, which reps hold or work ahead, and books held deals."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        cal: Calendar,
+        team: Team,
+        rec: Recorder,
+        payroll: Payroll,
+        state: DayState,
+        rng: np.random.Generator,
+    ):
+        self.b, self.cal, self.team, self.rec, self.pay, self.st = (
+            scenario.behaviour,
+            cal,
+            team,
+            rec,
+            payroll,
+            state,
+        )
+        self.deal_value = scenario.leads.deal_value_mean
+        # Drawn for every rep slot at once, so a rep games or not whatever the hiring order.
+        self.gamer = rng.random(team.capacity) < self.b.gaming_share
+        self.games = payroll.period_plan and self.b.gaming_share > 0
+
+    def start_of_day(self, day: int) -> None:
+        """Book held deals on a period's first day; set today's hold and work-ahead."""
+        dpm, st, b = self.cal.days_per_month, self.st, self.b
+        month, day_in_month = divmod(day, dpm)
+        if day_in_month == 0:
+            self.release(day)
+        next_period = self.pay.plan_period_end_day(month)
+        st.next_period[0] = next_period
+        st.hold[:] = False
+        st.due_until[:] = -1
+        on_post = self.team.on_post()
+        if b.surge_days and day_in_month >= dpm - b.surge_days:
+            st.due_until[on_post] = min(day + b.surge_ahead_days, (month + 1) * dpm - 1)
+        if self.games and next_period - day <= b.decision_days:
+            reps = np.flatnonzero(on_post & self.gamer)
+            hold, pull = self.decide(day, month, next_period, reps)
+            st.hold[reps[hold]] = True
+            st.due_until[reps[pull]] = np.maximum(st.due_until[reps[pull]], day + b.pull_days)
+
+    def release(self, day: int) -> None:
+        """Held deals are booked today, the first day of the period after they were agreed."""
+        log, value = self.rec.log()
+        held = np.flatnonzero(log[L_DAY] == HELD_OPEN)
+        if held.size == 0:
+            return
+        log[L_DAY, held] = day
+        np.add.at(self.rec.acc[rc.SIGNINGS], log[L_REP, held], 1)
+        np.add.at(self.rec.acc[rc.REVENUE], log[L_REP, held], value[held])
+        np.add.at(self.rec.acc[rc.HELD_BOOKED], log[L_REP, held], 1)
+
+    def decide(
+        self, day: int, month: int, next_period: int, reps: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Which of ``reps`` hold today's deals and which pull: the expected gain, over this
+        period and the next, of moving one deal of mean value across the period's end.
+        A rep expects a Poisson number of further deals of mean value this period and
+        next, at their own recent daily revenue (the quota's pace when new)."""
+        pay, rec, plan, dpm = self.pay, self.rec, self.pay.plan, self.cal.days_per_month
+        first, last = pay.period_bounds(month, plan.months)
+        first = max(first, 0)
+        so_far = pay.credited[first:month, reps].sum(axis=0) + rec.acc[rc.REVENUE, reps]
+        full = pay.full_quota[reps]
+        quota = np.nansum(pay.quota[first:month, reps], axis=0) + full * (last - month + 1)
+        back = max(month - self.b.forecast_months, 0)
+        days_seen = pay.on_post_share[back:month, reps].sum(axis=0) * dpm
+        seen = rec.rep_counts[back:month, rc.REVENUE, reps].sum(axis=0)
+        per_day = np.where(days_seen > 0, seen / np.maximum(days_seen, 1), full / dpm)
+        v = self.deal_value
+        # Outcomes (rep, deals still to come this period k, deals next period j).
+        k, p_k = _poisson_grid(per_day * (next_period - day) / v)
+        j, p_j = _poisson_grid(per_day * plan.months * dpm / v)
+        weight = p_k[:, :, None] * p_j[:, None, :]
+        now = (so_far[:, None] + v * k)[:, :, None]
+        held = rec.acc[rc.HELD_REVENUE, reps]  # already moved to the next period
+        later = (held[:, None] + v * j)[:, None, :]
+        q_now = quota[:, None, None]
+        q_next = (full * plan.months)[:, None, None]
+        tier = pay.tier[reps][:, None, None]
+
+        def expected(this: np.ndarray, nxt: np.ndarray) -> np.ndarray:
+            after = plan.next_tier(this, q_now, tier)
+            total = plan.period_commission(this, q_now, tier) + plan.period_commission(
+                nxt, q_next, after
+            )
+            return (weight * total).sum(axis=(1, 2))
+
+        as_is = expected(now, later)
+        gain_hold = expected(np.maximum(now - v, 0.0), later + v) - as_is
+        gain_pull = expected(now + v, np.maximum(later - v, 0.0)) - as_is
+        least = max(self.b.min_gain, np.finfo(float).tiny)  # a gain of 0 moves nothing
+        hold = (gain_hold >= least) & (gain_hold >= gain_pull)
+        pull = (gain_pull >= least) & (gain_pull > gain_hold)
+        return hold, pull
+
+
+def _poisson_grid(mean: np.ndarray, tail: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
+    """Counts 0..K covering all but ``tail`` of the largest mean, and each row's Poisson
+    probabilities of them (the last count carries the rest of the tail)."""
+    from scipy import stats  # slow to import; only needed when reps game
+
+    top = int(stats.poisson.isf(tail, max(float(mean.max(initial=0.0)), 1e-9))) + 1
+    counts = np.arange(top + 1)
+    pmf = stats.poisson.pmf(counts[None, :], mean[:, None])
+    pmf[:, -1] += 1.0 - pmf.sum(axis=1)
+    return counts[None, :], pmf
