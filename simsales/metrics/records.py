@@ -110,6 +110,7 @@ PAY_COLUMNS = {
 COHORT = ("entered", "signed", "lost", "open")
 C_ENTERED, C_SIGNED, C_LOST, C_OPEN = range(len(COHORT))
 MARKET = ("available", "untouched", "cooling", "customers", "in_contact")
+MONTH_END_DAYS = 6  # a month's last working week (F42), for the F13 month-end measure
 Columns = dict[str, dict[str, np.ndarray]]  # table name -> column name -> values
 
 
@@ -188,6 +189,13 @@ class Recorder:
             out_q[m] = quota[first : m + 1].sum(axis=0)
         out_q[np.isnan(pay.quota)] = np.nan
         return out_r, out_q
+
+    def _booked_last_week(self) -> np.ndarray:
+        """Deals booked in each month's last MONTH_END_DAYS working days (F13)."""
+        _, day = self.signings()
+        dpm = self.cal.days_per_month
+        late = day[day % dpm >= dpm - min(MONTH_END_DAYS, dpm)]
+        return np.bincount(late // dpm, minlength=self.cal.total_months)[: self.cal.total_months]
 
     def columns(self, team: Team, workforce: Workforce) -> Columns:
         """Tidy columns of every table but ``cohorts``, reported months only (1 = first
@@ -281,6 +289,7 @@ class Recorder:
         for i, name in enumerate(COHORT):
             lead_cohorts[name] = self.cohort[i, w:].ravel()
         team_month["payroll"] = team_month.pop("pay")
+        team_month["signings_last_week"] = self._booked_last_week()[w:]
         return {
             "team_month": team_month,
             "rep_month": rep_month,

@@ -63,6 +63,7 @@ def replication_metrics(
             "deals_held": tm["deals_held"].sum(),
             "revenue_held": tm["revenue_held"].sum(),
             "deals_pulled": tm["deals_pulled"].sum(),
+            "month_end_signing_share": tm["signings_last_week"].sum() / tm["signings"].sum(),
         }
     )
     # F41: share of reps on post at quota on the quota period, counted at periods' ends.

@@ -8,8 +8,9 @@ Order of a rep's day (F6: best prospects first; due follow-ups before new visits
    supervisor joins the first visit-type touch of the reps on today's rota (F16).
    A rep working ahead (``DayState.due_until``: the month-end surge, F13, or a rep
    pulling deals into this pay period) also makes, last, the follow-ups due up to
-   that day, in the minutes the day's appointment calls leave; a deal signed on a
-   touch due in the next period is a pulled deal. A
+   that day, in the minutes the day's appointment calls leave; a deal a rep pulling
+   for pay (``DayState.pulling``) signs on a touch due in the next period is a pulled
+   deal. A
    rep holding deals (``DayState.hold``) books today's signings in the next period;
 2. appointment calls to interested prospects (F1: 5 a day); a call can close on
    the phone (F7 touch 0) or book a first visit for tomorrow (F1: 3 a day);
@@ -176,6 +177,7 @@ class DayState(NamedTuple):
     hq_today: np.ndarray  # HQ leads arriving today per territory (drawn by the caller)
     joint_done: np.ndarray  # reps coached on a joint visit today
     hold: np.ndarray  # reps who hold today's signings into the next pay period
+    pulling: np.ndarray  # reps who work ahead to pull deals into this pay period
     due_until: np.ndarray  # per rep: follow-ups due up to this day are made today
     next_period: np.ndarray  # (one element) first day of the next pay period
 
@@ -631,7 +633,7 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
                     acc[rc.PHONE_CLOSES, r] += 1
             elif outcome == LOST:
                 acc[rc.LOST, r] += 1
-            pulled = leads[NEXT_DUE, i] >= next_period  # due in the next pay period
+            pulled = st.pulling[r] and leads[NEXT_DUE, i] >= next_period  # for pay
             leads[STATE, i] = s + 1
             leads[LAST_TOUCH, i] = day
             leads[NEXT_DUE, i] = day + gap_of[s]

@@ -68,6 +68,7 @@ class Payroll:
         start = pay.commission.start_tier if isinstance(self.plan, GoldSilverBronze) else 0
         self.tier = np.full(r, start, dtype=np.int64)
         self.full_quota = np.zeros(r)  # the running month's quota for a whole month on post
+        self.month_target = np.zeros(r)  # the running month's target pay (package)
         # The starting team was paid before day 0; its first month late-paid (F37) is paid as
         # in a steady state, the month's own commission, not the nothing earned before.
         self.paid_before = team.on_post_day < 0
@@ -100,11 +101,12 @@ class Payroll:
         by_year = np.asarray(pay.package.target_by_year)
         return by_year[np.minimum(self._years_on_post(day), len(by_year) - 1)]
 
-    def base_salary(self, day: int) -> np.ndarray:
-        """Base salary of each rep for a whole month on post [yuan/month]."""
+    def base_salary(self) -> np.ndarray:
+        """Each rep's base salary for a whole month on post in the running month: the
+        package's step of the year on post when the month started [yuan/month]."""
         package = self.s.pay.package
         share = 1.0 if package is None else package.fixed_share
-        return share * self.target_pay(day)
+        return share * self.month_target
 
     # --------------------------------------------------------------- quota
     def start_month(self, month: int, day: int) -> None:
@@ -118,8 +120,9 @@ class Payroll:
         else:  # nothing booked before the run
             last_revenue = np.zeros(team.capacity)
             had_last = np.zeros(team.capacity, dtype=bool)
+        self.month_target = self.target_pay(day)
         inputs = QuotaInputs(self.month_no(month), months_on_post, last_revenue, had_last,
-                             self.target_pay(day))  # fmt: skip
+                             self.month_target)  # fmt: skip
         self.full_quota = np.asarray(self.quota_policy.monthly(inputs), dtype=float)
 
     # --------------------------------------------------------------- deals
@@ -167,7 +170,7 @@ class Payroll:
         self.on_post_share[month] = share
         reps = np.flatnonzero(on_post)
         self.quota[month, reps] = (self.full_quota * share)[reps]
-        base = (self.base_salary(end_day - 1) * share)[reps]
+        base = (self.base_salary() * share)[reps]
         credited, deal_commission = self._deals(self._booked_in(month))
         self.credited[month] = credited
         if self.period_plan:

@@ -1,8 +1,9 @@
 """When deals are booked: held deals, pulled deals and the month-end surge (F13, F31).
 
-Each working day, before the team works, this sets the compiled day's ``hold`` and
-``due_until`` arrays. In the last ``surge_days`` of every month all reps also make the
-follow-ups due before the month's end (F13: most is closed in a month's last days).
+Each working day, before the team works, this sets the compiled day's ``hold``,
+``pulling`` and ``due_until`` arrays. In the last ``surge_days`` of every month all reps
+also make the follow-ups due up to ``surge_ahead_days`` later (F13: most is closed in a
+month's last days).
 In the last ``decision_days`` of a period plan's period, each gaming rep compares what
 the plan pays over this period and the next if one more deal of mean value is booked
 now, held into the next period, or pulled from it; the rep's own recent revenue is the
@@ -60,14 +61,16 @@ class DealTiming:
         next_period = self.pay.plan_period_end_day(month)
         st.next_period[0] = next_period
         st.hold[:] = False
+        st.pulling[:] = False
         st.due_until[:] = -1
         on_post = self.team.on_post()
         if b.surge_days and day_in_month >= dpm - b.surge_days:
-            st.due_until[on_post] = min(day + b.surge_ahead_days, (month + 1) * dpm - 1)
+            st.due_until[on_post] = day + b.surge_ahead_days
         if self.games and next_period - day <= b.decision_days:
             reps = np.flatnonzero(on_post & self.gamer)
             hold, pull = self.decide(day, month, next_period, reps)
             st.hold[reps[hold]] = True
+            st.pulling[reps[pull]] = True
             st.due_until[reps[pull]] = np.maximum(st.due_until[reps[pull]], day + b.pull_days)
 
     def release(self, day: int) -> None:

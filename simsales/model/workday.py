@@ -95,6 +95,7 @@ class TeamDay:
             hq_today=np.zeros(n_terr, dtype=np.int64),
             joint_done=np.zeros(n, dtype=bool),
             hold=np.zeros(n, dtype=bool),
+            pulling=np.zeros(n, dtype=bool),
             due_until=np.zeros(n, dtype=np.int64),  # no work ahead unless a policy sets it
             next_period=np.full(1, np.iinfo(np.int64).max),
         )

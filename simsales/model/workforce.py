@@ -367,7 +367,7 @@ class Workforce:
         first = month - self.wf.attrition.recent_months + 1
         recent = self.payroll.total[max(0, first) : month + 1, reps]
         pay = np.nanmean(recent, axis=0) if reps.size else np.empty(0)
-        base = self.payroll.base_salary(end_day - 1)[reps]
+        base = self.payroll.base_salary()[reps]
         attainment = self.attainment(first, month)[reps]
         hazard = quit_hazards(self.s, months_on_post, pay, attainment, base)
         return reps[self.rng.random(reps.size) < hazard]

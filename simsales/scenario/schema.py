@@ -624,13 +624,6 @@ class StageSplit(_Strict):
     )
     close: float = Field(ge=0, le=1, description="Share of the rep who closed [-].")
 
-    @model_validator(mode="after")
-    def _adds_to_one(self) -> StageSplit:
-        total = self.information + self.groundwork + self.close
-        if abs(total - 1) > 1e-9:
-            raise Inconsistent("close", total, "information + groundwork + close must add to 1")
-        return self
-
 
 # Fields each commission plan needs; any other plan field given is an error, not ignored.
 _PLAN_FIELDS = {
@@ -671,8 +664,8 @@ class Commission(_Strict):
         default=None,
         gt=0,
         le=100,
-        description="tiered, hard_target: revenue above this attainment earns no commission "
-        "(optional) [-].",
+        description="Optional. tiered: revenue above this attainment earns no commission; "
+        "hard_target: the attainment factor (actual / plan) is capped at this [-].",
     )
     period: Literal["month", "quarter"] | None = Field(
         default=None,
@@ -741,6 +734,15 @@ class Commission(_Strict):
             if self.start_tier is not None and self.start_tier >= len(self.tiers):
                 raise Inconsistent(
                     "start_tier", self.start_tier, f"allowed: 0..{len(self.tiers) - 1} (a tier)"
+                )
+        split = self.split_by_stage
+        if split is not None:
+            total = split.information + split.groundwork + split.close
+            if abs(total - 1) > 1e-9:
+                raise Inconsistent(
+                    "split_by_stage",
+                    split.model_dump(),
+                    f"information + groundwork + close must add to 1, not {total:g}",
                 )
         if self.ratio_rates is not None:
             points = self.ratio_rates
@@ -1020,11 +1022,11 @@ class Scenario(_Strict):
                 "(1 = first reported month, warm-up months 0 and below)",
             )
         dpm = self.horizon.days_per_month
-        for name in ("decision_days", "surge_days"):
+        for name, least in (("decision_days", 1), ("surge_days", 0)):
             value = getattr(self.behaviour, name)
             if value > dpm:
                 raise Inconsistent(
-                    f"behaviour.{name}", value, f"allowed: 0..{dpm} (horizon.days_per_month)"
+                    f"behaviour.{name}", value, f"allowed: {least}..{dpm} (horizon.days_per_month)"
                 )
         if self.quota.policy == "pay_derived" and self.pay.package is None:
             raise Inconsistent(
