@@ -80,6 +80,23 @@ POPULATION = {
     "workforce.dismissal.no_order_months": 3,
 }
 
+# Pay-plan case: the 100-rep team paid by F31's gold/silver/bronze rating with every rep
+# gaming, so each month's last week runs the deal-timing decision for all of them.
+GAMING = {
+    "pay.commission": {
+        "plan": "gold_silver_bronze",
+        "tiers": [
+            {"from_attainment": 0.0, "rate": 0.08},
+            {"from_attainment": 0.8, "rate": 0.12},
+            {"from_attainment": 1.0, "rate": 0.16},
+        ],
+        "start_tier": 0,
+        "period": "month",
+        "paid": "next_month",
+    },
+    "behaviour.gaming_share": 1.0,
+}
+
 # Repetitions per team size (fewer for 1,000 reps), full and with --quick.
 REPEATS = {10: 7, 100: 5, 1_000: 3}
 QUICK_REPEATS = {10: 3, 100: 3, 1_000: 2}
@@ -184,6 +201,7 @@ class Report:
     horizon: str
     sizes: list[SizeResult] = field(default_factory=list)
     population: SizeResult | None = None  # 100 reps with monthly hiring over 24 months
+    gaming: SizeResult | None = None  # 100 reps under F31 with every rep gaming
     bare: Timing | None = None
     tracemalloc_peak_mib: float | None = None
     import_rss_mib: float | None = None
@@ -205,6 +223,7 @@ class Report:
             "population_100_reps_monthly_hiring_24_months": (
                 self.population.as_dict() if self.population else None
             ),
+            "gaming_100_reps_f31_all_gaming": self.gaming.as_dict() if self.gaming else None,
             "bare_simpy": {
                 "events": BARE_EVENTS,
                 "seconds": self.bare.as_dict() if self.bare else None,
@@ -413,6 +432,18 @@ def build_checks(report: Report) -> list[Check]:
             Check("population / fixed 100-rep team, per day", per_day, "x", "report", "INFO"),
             Check("events per rep-day, population", pop.events_per_rep_day, "", "small", "INFO"),
         ]
+    if report.gaming:
+        ratio = report.gaming.timing.best / by_reps[100].timing.best
+        checks += [
+            Check(
+                "100 reps under F31, every rep gaming",
+                report.gaming.timing.best,
+                "s",
+                "report",
+                "INFO",
+            ),  # fmt: skip
+            Check("F31 all gaming / baseline 100-rep replication", ratio, "x", "report", "INFO"),
+        ]
     checks += [
         Check(f"events per rep-day, {s.reps:,} reps", s.events_per_rep_day, "", "small", "INFO")
         for s in report.sizes
@@ -475,6 +506,9 @@ def run_benchmark(quick: bool) -> Report:
     progress("population: 100 reps with monthly hiring over 24 months")
     report.population = measure_size(base, 100, QUICK_REPEATS[100] if quick else REPEATS[100],
                                      POPULATION)  # fmt: skip
+    progress("pay plan: 100 reps under F31, every rep gaming")
+    report.gaming = measure_size(base, 100, QUICK_REPEATS[100] if quick else REPEATS[100],
+                                 GAMING)  # fmt: skip
     progress(f"bare SimPy: {BARE_REPEATS} x {BARE_EVENTS:,} timeouts")
     report.bare = Timing([bare_simpy_seconds() for _ in range(BARE_REPEATS)])
     progress("memory of the 1,000-rep replication (tracemalloc, then a fresh process)")

@@ -62,6 +62,12 @@ def make_streams(seed: int, replication: int) -> Streams:
     return Streams(**gens)
 
 
+def lognormal_parameters(mean: float, cv: float) -> tuple[float, float]:
+    """(mu, sigma) of the lognormal with this mean and coefficient of variation."""
+    sigma2 = float(np.log1p(cv**2))
+    return float(np.log(mean) - sigma2 / 2), float(np.sqrt(sigma2))
+
+
 # Sources the compiled working day draws from, in the order of ``Draws`` below.
 DRAWN = ("records", "calls", "visits", "touches", "arrivals", "deals", "referrals")
 DEALS = DRAWN.index("deals")  # standard normal numbers (deal values are lognormal)

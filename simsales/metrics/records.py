@@ -32,7 +32,7 @@ REP_COUNTERS = (
     "revenue",
     "deals_held",  # deals agreed this month and held into the next period
     "revenue_held",
-    "deals_pulled",  # deals signed this month on a touch due in the next period
+    "deals_pulled",  # signed this month, by a rep pulling for pay, on a touch due next period
     "held_deals_booked",  # deals held last period and booked on this month's first day
     "minutes_used",
     "hq_leads",
@@ -91,7 +91,7 @@ WORKFORCE_COUNTERS = (
     SUPERVISOR_HIRES,
     TRAINEE_DAYS,
 ) = range(len(WORKFORCE_COUNTERS))
-# Rows of the signing log (one column per deal): the closer, the day it was booked (HELD_OPEN
+# Fields of the signing log (a row per deal): the closer, the day it was booked (HELD_OPEN
 # while held), the reps of its F35 information and groundwork stages, and its timing.
 LOG = ("rep", "day", "found_by", "worked_by", "timing")
 L_REP, L_DAY, L_FOUND, L_WORKED, L_TIMING = range(len(LOG))
@@ -133,7 +133,7 @@ class Recorder:
         self.team = np.zeros((m, len(TEAM_COUNTERS)))
         self.signings_by_touch = np.zeros((m, n_touches), dtype=np.int64)
         self.cohort = np.zeros((len(COHORT), m, len(SOURCES)), dtype=np.int64)
-        self.signing_log = np.zeros((len(LOG), 1024), dtype=np.int64)  # LOG rows, per deal
+        self.signing_log = np.zeros((1024, len(LOG)), dtype=np.int64)  # a row per deal
         self.signing_value = np.zeros(1024)  # value of each deal [yuan]
         self.log_size = np.zeros(1, dtype=np.int64)
         # Month-end snapshots.
@@ -149,20 +149,20 @@ class Recorder:
     def reserve_signings(self, extra: int) -> bool:
         """Make room in the signing log for ``extra`` more; True if it was reallocated."""
         need = int(self.log_size[0]) + extra
-        if need <= self.signing_log.shape[1]:
+        if need <= self.signing_log.shape[0]:
             return False
-        n, size = int(self.log_size[0]), max(2 * self.signing_log.shape[1], need)
-        grown = np.zeros((len(LOG), size), dtype=np.int64)
-        grown[:, :n] = self.signing_log[:, :n]
+        n, size = int(self.log_size[0]), max(2 * self.signing_log.shape[0], need)
+        grown = np.zeros((size, len(LOG)), dtype=np.int64)
+        grown[:n] = self.signing_log[:n]
         value = np.zeros(size)
         value[:n] = self.signing_value[:n]
         self.signing_log, self.signing_value = grown, value
         return True
 
     def log(self) -> tuple[np.ndarray, np.ndarray]:
-        """The signing log so far: its LOG rows and the deals' values (views)."""
+        """The signing log so far as views: ``[LOG field, deal]`` and the deals' values."""
         n = int(self.log_size[0])
-        return self.signing_log[:, :n], self.signing_value[:n]
+        return self.signing_log[:n].T, self.signing_value[:n]
 
     def signings(self) -> tuple[np.ndarray, np.ndarray]:
         """(rep, day) of every deal booked so far (held deals from the day they are booked)."""
@@ -263,9 +263,10 @@ class Recorder:
         )
         for name, part in PAY_COLUMNS.items():
             if name != "commission_earned":
-                team_month[name] = np.nansum(getattr(pay, part)[w:], axis=1)
+                total = np.nansum(getattr(pay, part)[w:], axis=1)
+                team_month["payroll" if name == "pay" else name] = total
         team_month["cost_of_sales"] = (
-            team_month["pay"] + hiring_cost[w:] + training_cost[w:] + supervisor_cost[w:]
+            team_month["payroll"] + hiring_cost[w:] + training_cost[w:] + supervisor_cost[w:]
         )
         for i, name in enumerate(REP_COUNTERS):
             team_month[name] = counts[:, i, :].sum(axis=1)
@@ -288,7 +289,6 @@ class Recorder:
         }
         for i, name in enumerate(COHORT):
             lead_cohorts[name] = self.cohort[i, w:].ravel()
-        team_month["payroll"] = team_month.pop("pay")
         team_month["signings_last_week"] = self._booked_last_week()[w:]
         return {
             "team_month": team_month,

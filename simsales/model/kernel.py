@@ -45,8 +45,10 @@ from simsales.model.pipeline import (
     CUSTOMER_REFERRAL_SRC,
     ENTERED,
     ENTRY_MONTH,
+    FLAGS,
     FOUND_BY,
     GRADE,
+    HANDED_BIT,
     HQ_SRC,
     LAST_TOUCH,
     N_CLOSED,
@@ -60,7 +62,7 @@ from simsales.model.pipeline import (
     POOL_SINCE,
     PROSPECTED_SRC,
     RANK,
-    RECLAIMED,
+    RECLAIMED_BIT,
     SOURCE,
     STATE,
     TERRITORY,
@@ -82,7 +84,7 @@ AHEAD_KEY = 8 * (OVERDUE_CAP + 1)  # visiting order of touches made ahead: after
 # constants and functions of other modules. Their fingerprint is written here, so that a
 # change to any of them changes this file and the day is compiled anew; a test fails
 # until COMPILED_WITH is updated to ``dependency_fingerprint()``.
-COMPILED_WITH = "5c1c450349f208d9"
+COMPILED_WITH = "d199db635edbd22c"
 
 
 def dependency_fingerprint() -> str:
@@ -190,7 +192,7 @@ class Books(NamedTuple):
     team: np.ndarray  # [month, team counter]
     by_touch: np.ndarray  # [month, touch] signings
     cohort: np.ndarray  # [cohort counter, entry month, source]
-    signing_log: np.ndarray  # [records.LOG row, deal]; room for the day's signings
+    signing_log: np.ndarray  # [deal, records.LOG field]; room for the day's signings
     signing_value: np.ndarray  # [deal] value [yuan]
     log_size: np.ndarray  # signings logged so far (one element)
 
@@ -269,10 +271,18 @@ def _add_lead(leads, sizes, owner, territory, state, grade, rank, entered, sourc
     leads[LAST_TOUCH, i] = day
     leads[POOL_SINCE, i] = -1
     leads[ENTRY_MONTH, i] = month
-    leads[RECLAIMED, i] = 0
-    leads[FOUND_BY, i] = owner
-    leads[WORKED_BY, i] = owner
-    leads[TOUCHED_BY, i] = owner
+    leads[FLAGS, i] = 0  # F35 stages: all the owner's until it changes hands
+
+
+@njit(cache=True)
+def _mark_handed(leads, i):
+    """Lead i is about to leave its owner: from now on its F35 stages are kept."""
+    if leads[FLAGS, i] & HANDED_BIT == 0:
+        owner = leads[OWNER, i]
+        leads[FOUND_BY, i] = owner
+        leads[WORKED_BY, i] = owner
+        leads[TOUCHED_BY, i] = owner
+        leads[FLAGS, i] |= HANDED_BIT
 
 
 @njit(cache=True)
@@ -300,17 +310,17 @@ def _referral_count(outcome, p, u):
 def _book_signing(r, day, value, found, worked, timing, hold, acc, log, log_value, log_size):
     """Book one signing of rep r: in today's month, or held (``hold[r]``) until the next
     period starts (``metrics.records.LOG`` rows)."""
-    k = log_size[0]
+    k = log_size[0]  # the log has a row per deal: one cache line per signing
     if hold[r]:
         acc[rc.HELD, r] += 1
         acc[rc.HELD_REVENUE, r] += value
-        log[rc.L_DAY, k], log[rc.L_TIMING, k] = rc.HELD_OPEN, rc.HELD_DEAL
+        log[k, rc.L_DAY], log[k, rc.L_TIMING] = rc.HELD_OPEN, rc.HELD_DEAL
     else:
         acc[rc.SIGNINGS, r] += 1
         acc[rc.REVENUE, r] += value
         acc[rc.PULLED, r] += timing == rc.PULLED_DEAL
-        log[rc.L_DAY, k], log[rc.L_TIMING, k] = day, timing
-    log[rc.L_REP, k], log[rc.L_FOUND, k], log[rc.L_WORKED, k] = r, found, worked
+        log[k, rc.L_DAY], log[k, rc.L_TIMING] = day, timing
+    log[k, rc.L_REP], log[k, rc.L_FOUND], log[k, rc.L_WORKED] = r, found, worked
     log_value[k] = value
     log_size[0] = k + 1
 
@@ -330,11 +340,14 @@ def _book_closed(idx, owner, touch, outcome, timing, day, month, leads, sizes, p
         t = leads[TERRITORY, i]
         if o == SIGNED:
             cohort[rc.C_SIGNED, leads[ENTRY_MONTH, i], leads[SOURCE, i]] += 1
-            team_books[month, rc.RECLAIMED_SIGNINGS] += leads[RECLAIMED, i]
+            team_books[month, rc.RECLAIMED_SIGNINGS] += leads[FLAGS, i] & RECLAIMED_BIT
+            handed = leads[FLAGS, i] & HANDED_BIT
+            found = leads[FOUND_BY, i] if handed else r
+            worked = leads[WORKED_BY, i] if handed else r
             value = np.exp(p.deal_mu + p.deal_sigma * deals[k_deal])  # lognormal
             k_deal += 1
-            _book_signing(r, day, value, leads[FOUND_BY, i], leads[WORKED_BY, i], timing[j],
-                          hold, acc, log, log_value, log_size)  # fmt: skip
+            _book_signing(r, day, value, found, worked, timing[j], hold, acc, log, log_value,
+                          log_size)  # fmt: skip
             by_touch[month, touch[j]] += 1
             customers[t] += 1
         else:
@@ -415,6 +428,7 @@ def _pool(day, month, leads, sizes, p, team, mk, st, bk, dr):
     for i in range(n):
         if leads[LAST_TOUCH, i] < limit:  # owned open leads only: others have NEVER
             acc[rc.STALE, leads[OWNER, i]] += 1
+            _mark_handed(leads, i)
             leads[OWNER, i] = POOL
             leads[POOL_SINCE, i] = day
             leads[NEXT_DUE, i] = NEVER
@@ -475,7 +489,7 @@ def _pool(day, month, leads, sizes, p, team, mk, st, bk, dr):
             leads[POOL_SINCE, i] = -1
             leads[LAST_TOUCH, i] = day
             leads[NEXT_DUE, i] = day
-            leads[RECLAIMED, i] = 1
+            leads[FLAGS, i] |= RECLAIMED_BIT
             acc[rc.CLAIMS, r] += 1
         sizes[N_POOL] -= n_claim
 
@@ -509,24 +523,20 @@ def _sort_by_visit_order(idx, keys, leads, day):
 
 
 @njit(cache=True)
-def _is_due(leads, i, day, ahead, due_until):
-    """Lead i is worked today: due, or an entered lead due by its owner's ``due_until``
-    (``ahead``: the latest of them)."""
-    due = leads[NEXT_DUE, i]  # NEVER for leads nobody owns
-    if due <= day:
-        return True
-    return due <= ahead and leads[ENTERED, i] == 1 and due <= due_until[leads[OWNER, i]]
-
-
-@njit(cache=True)
 def _due_by_owner(day, leads, n, n_rep, cost, due_until):
     """Leads worked today grouped by owner (counting sort, table order kept): ``due`` and
-    where each rep's part starts; and each rep's minutes of those touches."""
+    where each rep's part starts; and each rep's minutes of those touches. A lead is
+    worked if due, or if entered and due by its owner's ``due_until`` (working ahead;
+    ``ahead`` is the latest). The test is written out twice: as a helper taking arrays it
+    would cost numba reference counting on every lead."""
     ahead = due_until.max() if due_until.size else day
     start = np.zeros(n_rep + 1, dtype=np.int64)
     minutes = np.zeros(n_rep)
     for i in range(n):
-        if _is_due(leads, i, day, ahead, due_until):
+        due = leads[NEXT_DUE, i]  # NEVER for leads nobody owns
+        if due <= day or (
+            due <= ahead and leads[ENTERED, i] == 1 and due <= due_until[leads[OWNER, i]]
+        ):
             r = leads[OWNER, i]
             start[r + 1] += 1
             minutes[r] += cost[leads[STATE, i]]
@@ -534,7 +544,8 @@ def _due_by_owner(day, leads, n, n_rep, cost, due_until):
     due = np.empty(start[n_rep], dtype=np.int64)
     fill = start[:-1].copy()
     for i in range(n):
-        if _is_due(leads, i, day, ahead, due_until):
+        d = leads[NEXT_DUE, i]
+        if d <= day or (d <= ahead and leads[ENTERED, i] == 1 and d <= due_until[leads[OWNER, i]]):
             r = leads[OWNER, i]
             due[fill[r]] = i
             fill[r] += 1
@@ -550,12 +561,13 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
     skill, on_post = team.skill, team.on_post
     group_size, pos_in_group = team.group_size, team.pos_in_group
     used, cool_rep, joint_done, due_until = st.used, st.cool_rep, st.joint_done, st.due_until
+    pulling, interested = st.pulling, st.interested
     acc, cohort = bk.acc, bk.cohort
     u_touch, u_visit, pos = dr.touches, dr.visits, dr.pos
     k_touch, k_visit = pos[D_TOUCHES], pos[D_VISITS]
     n_rep = skill.size
     next_period = st.next_period[0]
-    due, start, due_minutes = _due_by_owner(day, leads, sizes[N_ROWS], n_rep, cost, st.due_until)
+    due, start, due_minutes = _due_by_owner(day, leads, sizes[N_ROWS], n_rep, cost, due_until)
     scratch = np.empty(due.size, dtype=np.int64)
     # Leads closed today, booked together at the end.
     c_idx = np.empty(due.size, dtype=np.int64)
@@ -573,7 +585,7 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
         ahead = due_until[r] > day  # works ahead today, in the time calls leave
         if busy or joint or ahead:  # order matters when not all fits, for the joint visit,
             _sort_by_visit_order(mine, scratch[start[r] : start[r + 1]], leads, day)  # ahead
-        ahead_room = p.capacity - min(st.interested[r], p.norm_calls) * p.phone_minutes
+        ahead_room = p.capacity - min(interested[r], p.norm_calls) * p.phone_minutes
         first_visits = 0
         minutes = 0.0
         fits = True
@@ -633,12 +645,13 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
                     acc[rc.PHONE_CLOSES, r] += 1
             elif outcome == LOST:
                 acc[rc.LOST, r] += 1
-            pulled = st.pulling[r] and leads[NEXT_DUE, i] >= next_period  # for pay
+            pulled = pulling[r] and leads[NEXT_DUE, i] >= next_period  # for pay
             leads[STATE, i] = s + 1
             leads[LAST_TOUCH, i] = day
             leads[NEXT_DUE, i] = day + gap_of[s]
-            leads[WORKED_BY, i] = leads[TOUCHED_BY, i]
-            leads[TOUCHED_BY, i] = r
+            if leads[FLAGS, i] & HANDED_BIT:  # F35 stages are kept once it changed hands
+                leads[WORKED_BY, i] = leads[TOUCHED_BY, i]
+                leads[TOUCHED_BY, i] = r
             if outcome != STAY:
                 c_idx[n_closed], c_owner[n_closed] = i, r
                 c_touch[n_closed], c_outcome[n_closed] = touch_of[s], outcome
@@ -768,12 +781,16 @@ def _end_of_day(day, leads, sizes, p, team, mk, st, bk):
         spare[r] = p.capacity - used[r]
     n = sizes[N_ROWS]
     if 2 * sizes[N_CLOSED] >= n:  # amortised O(1) per lead
+        # Column by column: two memory streams at a time, not one per column.
+        kept = np.empty(n, dtype=np.int64)
         k = 0
         for i in range(n):
             if leads[OWNER, i] != CLOSED:
-                if k != i:
-                    for column in range(leads.shape[0]):
-                        leads[column, k] = leads[column, i]
+                kept[k] = i
                 k += 1
+        for column in range(leads.shape[0]):
+            values = leads[column]
+            for j in range(k):
+                values[j] = values[kept[j]]
         sizes[N_ROWS] = k
         sizes[N_CLOSED] = 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from simsales.engine.calendar import Calendar
+from simsales.engine.rng import lognormal_parameters
 from simsales.metrics import records as rc
 from simsales.metrics.records import HELD_OPEN, L_DAY, L_FOUND, L_REP, L_WORKED, Recorder
 from simsales.model.team import NO_DAY, ON_POST, Team
@@ -141,9 +142,8 @@ class Payroll:
         ratio = np.ones(v.size)
         if isinstance(self.plan, PriceRatio):
             c = self.s.pay.commission
-            sigma2 = np.log1p(c.price_ratio_cv**2)
-            mu = np.log(c.price_ratio_mean) - sigma2 / 2
-            ratio = self.rng.lognormal(mu, np.sqrt(sigma2), v.size)
+            mu, sigma = lognormal_parameters(c.price_ratio_mean, c.price_ratio_cv)
+            ratio = self.rng.lognormal(mu, sigma, v.size)
         commission = self.plan.deal_commission(v, ratio)
         return credited, stage_credit(closer, found, worked, commission, shares, active, n)
 

@@ -51,6 +51,7 @@ class DealTiming:
         # Drawn for every rep slot at once, so a rep games or not whatever the hiring order.
         self.gamer = rng.random(team.capacity) < self.b.gaming_share
         self.games = payroll.period_plan and self.b.gaming_share > 0
+        self.set_yesterday = True  # the day's arrays need resetting before they are set
 
     def start_of_day(self, day: int) -> None:
         """Book held deals on a period's first day; set today's hold and work-ahead."""
@@ -58,15 +59,21 @@ class DealTiming:
         month, day_in_month = divmod(day, dpm)
         if day_in_month == 0:
             self.release(day)
-        next_period = self.pay.plan_period_end_day(month)
-        st.next_period[0] = next_period
-        st.hold[:] = False
-        st.pulling[:] = False
-        st.due_until[:] = -1
+            st.next_period[0] = self.pay.plan_period_end_day(month)  # periods end with months
+        next_period = int(st.next_period[0])
+        surge = b.surge_days and day_in_month >= dpm - b.surge_days
+        deciding = self.games and next_period - day <= b.decision_days
+        if self.set_yesterday:
+            st.hold[:] = False
+            st.pulling[:] = False
+            st.due_until[:] = -1
+        self.set_yesterday = bool(surge or deciding)
+        if not self.set_yesterday:  # most days: nobody holds or works ahead
+            return
         on_post = self.team.on_post()
-        if b.surge_days and day_in_month >= dpm - b.surge_days:
+        if surge:
             st.due_until[on_post] = day + b.surge_ahead_days
-        if self.games and next_period - day <= b.decision_days:
+        if deciding:
             reps = np.flatnonzero(on_post & self.gamer)
             hold, pull = self.decide(day, month, next_period, reps)
             st.hold[reps[hold]] = True

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from simsales.engine.calendar import Calendar
-from simsales.engine.rng import DRAWN, DrawBuffers, Streams
+from simsales.engine.rng import DRAWN, DrawBuffers, Streams, lognormal_parameters
 from simsales.metrics.records import Recorder
 from simsales.model.kernel import (
     Books,
@@ -29,7 +29,7 @@ from simsales.scenario.schema import Scenario
 def day_params(scenario: Scenario, odds: LeadOdds) -> DayParams:
     """The scenario's numbers in the form the compiled day takes."""
     rep, leads, sup = scenario.rep, scenario.leads, scenario.supervisor
-    sigma2 = float(np.log1p(leads.deal_value_cv**2))
+    deal_mu, deal_sigma = lognormal_parameters(leads.deal_value_mean, leads.deal_value_cv)
     return DayParams(
         capacity=float(rep.minutes_per_day),
         phone_minutes=float(rep.phone_minutes),
@@ -43,8 +43,8 @@ def day_params(scenario: Scenario, odds: LeadOdds) -> DayParams:
         joint_learning=float(sup.joint_visit_learning),
         referrals_per_signing=float(leads.customer_referrals_per_signing),
         referrals_per_lost=float(leads.nonbuyer_referrals_per_lost_lead),
-        deal_mu=float(np.log(leads.deal_value_mean) - sigma2 / 2),
-        deal_sigma=float(np.sqrt(sigma2)),
+        deal_mu=deal_mu,
+        deal_sigma=deal_sigma,
         phone_close=float(odds.phone_close),
         norm_visits=int(rep.norms.visits),
         norm_calls=int(rep.norms.phone_appointments),

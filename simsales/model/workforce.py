@@ -110,10 +110,8 @@ def quit_hazards(
     year = np.minimum((months_on_post // 12).astype(np.int64), len(by_year) - 1)
     hazard = by_year[year]
     gap = att.reservation_pay - np.asarray(base, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shortfall = np.where(
-            gap > 0, np.clip((att.reservation_pay - pay) / np.where(gap > 0, gap, 1.0), 0, 1), 0.0
-        )
+    gap = np.where(gap > 0, gap, np.inf)  # a base at or above the reservation pay: no shortfall
+    shortfall = np.clip((att.reservation_pay - pay) / gap, 0.0, 1.0)
     hazard = hazard * (1.0 + (att.low_pay_multiplier - 1.0) * shortfall)
     pressure = np.clip(1.0 - np.nan_to_num(attainment, nan=1.0), 0.0, 1.0)
     hazard = hazard * (1.0 + (att.quota_pressure_multiplier - 1.0) * pressure)
@@ -298,6 +296,7 @@ class Workforce:
         np.add.at(st.cool_terr, self.team.territory[reps], st.interested[reps])
         st.interested[reps] = 0
         entered = mine[table[ENTERED, mine] == 1]
+        pipe.mark_handed(entered)
         if to == "group":
             entered = self._to_colleagues(entered, reps)
         table[OWNER, entered] = POOL  # F11: the public pool

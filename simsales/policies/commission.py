@@ -47,6 +47,12 @@ def attainment(revenue: np.ndarray, quota: np.ndarray) -> np.ndarray:
     return out
 
 
+def _capped(revenue: np.ndarray, quota: np.ndarray, cap: float | None) -> np.ndarray:
+    """Attainment, at most ``cap`` when there is one."""
+    att = attainment(revenue, quota)
+    return att if cap is None else np.minimum(att, cap)
+
+
 @dataclass(frozen=True)
 class FlatRate:
     rate: float
@@ -86,9 +92,7 @@ class Tiered:
     months: int
 
     def period_commission(self, revenue, quota, tier=None) -> np.ndarray:
-        att = attainment(revenue, quota)
-        if self.cap is not None:
-            att = np.minimum(att, self.cap)
+        att = _capped(revenue, quota, self.cap)
         quota = np.asarray(quota, dtype=float)
         if not self.marginal:
             step = np.searchsorted(self.starts, att, side="right") - 1
@@ -129,10 +133,7 @@ class HardTarget:
     months: int
 
     def period_commission(self, revenue, quota, tier=None) -> np.ndarray:
-        att = attainment(revenue, quota)
-        if self.cap is not None:
-            att = np.minimum(att, self.cap)
-        return att * np.asarray(revenue, dtype=float) * self.rate
+        return _capped(revenue, quota, self.cap) * np.asarray(revenue, dtype=float) * self.rate
 
     def next_tier(self, revenue, quota, tier) -> np.ndarray:
         return tier
