@@ -136,13 +136,14 @@ class DealTiming:
         return hold, pull
 
 
-def _poisson_grid(mean: np.ndarray, tail: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
-    """Counts 0..K covering all but ``tail`` of the largest mean, and each row's Poisson
-    probabilities of them (the last count carries the rest of the tail)."""
-    from scipy import stats  # slow to import; only needed when reps game
+def _poisson_grid(mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counts 0..K and each row's Poisson probabilities of them, K past the largest mean
+    by 8 standard deviations and 8 (a tail below 1e-6); the last count carries the tail."""
+    from scipy.special import gammaln  # a ufunc: fast, unlike scipy.stats' distributions
 
-    top = int(stats.poisson.isf(tail, max(float(mean.max(initial=0.0)), 1e-9))) + 1
+    top = int(np.ceil(mean.max(initial=0.0) + 8.0 * np.sqrt(mean.max(initial=0.0)) + 8.0))
     counts = np.arange(top + 1)
-    pmf = stats.poisson.pmf(counts[None, :], mean[:, None])
+    lam = np.maximum(mean, 1e-300)[:, None]
+    pmf = np.exp(counts * np.log(lam) - lam - gammaln(counts + 1.0))
     pmf[:, -1] += 1.0 - pmf.sum(axis=1)
     return counts[None, :], pmf
