@@ -13,7 +13,7 @@ import pandas as pd
 from simsales.metrics.cohorts import ramp_table
 from simsales.metrics.summary import replication_metrics, summarize
 
-TABLES = ("team_month", "rep_month", "funnel", "lead_cohorts", "cohorts")
+TABLES = ("team_month", "territory_month", "rep_month", "funnel", "lead_cohorts", "cohorts")
 MANIFEST = "manifest.json"
 
 
@@ -27,6 +27,9 @@ class Results:
 
     * ``team_month``: per month, the team's activity, funnel counts, signings, revenue,
       public pool and market state.
+    * ``territory_month``: per territory and month, its firms (available, untouched,
+      cooling off, in the pipeline, customers), public pool, reps, signings, revenue and
+      opportunity per rep.
     * ``rep_month``: per rep and month, status, tenure, skill, activity and results.
     * ``funnel``: signings by touch (0 = phone, 1 = first visit, k+1 = k-th follow-up).
     * ``lead_cohorts``: per entry month and lead source, leads entered, signed, lost, open.
@@ -35,6 +38,7 @@ class Results:
     """
 
     team_month: pd.DataFrame
+    territory_month: pd.DataFrame
     rep_month: pd.DataFrame
     funnel: pd.DataFrame
     lead_cohorts: pd.DataFrame

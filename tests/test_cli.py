@@ -36,8 +36,8 @@ TINY = [
     "--set", "market.territories=[{name: A, firms: 20000}, {name: B, firms: 20000}]",
     "-r", "2", "-w", "1", "--no-progress",
 ]  # fmt: skip
-SAVED = ["team_month.parquet", "rep_month.parquet", "funnel.parquet", "lead_cohorts.parquet",
-         "cohorts.parquet",
+SAVED = ["team_month.parquet", "territory_month.parquet", "rep_month.parquet",
+         "funnel.parquet", "lead_cohorts.parquet", "cohorts.parquet",
          "manifest.json"]  # fmt: skip
 
 runner = CliRunner()

@@ -101,7 +101,14 @@ def test_every_parameter_is_documented(card):
 
 def test_every_result_column_is_documented(card, tiny_results):
     missing = []
-    for table in ("team_month", "rep_month", "funnel", "lead_cohorts", "cohorts"):
+    for table in (
+        "team_month",
+        "territory_month",
+        "rep_month",
+        "funnel",
+        "lead_cohorts",
+        "cohorts",
+    ):
         columns = getattr(tiny_results, table).columns
         missing += [f"{table}.{c}" for c in _undocumented(columns, card)]
         assert f"`{table}`" in card, f"table {table} is not described in docs/model.md"

@@ -59,11 +59,11 @@ def test_every_firm_is_somewhere(small_results):
     """Firms are available, in contact, cooling off or customers: in contact is what the
     other three leave, so it must never go negative (a firm cooled or signed twice)."""
     tm = small_results.team_month
-    parts = tm[["firms_available", "firms_cooling", "firms_customers", "firms_in_contact"]]
+    parts = tm[["firms_available", "firms_cooling", "firms_customers", "firms_in_pipeline"]]
     assert (parts >= 0).all().all()
     assert (tm["firms_untouched"] <= tm["firms_available"]).all()
     # Every open lead is a firm in contact.
-    assert (tm["firms_in_contact"] >= tm["open_leads"]).all()
+    assert (tm["firms_in_pipeline"] >= tm["open_leads"]).all()
 
 
 def test_each_month_has_its_working_days(small_results, small):

@@ -72,10 +72,10 @@ def test_a_group_past_its_span_splits_under_a_promoted_top_seller(promoted):
 
 def test_a_split_moves_firms_and_never_creates_or_loses_one(promoted):
     tm = promoted.team_month
-    firms = tm[["firms_available", "firms_cooling", "firms_customers", "firms_in_contact"]]
+    firms = tm[["firms_available", "firms_cooling", "firms_customers", "firms_in_pipeline"]]
     assert (firms >= 0).all().all()
     assert (firms.sum(axis=1) == 40_000).all()
-    assert (tm["firms_in_contact"] >= tm["open_leads"]).all()
+    assert (tm["firms_in_pipeline"] >= tm["open_leads"]).all()
 
 
 @pytest.mark.parametrize("policy", [PROMOTE, HIRE], ids=["promote", "hire"])
@@ -96,7 +96,7 @@ def test_a_supervisor_hired_from_outside_costs_a_fee_and_no_rep(hired):
     assert tm.xs(1, level="month")["supervisor_groups"].eq(1).all()
     assert tm.xs(2, level="month")["supervisor_hires"].eq(1).all()
     assert tm.xs(2, level="month")["supervisor_hiring_cost"].eq(20_000.0).all()
-    firms = tm[["firms_available", "firms_cooling", "firms_customers", "firms_in_contact"]]
+    firms = tm[["firms_available", "firms_cooling", "firms_customers", "firms_in_pipeline"]]
     total = firms.sum(axis=1).unstack("month")
     assert (total[1] == 40_000).all() and (total[2] == 70_000).all()
     rm = hired.rep_month

@@ -159,6 +159,7 @@ def check_invariants(res: simsales.Results, scenario: simsales.Scenario) -> None
     for column in ("tenure_months", "quota", "attainment", "period_attainment", *PAY_COLUMNS):
         assert (rm[column].isna() == (rm["status"] != "on_post")).all(), column
     check_pay(res, scenario)
+    check_territories(res)
     on_post_rows = rm[rm["status"] == "on_post"]
     assert (on_post_rows["quota"] > 0).all()
     assert (on_post_rows["quota"] <= scenario.quota.revenue_per_month * (1 + 1e-12)).all()
@@ -187,12 +188,39 @@ def check_invariants(res: simsales.Results, scenario: simsales.Scenario) -> None
         if name == "rep_month":  # NaN off post (checked above); the F31 step only under F31
             off_post = ["tenure_months", "quota", "attainment", "period_attainment"]
             numeric = numeric.drop(columns=[*off_post, *PAY_COLUMNS, "commission_tier"])
-        if name == "team_month":
-            numeric = numeric.drop(columns=["margin"])  # costs may exceed revenue
+        if name == "team_month":  # costs may exceed revenue; no dispersion without reps
+            assert (
+                numeric["opportunity_per_rep_cv"].isna() == (numeric["reps_on_post"] == 0)
+            ).all()
+            numeric = numeric.drop(columns=["margin", "opportunity_per_rep_cv"])
         if name != "cohorts":  # a class KPI whose window is not complete is NaN
             assert not numeric.isna().any().any(), f"{name} has NaN"
         negative = numeric.columns[(numeric < 0).any()].tolist()
         assert not negative, f"{name}: negative values in {negative}"
+
+
+def check_territories(res: simsales.Results) -> None:
+    """Firms are never created or lost: in every territory and month, available +
+    cooling off + in the pipeline (counted from the leads) + customers = its firms; and
+    the territories add up to the team."""
+    tr, tm = res.territory_month, res.team_month
+    parts = tr["firms_available"] + tr["firms_cooling"] + tr["firms_in_pipeline"]
+    np.testing.assert_array_equal(parts + tr["firms_customers"], tr["firms"])
+    assert (tr["firms_untouched"] <= tr["firms_available"]).all()
+    np.testing.assert_allclose(tr["penetration"], tr["firms_customers"] / tr["firms"])
+    assert (tr["opportunity_per_rep"].isna() == (tr["reps"] == 0)).all()
+    numeric = tr.select_dtypes("number").drop(columns=["opportunity_per_rep"])
+    assert not numeric.isna().any().any() and (numeric >= 0).all().all()
+    sums = tr.groupby(["replication", "month"])[
+        ["signings", "revenue", "pool_claims", "stale_to_pool", "pool_size", "reps"]
+    ].sum()
+    team = tm.set_index(["replication", "month"]).rename(columns={"reps_on_post": "reps"})
+    for column in sums.columns:
+        np.testing.assert_allclose(sums[column], team.loc[sums.index, column], err_msg=column)
+    np.testing.assert_allclose(
+        tr.groupby(["replication", "month"])["reclaimed_signings"].sum(),
+        team.loc[sums.index, "reclaimed_signings"],
+    )
 
 
 def check_pay(res: simsales.Results, scenario: simsales.Scenario) -> None:
@@ -246,7 +274,7 @@ def test_valid_overrides_are_accepted_and_applied(overrides):
     for key, value in overrides.items():
         got = get(scenario, key)
         if key == "market.territories":
-            got = [t.model_dump() for t in got]
+            got = [t.model_dump(exclude_defaults=True) for t in got]
         if hasattr(got, "model_dump"):  # a whole section, e.g. workforce.hiring
             got = got.model_dump(exclude_none=True)
         assert got == value, key

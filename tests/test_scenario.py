@@ -289,7 +289,8 @@ def test_unknown_key_in_a_list_item(tmp_path):
     line = territory_line(2)
     path = write(tmp_path, edit_line(BASE_TEXT, line, "}", ", size: 3}"))
     assert str(load_error(path)) == (
-        f"{path}: market.territories[2].size (line {line}): unknown key; allowed here: name, firms"
+        f"{path}: market.territories[2].size (line {line}): unknown key; "
+        "allowed here: name, firms, grade_mix, travel_minutes"
     )
 
 
@@ -552,7 +553,11 @@ def override_error(overrides: dict) -> simsales.ScenarioError:
         pytest.param("bogus", TOP_KEYS, id="top level"),
         pytest.param("team.repz", TEAM_KEYS, id="nested"),
         pytest.param("rep.norms.visitz", NORMS_KEYS, id="two levels"),
-        pytest.param("market.territories.0.size", ["name", "firms"], id="in list item"),
+        pytest.param(
+            "market.territories.0.size",
+            ["name", "firms", "grade_mix", "travel_minutes"],
+            id="in list item",
+        ),
     ],
 )
 def test_override_unknown_key_lists_allowed_keys(key, allowed):

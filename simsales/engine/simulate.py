@@ -24,6 +24,7 @@ from simsales.model.team import Team, build_team
 from simsales.model.timing import DealTiming
 from simsales.model.workday import TeamDay
 from simsales.model.workforce import Workforce, most_hires, most_new_groups
+from simsales.policies.territory import layout
 from simsales.scenario.schema import Scenario
 
 
@@ -35,7 +36,7 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     cal = Calendar.from_horizon(scenario.horizon)
     streams = make_streams(seed, replication)
     most_reps = scenario.team.reps + most_hires(scenario.workforce.hiring, cal)
-    firms = np.array([t.firms for t in scenario.market.territories])
+    firms = layout(scenario).firms
     territories = len(firms) + most_new_groups(scenario, most_reps)
     team = build_team(scenario, streams.team, most_reps, territories)
     market = Market(firms, scenario.market.cooling_off_days, cal.total_days, territories)
@@ -54,7 +55,7 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
             yield env.timeout(cal.days_per_month)  # runs before the next month's first day
             workforce.month_close(month, end_day=int(env.now))
             rec.close_month(month)
-            _snapshot(rec, month, team, pipe, market, end_day=int(env.now))
+            _snapshot(rec, month, team, pipe, market, work.state.interested, end_day=int(env.now))
 
     def team_days() -> Iterator[simpy.Event]:
         for day in range(cal.total_days):
@@ -71,6 +72,7 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     # Leads still open at the end, by entry month and source (checks entered = signed+lost+open).
     still = pipe.open_mask() & (pipe.entered == 1)
     np.add.at(rec.cohort[C_OPEN], (pipe.entry_month[still], pipe.source[still]), 1)
+    rec.territory_names = workforce.territory_names
     columns = rec.columns(team, workforce)
     columns["cohorts"] = class_columns(team, rec, workforce, scenario)
     return columns
@@ -82,7 +84,13 @@ def simulate_many(scenario: Scenario, replications: list[int], seed: int) -> dic
 
 
 def _snapshot(
-    rec: Recorder, month: int, team: Team, pipe: Pipeline, market: Market, end_day: int
+    rec: Recorder,
+    month: int,
+    team: Team,
+    pipe: Pipeline,
+    market: Market,
+    interested: np.ndarray,
+    end_day: int,
 ) -> None:
     rec.skill[month] = team.skill
     on_post = team.on_post()
@@ -93,10 +101,11 @@ def _snapshot(
     owned = (pipe.owner >= 0) & (pipe.entered == 1)
     rec.open_leads[month] = np.bincount(pipe.owner[owned], minlength=team.capacity)
     rec.pool_size[month] = np.count_nonzero(pipe.owner == POOL)
-    rec.market[month] = (
-        market.available,
-        market.untouched,
-        market.cooling,
-        market.customers,
-        market.in_contact,
-    )
+    n = market.n
+    # Counted from the leads and the waiting prospects, not as what the other counts leave.
+    in_pipeline = np.bincount(pipe.territory[pipe.open_mask()], minlength=n)
+    in_pipeline += np.bincount(team.territory, weights=interested, minlength=n).astype(np.int64)
+    pool = np.bincount(pipe.territory[pipe.owner == POOL], minlength=n)
+    reps = np.bincount(team.territory[on_post], minlength=n)
+    rec.market[month] = (market.firms, market.available, market.untouched, market.cooling,
+                         in_pipeline, market.customers, pool, reps)  # fmt: skip

@@ -39,6 +39,7 @@ REP_COUNTERS = (
     "referral_leads",
     "stale_to_pool",
     "pool_claims",
+    "duplicated_approaches",  # prospect records that hit a firm another rep is working
 )
 (
     RECORDS,
@@ -64,10 +65,21 @@ REP_COUNTERS = (
     REFERRALS,
     STALE,
     CLAIMS,
+    DUPLICATED,
 ) = range(len(REP_COUNTERS))
 # Per month, team level (not attributable to a rep).
 TEAM_COUNTERS = ("pool_expired", "reclaimed_signings")
 POOL_EXPIRED, RECLAIMED_SIGNINGS = range(len(TEAM_COUNTERS))
+# Per month and territory (the lead's or firm's territory).
+TERRITORY_COUNTERS = (
+    "signings",  # deals booked
+    "revenue",
+    "stale_to_pool",
+    "pool_claims",
+    "reclaimed_signings",
+    "duplicated_approaches",  # prospect records that hit a firm another rep is working
+)
+T_SIGNINGS, T_REVENUE, T_STALE, T_CLAIMS, T_RECLAIMED, T_DUPLICATED = range(len(TERRITORY_COUNTERS))
 # Per month, team level, counted by model.workforce (team_month columns but the last).
 WORKFORCE_COUNTERS = (
     "hires",  # trainees starting a class
@@ -92,9 +104,10 @@ WORKFORCE_COUNTERS = (
     TRAINEE_DAYS,
 ) = range(len(WORKFORCE_COUNTERS))
 # Fields of the signing log (a row per deal): the closer, the day it was booked (HELD_OPEN
-# while held), the reps of its F35 information and groundwork stages, and its timing.
-LOG = ("rep", "day", "found_by", "worked_by", "timing")
-L_REP, L_DAY, L_FOUND, L_WORKED, L_TIMING = range(len(LOG))
+# while held), the reps of its F35 information and groundwork stages, its timing, and the
+# territory of the firm.
+LOG = ("rep", "day", "found_by", "worked_by", "timing", "territory")
+L_REP, L_DAY, L_FOUND, L_WORKED, L_TIMING, L_TERR = range(len(LOG))
 TIMING = ("on_time", "held", "pulled")
 ON_TIME, HELD_DEAL, PULLED_DEAL = range(len(TIMING))
 HELD_OPEN = -1  # L_DAY of a held deal not yet booked
@@ -109,7 +122,11 @@ PAY_COLUMNS = {
 }
 COHORT = ("entered", "signed", "lost", "open")
 C_ENTERED, C_SIGNED, C_LOST, C_OPEN = range(len(COHORT))
-MARKET = ("available", "untouched", "cooling", "customers", "in_contact")
+# Month-end firm counts per territory: every firm is available, cooling off, in the
+# pipeline (a rep's waiting prospect, booked visit or open lead, or in the public pool)
+# or a customer; "in_pipeline" is counted from the leads, so the four add up to "firms"
+# only if no firm was created or lost.
+MARKET = ("firms", "available", "untouched", "cooling", "in_pipeline", "customers", "pool", "reps")
 MONTH_END_DAYS = 6  # a month's last working week (F42), for the F13 month-end measure
 Columns = dict[str, dict[str, np.ndarray]]  # table name -> column name -> values
 
@@ -131,6 +148,7 @@ class Recorder:
         self.rep_counts = np.zeros((m, len(REP_COUNTERS), r))
         self.max_day_minutes = np.zeros((m, r))
         self.team = np.zeros((m, len(TEAM_COUNTERS)))
+        self.terr = np.zeros((m, len(TERRITORY_COUNTERS), n_territories))
         self.signings_by_touch = np.zeros((m, n_touches), dtype=np.int64)
         self.cohort = np.zeros((len(COHORT), m, len(SOURCES)), dtype=np.int64)
         self.signing_log = np.zeros((1024, len(LOG)), dtype=np.int64)  # a row per deal
@@ -145,6 +163,7 @@ class Recorder:
         self.open_leads = np.zeros((m, r))
         self.pool_size = np.zeros(m)
         self.market = np.zeros((m, len(MARKET), n_territories))
+        self.territory_names: list[str] = []  # set by the caller at the end of the run
 
     def reserve_signings(self, extra: int) -> bool:
         """Make room in the signing log for ``extra`` more; True if it was reallocated."""
@@ -169,6 +188,12 @@ class Recorder:
         log, _ = self.log()
         booked = log[L_DAY] != HELD_OPEN
         return log[L_REP, booked], log[L_DAY, booked]
+
+    def book_in_territories(self, deals: np.ndarray, month: int) -> None:
+        """Count the logged ``deals`` (held ones, booked late) in their territories' month."""
+        log, value = self.log()
+        np.add.at(self.terr[month, T_SIGNINGS], log[L_TERR, deals], 1)
+        np.add.at(self.terr[month, T_REVENUE], log[L_TERR, deals], value[deals])
 
     def close_month(self, month: int) -> None:
         self.rep_counts[month] = self.acc
@@ -196,6 +221,42 @@ class Recorder:
         dpm = self.cal.days_per_month
         late = day[day % dpm >= dpm - min(MONTH_END_DAYS, dpm)]
         return np.bincount(late // dpm, minlength=self.cal.total_months)[: self.cal.total_months]
+
+    def _territory_columns(self, month_no: np.ndarray) -> dict[str, np.ndarray]:
+        """territory_month: one row per reported month and territory that exists then."""
+        w = self.cal.warmup_months
+        market, terr = self.market[w:], self.terr[w:]
+        m_idx, t_idx = np.nonzero(market[:, MARKET.index("firms")] > 0)
+        col = {name: market[m_idx, i, t_idx] for i, name in enumerate(MARKET)}
+        names = np.asarray(self.territory_names, dtype=object)
+        out: dict[str, np.ndarray] = {"month": month_no[m_idx], "territory": names[t_idx]}
+        out["firms"] = col["firms"]
+        for name in ("available", "untouched", "cooling", "in_pipeline", "customers"):
+            out[f"firms_{name}"] = col[name]
+        out["penetration"] = col["customers"] / col["firms"]
+        out["pool_size"] = col["pool"]
+        for i, name in enumerate(TERRITORY_COUNTERS):
+            if name not in ("signings", "revenue"):
+                out[name] = terr[m_idx, i, t_idx]
+        out["reps"] = col["reps"]
+        out["signings"] = terr[m_idx, T_SIGNINGS, t_idx]
+        out["revenue"] = terr[m_idx, T_REVENUE, t_idx]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["opportunity_per_rep"] = np.where(
+                col["reps"] > 0, col["available"] / col["reps"], np.nan
+            )
+        return out
+
+    def _opportunity_cv(self) -> np.ndarray:
+        """Per month: coefficient of variation over the reps on post of their territory's
+        available firms per rep on post (0 when all reps have the same, NaN with no rep)."""
+        reps = self.market[:, MARKET.index("reps")]
+        available = self.market[:, MARKET.index("available")]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_rep = np.where(reps > 0, available / reps, 0.0)
+            mean = (reps * per_rep).sum(axis=1) / reps.sum(axis=1)
+            var = (reps * (per_rep - mean[:, None]) ** 2).sum(axis=1) / reps.sum(axis=1)
+            return np.where(mean > 0, np.sqrt(var) / mean, np.where(np.isnan(mean), np.nan, 0.0))
 
     def columns(self, team: Team, workforce: Workforce) -> Columns:
         """Tidy columns of every table but ``cohorts``, reported months only (1 = first
@@ -276,8 +337,10 @@ class Recorder:
         team_month["margin"] = team_month["revenue"] - team_month["cost_of_sales"]
         team_month["open_leads"] = self.open_leads[w:].sum(axis=1) + self.pool_size[w:]
         team_month["pool_size"] = self.pool_size[w:]
-        for i, name in enumerate(MARKET):
-            team_month[f"firms_{name}"] = self.market[w:, i].sum(axis=1)
+        for name in MARKET[1:6]:
+            team_month[f"firms_{name}"] = self.market[w:, MARKET.index(name)].sum(axis=1)
+        territory_month = self._territory_columns(month_no)
+        team_month["opportunity_per_rep_cv"] = self._opportunity_cv()[w:]
 
         by_touch = self.signings_by_touch[w:].sum(axis=0)
         funnel = {"touch": np.arange(len(by_touch)), "signings": by_touch}
@@ -292,6 +355,7 @@ class Recorder:
         team_month["signings_last_week"] = self._booked_last_week()[w:]
         return {
             "team_month": team_month,
+            "territory_month": territory_month,
             "rep_month": rep_month,
             "funnel": funnel,
             "lead_cohorts": lead_cohorts,

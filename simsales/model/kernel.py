@@ -43,6 +43,8 @@ from simsales.model.odds import N_GRADES, PROSPECTED, PUSHED, REFERRED, TouchSta
 from simsales.model.pipeline import (
     CLOSED,
     CUSTOMER_REFERRAL_SRC,
+    DUPLICATE_ONE,
+    DUPLICATES_MAX,
     ENTERED,
     ENTRY_MONTH,
     FLAGS,
@@ -84,7 +86,7 @@ AHEAD_KEY = 8 * (OVERDUE_CAP + 1)  # visiting order of touches made ahead: after
 # constants and functions of other modules. Their fingerprint is written here, so that a
 # change to any of them changes this file and the day is compiled anew; a test fails
 # until COMPILED_WITH is updated to ``dependency_fingerprint()``.
-COMPILED_WITH = "d199db635edbd22c"
+COMPILED_WITH = "24dcffcc9ecf4adb"
 
 
 def dependency_fingerprint() -> str:
@@ -94,6 +96,7 @@ def dependency_fingerprint() -> str:
     parts = [
         rc.REP_COUNTERS,
         rc.TEAM_COUNTERS,
+        rc.TERRITORY_COUNTERS,
         rc.COHORT,
         rc.LOG,
         rc.TIMING,
@@ -127,9 +130,13 @@ class DayParams(NamedTuple):
     norm_visits: int  # F1
     norm_calls: int  # F1
     norm_records: int  # F1
-    stale_after: int  # F11
+    stale_after: int  # F11; 0 = never
     pool_expiry: int
     claims_per_day: int
+    claim_anyone: bool  # any rep may claim any pool lead (else only its territory's)
+    open_market: bool  # any rep may approach any firm: records can hit a worked firm
+    duplicate_minutes: float  # minutes lost the next day per duplicated approach
+    duplicate_multiplier: float  # factor on a lead's sign chance per duplicated approach
     cooling_off: int
     n_touch: int
 
@@ -138,7 +145,7 @@ class Tables(NamedTuple):
     """Lookup tables: per-state touch tables and the tables of the daily draws."""
 
     states: TouchStates
-    grade_cdf: np.ndarray  # cumulative grade mix (F6)
+    grade_cdf: np.ndarray  # [territory, grade] cumulative grade mix (F6)
     interest_cdf: np.ndarray  # binomial CDF of interested records a day
     booking_cdf: np.ndarray  # binomial CDF of booked visits a day
 
@@ -155,11 +162,13 @@ class TeamArrays(NamedTuple):
     by_territory: np.ndarray  # on-post reps sorted by territory (stable)
     territory_start: np.ndarray  # where each territory's reps start in by_territory
     territory_reps: np.ndarray  # on-post reps per territory
+    travel: np.ndarray  # extra minutes of each rep's on-site first visits (territory)
 
 
 class MarketArrays(NamedTuple):
     """Firm counts per territory (see model.market.Market)."""
 
+    firms: np.ndarray
     available: np.ndarray
     untouched: np.ndarray
     cooling: np.ndarray
@@ -178,6 +187,8 @@ class DayState(NamedTuple):
     referrals: np.ndarray  # [2, rep] referrals given today, entered tomorrow
     hq_today: np.ndarray  # HQ leads arriving today per territory (drawn by the caller)
     joint_done: np.ndarray  # reps coached on a joint visit today
+    carry: np.ndarray  # minutes already lost for tomorrow (duplicated approaches today)
+    hq_turn: np.ndarray  # (one element) next HQ lead's turn in an open market's rota
     hold: np.ndarray  # reps who hold today's signings into the next pay period
     pulling: np.ndarray  # reps who work ahead to pull deals into this pay period
     due_until: np.ndarray  # per rep: follow-ups due up to this day are made today
@@ -190,6 +201,7 @@ class Books(NamedTuple):
     acc: np.ndarray  # [counter, rep] running month
     day_max: np.ndarray  # busiest day of the running month per rep [min]
     team: np.ndarray  # [month, team counter]
+    terr: np.ndarray  # [month, territory counter, territory]
     by_touch: np.ndarray  # [month, touch] signings
     cohort: np.ndarray  # [cohort counter, entry month, source]
     signing_log: np.ndarray  # [deal, records.LOG field]; room for the day's signings
@@ -218,13 +230,14 @@ def run_day(
         back = mk.release[t, day]
         mk.available[t] += back
         mk.cooling[t] -= back
-    st.used[:] = 0.0
+    st.used[:] = st.carry
+    st.carry[:] = 0.0
     st.joint_done[:] = False
     _arrivals(day, month, leads, sizes, p, tb, team, mk, st, bk, dr)
     _pool(day, month, leads, sizes, p, team, mk, st, bk, dr)
     _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr)
     _calls(day, month, leads, sizes, p, tb, team, mk, st, bk, dr)
-    _records(p, tb, team, mk, st, bk, dr)
+    _records(month, leads, sizes, p, tb, team, mk, st, bk, dr)
     _end_of_day(day, leads, sizes, p, team, mk, st, bk)
 
 
@@ -307,9 +320,10 @@ def _referral_count(outcome, p, u):
 
 
 @njit(cache=True)
-def _book_signing(r, day, value, found, worked, timing, hold, acc, log, log_value, log_size):
-    """Book one signing of rep r: in today's month, or held (``hold[r]``) until the next
-    period starts (``metrics.records.LOG`` rows)."""
+def _book_signing(r, t, day, month, value, found, worked, timing, hold, acc, terr, log, log_value,
+                  log_size):  # fmt: skip
+    """Book one signing of rep r in territory t: in today's month, or held (``hold[r]``)
+    until the next period starts (``metrics.records.LOG`` fields)."""
     k = log_size[0]  # the log has a row per deal: one cache line per signing
     if hold[r]:
         acc[rc.HELD, r] += 1
@@ -319,8 +333,11 @@ def _book_signing(r, day, value, found, worked, timing, hold, acc, log, log_valu
         acc[rc.SIGNINGS, r] += 1
         acc[rc.REVENUE, r] += value
         acc[rc.PULLED, r] += timing == rc.PULLED_DEAL
+        terr[month, rc.T_SIGNINGS, t] += 1
+        terr[month, rc.T_REVENUE, t] += value
         log[k, rc.L_DAY], log[k, rc.L_TIMING] = day, timing
     log[k, rc.L_REP], log[k, rc.L_FOUND], log[k, rc.L_WORKED] = r, found, worked
+    log[k, rc.L_TERR] = t
     log_value[k] = value
     log_size[0] = k + 1
 
@@ -335,19 +352,22 @@ def _book_closed(idx, owner, touch, outcome, timing, day, month, leads, sizes, p
     deals, u_ref, pos = dr.deals, dr.referrals, dr.pos
     k_deal, k_ref = pos[D_DEALS], pos[D_REFERRALS]
     log, log_value, log_size, hold = bk.signing_log, bk.signing_value, bk.log_size, st.hold
+    terr = bk.terr
     for j in range(idx.size):
         i, r, o = idx[j], owner[j], outcome[j]
         t = leads[TERRITORY, i]
         if o == SIGNED:
             cohort[rc.C_SIGNED, leads[ENTRY_MONTH, i], leads[SOURCE, i]] += 1
-            team_books[month, rc.RECLAIMED_SIGNINGS] += leads[FLAGS, i] & RECLAIMED_BIT
+            reclaimed = leads[FLAGS, i] & RECLAIMED_BIT
+            team_books[month, rc.RECLAIMED_SIGNINGS] += reclaimed
+            terr[month, rc.T_RECLAIMED, t] += reclaimed
             handed = leads[FLAGS, i] & HANDED_BIT
             found = leads[FOUND_BY, i] if handed else r
             worked = leads[WORKED_BY, i] if handed else r
             value = np.exp(p.deal_mu + p.deal_sigma * deals[k_deal])  # lognormal
             k_deal += 1
-            _book_signing(r, day, value, found, worked, timing[j], hold, acc, log, log_value,
-                          log_size)  # fmt: skip
+            _book_signing(r, t, day, month, value, found, worked, timing[j], hold, acc, terr,
+                          log, log_value, log_size)  # fmt: skip
             by_touch[month, touch[j]] += 1
             customers[t] += 1
         else:
@@ -375,8 +395,9 @@ def _enter(leads, sizes, owner, territory, source, grade, day, month, n_touch, a
 
 @njit(cache=True)
 def _arrivals(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
-    """HQ leads (F10) go to a random rep on post of their territory (F15); yesterday's
-    referrals (F9) to the rep who was given them, while the territory has firms."""
+    """HQ leads (F10) go to a random rep on post of their territory (F15), in an open
+    market round-robin; yesterday's referrals (F9) to the rep who was given them, while
+    the territory has firms."""
     available, untouched, hq_today, refs = mk.available, mk.untouched, st.hq_today, st.referrals
     territory, on_post, by_territory = team.territory, team.on_post, team.by_territory
     acc, cohort, grade_cdf = bk.acc, bk.cohort, tb.grade_cdf
@@ -388,8 +409,12 @@ def _arrivals(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
             continue
         first = team.territory_start[t]
         for _ in range(_take(available, untouched, t, hq_today[t])):
-            owner = by_territory[first + int(u[k] * n_reps)]
-            grade = _grade(u[k + 1], grade_cdf)
+            if p.open_market:  # F10 in an open market: round-robin over the reps on post
+                owner = by_territory[first + st.hq_turn[0] % n_reps]
+                st.hq_turn[0] += 1
+            else:  # to the territory's owner: one of its group's reps (F15)
+                owner = by_territory[first + int(u[k] * n_reps)]
+            grade = _grade(u[k + 1], grade_cdf[t])
             k += 2
             _enter(leads, sizes, owner, t, HQ_SRC, grade, day, month, p.n_touch, acc, cohort)
     wanted = np.zeros(available.size, dtype=np.int64)
@@ -411,7 +436,7 @@ def _arrivals(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
                 if source == CUSTOMER_REFERRAL_SRC:
                     grade = 0  # a referred firm comes with intent (F6 A)
                 else:
-                    grade = _grade(u[k], grade_cdf)
+                    grade = _grade(u[k], grade_cdf[t])
                     k += 1
                 _enter(leads, sizes, r, t, source, grade, day, month, p.n_touch, acc, cohort)
     pos[D_ARRIVALS] = k
@@ -421,13 +446,15 @@ def _arrivals(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
 @njit(cache=True)
 def _pool(day, month, leads, sizes, p, team, mk, st, bk, dr):
     """F11: leads untouched for a week leave their owner; pool leads expire or are
-    claimed, oldest first, by reps of the territory with a follow-up's time to spare."""
-    acc = bk.acc
+    claimed, oldest first, by reps with a follow-up's time to spare: of the lead's
+    territory, or any rep (``claim_anyone``)."""
+    acc, terr = bk.acc, bk.terr
     n = sizes[N_ROWS]
-    limit = day - p.stale_after
+    limit = day - p.stale_after if p.stale_after > 0 else -1  # 0: leads never go stale
     for i in range(n):
         if leads[LAST_TOUCH, i] < limit:  # owned open leads only: others have NEVER
             acc[rc.STALE, leads[OWNER, i]] += 1
+            terr[month, rc.T_STALE, leads[TERRITORY, i]] += 1
             _mark_handed(leads, i)
             leads[OWNER, i] = POOL
             leads[POOL_SINCE, i] = day
@@ -459,6 +486,15 @@ def _pool(day, month, leads, sizes, p, team, mk, st, bk, dr):
         return
     pool = pool[:k]
     pool = pool[np.argsort(leads[POOL_SINCE][pool], kind="mergesort")]  # oldest first
+    spare = st.spare
+    if p.claim_anyone:
+        reps = team.by_territory[spare[team.by_territory] >= p.followup_minutes]
+        reps = reps[np.argsort(-spare[reps], kind="mergesort")]  # most spare time first
+        n_claim = min(k, reps.size * p.claims_per_day)
+        for j in range(n_claim):
+            _claim(leads, pool[j], reps[j % reps.size], day, acc, terr, month)
+        sizes[N_POOL] -= n_claim
+        return
     n_terr = mk.available.size
     # Group by territory, keeping the oldest-first order inside each (counting sort).
     start = np.zeros(n_terr + 1, dtype=np.int64)
@@ -471,7 +507,6 @@ def _pool(day, month, leads, sizes, p, team, mk, st, bk, dr):
         t = leads[TERRITORY, i]
         by_terr[fill[t]] = i
         fill[t] += 1
-    spare = st.spare
     for t in range(n_terr):
         if start[t + 1] == start[t]:
             continue
@@ -483,15 +518,20 @@ def _pool(day, month, leads, sizes, p, team, mk, st, bk, dr):
         reps = reps[np.argsort(-spare[reps], kind="mergesort")]  # most spare time first
         n_claim = min(start[t + 1] - start[t], reps.size * p.claims_per_day)
         for j in range(n_claim):
-            i = by_terr[start[t] + j]
-            r = reps[j % reps.size]
-            leads[OWNER, i] = r
-            leads[POOL_SINCE, i] = -1
-            leads[LAST_TOUCH, i] = day
-            leads[NEXT_DUE, i] = day
-            leads[FLAGS, i] |= RECLAIMED_BIT
-            acc[rc.CLAIMS, r] += 1
+            _claim(leads, by_terr[start[t] + j], reps[j % reps.size], day, acc, terr, month)
         sizes[N_POOL] -= n_claim
+
+
+@njit(cache=True)
+def _claim(leads, i, r, day, acc, terr, month):
+    """Rep r claims pool lead i; it is due today."""
+    leads[OWNER, i] = r
+    leads[POOL_SINCE, i] = -1
+    leads[LAST_TOUCH, i] = day
+    leads[NEXT_DUE, i] = day
+    leads[FLAGS, i] |= RECLAIMED_BIT
+    acc[rc.CLAIMS, r] += 1
+    terr[month, rc.T_CLAIMS, leads[TERRITORY, i]] += 1
 
 
 # ------------------------------------------------------------------ touches
@@ -523,12 +563,13 @@ def _sort_by_visit_order(idx, keys, leads, day):
 
 
 @njit(cache=True)
-def _due_by_owner(day, leads, n, n_rep, cost, due_until):
+def _due_by_owner(day, leads, n, n_rep, cost, due_until, kind_of, travel):
     """Leads worked today grouped by owner (counting sort, table order kept): ``due`` and
     where each rep's part starts; and each rep's minutes of those touches. A lead is
     worked if due, or if entered and due by its owner's ``due_until`` (working ahead;
     ``ahead`` is the latest). The test is written out twice: as a helper taking arrays it
-    would cost numba reference counting on every lead."""
+    would cost numba reference counting on every lead. A first visit (kind 1) costs the
+    rep's territory's travel minutes on top."""
     ahead = due_until.max() if due_until.size else day
     start = np.zeros(n_rep + 1, dtype=np.int64)
     minutes = np.zeros(n_rep)
@@ -539,7 +580,8 @@ def _due_by_owner(day, leads, n, n_rep, cost, due_until):
         ):
             r = leads[OWNER, i]
             start[r + 1] += 1
-            minutes[r] += cost[leads[STATE, i]]
+            s = leads[STATE, i]
+            minutes[r] += cost[s] + travel[r] * (kind_of[s] == 1)
     start = np.cumsum(start)
     due = np.empty(start[n_rep], dtype=np.int64)
     fill = start[:-1].copy()
@@ -567,7 +609,9 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
     k_touch, k_visit = pos[D_TOUCHES], pos[D_VISITS]
     n_rep = skill.size
     next_period = st.next_period[0]
-    due, start, due_minutes = _due_by_owner(day, leads, sizes[N_ROWS], n_rep, cost, due_until)
+    travel = team.travel
+    due, start, due_minutes = _due_by_owner(day, leads, sizes[N_ROWS], n_rep, cost, due_until,
+                                            kind_of, travel)  # fmt: skip
     scratch = np.empty(due.size, dtype=np.int64)
     # Leads closed today, booked together at the end.
     c_idx = np.empty(due.size, dtype=np.int64)
@@ -591,7 +635,7 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
         fits = True
         for i in mine:
             s = leads[STATE, i]
-            c = cost[s]
+            c = cost[s] + travel[r] * (kind_of[s] == 1)
             if ahead and leads[NEXT_DUE, i] > day and minutes + c > ahead_room:
                 continue  # not due yet: only in the minutes left for calls
             if busy:
@@ -605,6 +649,9 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
             minutes += c
             kind = kind_of[s]
             mult = skill[r]
+            dups = (leads[FLAGS, i] >> 2) & DUPLICATES_MAX
+            if dups:  # other reps approached this firm too (open market)
+                mult *= p.duplicate_multiplier**dups
             if joint and kind >= 1:  # the supervisor joins this visit (F16)
                 mult *= p.joint_multiplier
                 joint = False
@@ -692,7 +739,7 @@ def _calls(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
         interested[r] = waiting
         acc[rc.CALLS, r] += calls
         for _ in range(booked):
-            grade = _grade(u[k], grade_cdf)
+            grade = _grade(u[k], grade_cdf[territory[r]])
             k += 1
             _add_lead(leads, sizes, r, territory[r], booked_state + grade * p.n_touch, grade,
                       4 + grade, 0, PROSPECTED_SRC, day + 1, day, month)  # fmt: skip
@@ -713,8 +760,9 @@ def _phone_closes(closes, day, month, p, team, mk, st, bk, dr):
             bk.cohort[rc.C_ENTERED, month, PROSPECTED_SRC] += 1
             bk.cohort[rc.C_SIGNED, month, PROSPECTED_SRC] += 1
             value = np.exp(p.deal_mu + p.deal_sigma * dr.deals[pos[D_DEALS]])
-            _book_signing(r, day, value, r, r, rc.ON_TIME, st.hold, bk.acc, bk.signing_log,
-                          bk.signing_value, bk.log_size)  # fmt: skip
+            _book_signing(r, team.territory[r], day, month, value, r, r, rc.ON_TIME, st.hold,
+                          bk.acc, bk.terr, bk.signing_log, bk.signing_value,
+                          bk.log_size)  # fmt: skip
             bk.by_touch[month, 0] += 1
             mk.customers[team.territory[r]] += 1
             st.referrals[0, r] += _referral_count(SIGNED, p, dr.referrals[pos[D_REFERRALS]])
@@ -724,28 +772,34 @@ def _phone_closes(closes, day, month, p, team, mk, st, bk, dr):
 
 # ------------------------------------------------------------------ records
 @njit(cache=True)
-def _records(p, tb, team, mk, st, bk, dr):
-    """Evening prospect records (F1), limited by the firms left in each territory."""
+def _records(month, leads, sizes, p, tb, team, mk, st, bk, dr):
+    """Evening prospect records (F1), limited by the firms left in each territory. In an
+    open market a record hits a firm another rep is working with the share of such firms
+    among those not cooling off or customers: it takes no firm, costs the rep
+    ``duplicate_minutes`` tomorrow and annoys that firm (a random open lead)."""
     territory, on_post = team.territory, team.on_post
     available, untouched = mk.available, mk.untouched
     interested, cool_rep, acc, interest_cdf = st.interested, st.cool_rep, bk.acc, tb.interest_cdf
     u, pos = dr.records, dr.pos
     k = pos[D_RECORDS]
     demand = np.zeros(available.size, dtype=np.int64)
+    dup = np.zeros(territory.size, dtype=np.int64)
+    if p.open_market:
+        k = _duplicates(month, leads, sizes, p, team, mk, st, bk, u, k, dup)
     for r in range(territory.size):
         if on_post[r]:
-            demand[territory[r]] += p.norm_records
+            demand[territory[r]] += p.norm_records - dup[r]
     got = np.zeros_like(demand)
     for t in range(available.size):
         got[t] = _take(available, untouched, t, demand[t])
     used = np.zeros_like(demand)
     for r in range(territory.size):
         t = territory[r]
-        want = p.norm_records if on_post[r] else 0
+        want = p.norm_records - dup[r] if on_post[r] else 0
         if got[t] < demand[t]:  # a saturating territory: its reps share what is left
             want = int(np.floor(want * (got[t] / demand[t])))
         used[t] += want
-        acc[rc.RECORDS, r] += want
+        acc[rc.RECORDS, r] += want + dup[r]
         new = binomial_from_table(want, interest_cdf, u[k])
         k += 1
         interested[r] += new
@@ -753,6 +807,51 @@ def _records(p, tb, team, mk, st, bk, dr):
     pos[D_RECORDS] = k
     for t in range(available.size):
         available[t] += got[t] - used[t]  # taken but not used: still available
+
+
+@njit(cache=True)
+def _duplicates(month, leads, sizes, p, team, mk, st, bk, u, k, dup):
+    """Open market: each on-post rep's duplicated records tonight (into ``dup``), their
+    minutes lost tomorrow, and the annoyed firms' leads; returns the next uniform's index."""
+    territory, on_post = team.territory, team.on_post
+    n_terr = mk.available.size
+    share = np.zeros(n_terr)
+    for t in range(n_terr):
+        worked = mk.firms[t] - mk.available[t] - mk.cooling[t] - mk.customers[t]
+        if worked > 0:
+            share[t] = min(worked / (worked + mk.available[t]), 0.999)
+    # Open entered leads of each territory: the firms a duplicate can annoy.
+    n = sizes[N_ROWS]
+    count = np.zeros(n_terr + 1, dtype=np.int64)
+    for i in range(n):
+        if leads[OWNER, i] >= 0 and leads[ENTERED, i] == 1:
+            count[leads[TERRITORY, i] + 1] += 1
+    start = np.cumsum(count)
+    fill = start[:-1].copy()
+    worked_leads = np.empty(start[n_terr], dtype=np.int64)
+    for i in range(n):
+        if leads[OWNER, i] >= 0 and leads[ENTERED, i] == 1:
+            t = leads[TERRITORY, i]
+            worked_leads[fill[t]] = i
+            fill[t] += 1
+    for r in range(territory.size):
+        if not on_post[r]:
+            continue
+        t = territory[r]
+        d = rare_binomial(p.norm_records, share[t], u[k])
+        k += 1
+        dup[r] = d
+        st.carry[r] += d * p.duplicate_minutes
+        bk.acc[rc.DUPLICATED, r] += d
+        bk.terr[month, rc.T_DUPLICATED, t] += d
+        size = start[t + 1] - start[t]
+        for _ in range(d):
+            if size > 0:
+                i = worked_leads[start[t] + int(u[k] * size)]
+                if leads[OWNER, i] != r and (leads[FLAGS, i] >> 2) & DUPLICATES_MAX < 7:
+                    leads[FLAGS, i] += DUPLICATE_ONE
+            k += 1
+    return k
 
 
 # --------------------------------------------------------------- end of day

@@ -246,6 +246,7 @@ class Payroll:
             np.add.at(counts[rc.REVENUE], closer, value[held])
             np.add.at(counts[rc.HELD], closer, -1)
             np.add.at(counts[rc.HELD_REVENUE], closer, -value[held])
+            rec.book_in_territories(held, month)
             credited, deal_commission = self._deals(held, split=False)
             self.credited[month] += credited
         before = np.nan_to_num(self.earned[month, reps])

@@ -52,7 +52,9 @@ COLUMNS = (
     WORKED_BY,
     TOUCHED_BY,
 ) = range(len(COLUMNS))
-RECLAIMED_BIT, HANDED_BIT = 1, 2  # bits of the ``flags`` column
+# Bits of the ``flags`` column; bits 2-4 count other reps' approaches to the firm (open
+# market), at most DUPLICATES_MAX.
+RECLAIMED_BIT, HANDED_BIT, DUPLICATE_ONE, DUPLICATES_MAX = 1, 2, 4, 7
 # Entries of ``Pipeline.sizes``: rows in use, closed rows not yet squeezed out, pool leads.
 N_ROWS, N_CLOSED, N_POOL = range(3)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simsales.policies.territory import align, layout
 from simsales.scenario.schema import Scenario
 
 # Rep status codes (rep_month.status).
@@ -16,6 +17,7 @@ NOT_HIRED = -1  # a slot kept for a later hire
 LEAVE_REASONS = ("", "washed_out", "failed_trial", "quit", "dismissed", "promoted")
 STAYED, WASHED_OUT, FAILED_TRIAL, QUIT, DISMISSED, PROMOTED = range(len(LEAVE_REASONS))
 NO_DAY = np.iinfo(np.int64).max  # on_post_day / leave_day not (yet) reached
+SHARED = -2  # Team.territory_group of the open market: every group's
 
 
 @dataclass
@@ -39,7 +41,7 @@ class Team:
     potential: np.ndarray  # skill the rep grows towards (lognormal)
     skill: np.ndarray  # current multiplier on close chances
     signings: np.ndarray  # signings since going on post
-    territory_group: np.ndarray  # the group that owns each territory (F15); -1: none yet
+    territory_group: np.ndarray  # group owning each territory (F15); -1: none yet; SHARED
     n_groups: int
     n_territories: int
     n: int  # slots in use (reps hired so far, the starting team included)
@@ -58,17 +60,33 @@ def build_team(
     capacity: int | None = None,
     territory_capacity: int | None = None,
 ) -> Team:
-    """Starting team: reps spread evenly over groups, each group over its territories;
+    """Starting team: reps over groups and territories by ``market.alignment``;
     ``capacity`` rep slots and ``territory_capacity`` territory slots in all (at least
     the starting team's and the scenario's)."""
     n = scenario.team.reps
     size = max(n, capacity or n)
     n_groups = scenario.team.supervisor_groups
-    n_terr = len(scenario.market.territories)
-    group = np.arange(n) % n_groups
-    pos_in_group = np.arange(n) // n_groups
-    # A group's reps take its territories in turn.
-    terr_of_group = [np.arange(g, n_terr, n_groups) for g in range(n_groups)]
+    markets = layout(scenario)
+    n_terr = len(markets.names)
+    group_of_territory, per_group = align(scenario)
+    if markets.shared:  # an open market: every group works the one shared territory
+        group_of_territory = np.full(len(scenario.market.territories), SHARED)
+    # Reps take the groups in turn, skipping full ones (with equal groups: rep i in group
+    # i % n_groups); within its group, a group's reps take its territories in turn.
+    group = np.empty(n, dtype=np.int64)
+    pos_in_group = np.empty(n, dtype=np.int64)
+    filled = np.zeros(n_groups, dtype=np.int64)
+    i = 0
+    while i < n:
+        for g in range(n_groups):
+            if filled[g] < per_group[g] and i < n:
+                group[i], pos_in_group[i] = g, filled[g]
+                filled[g] += 1
+                i += 1
+    terr_of_group = [
+        np.zeros(1, dtype=np.int64) if markets.shared else np.flatnonzero(group_of_territory == g)
+        for g in range(n_groups)
+    ]
     territory = np.array(
         [
             terr_of_group[g][p % len(terr_of_group[g])]
@@ -82,9 +100,9 @@ def build_team(
     potential = rng.lognormal(-0.5 * sigma**2, sigma, n)  # mean 1
     on_post_day = -np.floor(tenure).astype(np.int64)
 
-    # Territory t belongs to group t % n_groups; slots for later territories belong to none.
+    # Slots for territories added later (new groups) belong to no group yet.
     territory_group = np.full(max(n_terr, territory_capacity or n_terr), -1, dtype=np.int64)
-    territory_group[:n_terr] = np.arange(n_terr) % n_groups
+    territory_group[:n_terr] = group_of_territory[:n_terr]
 
     def slots(values: np.ndarray, fill) -> np.ndarray:
         out = np.full(size, fill, dtype=np.asarray(values).dtype)

@@ -90,6 +90,7 @@ class DealTiming:
         np.add.at(self.rec.acc[rc.SIGNINGS], log[L_REP, held], 1)
         np.add.at(self.rec.acc[rc.REVENUE], log[L_REP, held], value[held])
         np.add.at(self.rec.acc[rc.HELD_BOOKED], log[L_REP, held], 1)
+        self.rec.book_in_territories(held, day // self.cal.days_per_month)
 
     def decide(
         self, day: int, month: int, next_period: int, reps: np.ndarray

@@ -23,7 +23,18 @@ from simsales.model.odds import LeadOdds, touch_states
 from simsales.model.pipeline import Pipeline
 from simsales.model.sampling import binomial_cdf_table
 from simsales.model.team import Team
+from simsales.policies.territory import Layout, layout
 from simsales.scenario.schema import Scenario
+
+
+def territory_grade_cdf(markets: Layout, odds: LeadOdds, slots: int) -> np.ndarray:
+    """[territory slot, grade] cumulative grade mix: a territory's own (F6), else the
+    scenario's; slots for territories opened later start with the scenario's."""
+    table = np.tile(odds.grade_cdf, (slots, 1))
+    for t, mix in enumerate(markets.grade_mix):
+        if mix is not None:
+            table[t] = np.cumsum(mix / mix.sum())
+    return table
 
 
 def day_params(scenario: Scenario, odds: LeadOdds) -> DayParams:
@@ -52,6 +63,10 @@ def day_params(scenario: Scenario, odds: LeadOdds) -> DayParams:
         stale_after=int(leads.stale_after_days),
         pool_expiry=int(leads.pool_expiry_days),
         claims_per_day=int(leads.pool_claims_per_rep_day),
+        claim_anyone=leads.pool_claim_scope == "anyone",
+        open_market=scenario.market.policy == "open",
+        duplicate_minutes=float(scenario.market.duplicate_minutes or 0.0),
+        duplicate_multiplier=float(scenario.market.duplicate_sign_multiplier or 1.0),
         cooling_off=int(scenario.market.cooling_off_days),
         n_touch=int(odds.sign.shape[1]),
     )
@@ -72,11 +87,12 @@ class TeamDay:
         rec: Recorder,
     ):
         rep, leads = scenario.rep, scenario.leads
+        markets = layout(scenario)
         self.cal, self.team, self.market, self.pipe = cal, team, market, pipe
         self.params = day_params(scenario, odds)
         self.tables = Tables(
             states=touch_states(odds, rep.phone_minutes, rep.visit_minutes, rep.followup_minutes),
-            grade_cdf=odds.grade_cdf,
+            grade_cdf=territory_grade_cdf(markets, odds, market.n),
             interest_cdf=binomial_cdf_table(
                 rep.norms.prospect_records, leads.interested_share_of_records
             ),
@@ -94,13 +110,23 @@ class TeamDay:
             referrals=np.zeros((2, n), dtype=np.int64),
             hq_today=np.zeros(n_terr, dtype=np.int64),
             joint_done=np.zeros(n, dtype=bool),
+            carry=np.zeros(n),
+            hq_turn=np.zeros(1, dtype=np.int64),
             hold=np.zeros(n, dtype=bool),
             pulling=np.zeros(n, dtype=bool),
             due_until=np.zeros(n, dtype=np.int64),  # no work ahead unless a policy sets it
             next_period=np.full(1, np.iinfo(np.int64).max),
         )
+        # Extra minutes of a first visit by territory slot (new territories: none).
+        self.travel = np.zeros(market.n)
+        self.travel[: len(markets.travel)] = markets.travel
         self.markets = MarketArrays(
-            market.available, market.untouched, market.cooling, market.customers, market.release
+            market.firms,
+            market.available,
+            market.untouched,
+            market.cooling,
+            market.customers,
+            market.release,
         )
         self.rec = rec
         self._bind_books()
@@ -113,8 +139,14 @@ class TeamDay:
 
     def _bind_books(self) -> None:
         rec = self.rec
-        self.books = Books(rec.acc, rec.day_max, rec.team, rec.signings_by_touch, rec.cohort,
-                           rec.signing_log, rec.signing_value, rec.log_size)  # fmt: skip
+        self.books = Books(rec.acc, rec.day_max, rec.team, rec.terr, rec.signings_by_touch,
+                           rec.cohort, rec.signing_log, rec.signing_value,
+                           rec.log_size)  # fmt: skip
+
+    def copy_territory(self, source: int, target: int) -> None:
+        """Territory slot ``target`` gets ``source``'s grade mix and travel minutes."""
+        self.tables.grade_cdf[target] = self.tables.grade_cdf[source]
+        self.travel[target] = self.travel[source]
 
     def refresh_roster(self) -> None:
         """Recompute what depends on who is on post; call after any status change."""
@@ -139,6 +171,7 @@ class TeamDay:
             by_territory=by_territory,
             territory_start=np.cumsum(territory_reps) - territory_reps,
             territory_reps=territory_reps,
+            travel=self.travel[team.territory],
         )
         self.hq_rate = self.hq_per_rep_day * territory_reps
 
@@ -169,7 +202,7 @@ class TeamDay:
         its outcome and validity, a closed lead its deal value or referrals."""
         reps = self.team.capacity
         need = {
-            "records": reps,
+            "records": reps * (2 + self.params.norm_records) if self.params.open_market else reps,
             "calls": 2 * reps + booked,
             "visits": touches,
             "touches": touches,

@@ -55,10 +55,12 @@ from simsales.model.team import (
     ON_TRIAL,
     PROMOTED,
     QUIT,
+    SHARED,
     WASHED_OUT,
     Team,
 )
 from simsales.model.workday import TeamDay
+from simsales.policies.territory import layout
 from simsales.scenario.schema import Hiring, NewGroups, Scenario
 
 # Scheduled changes of a trainee's status.
@@ -160,7 +162,7 @@ class Workforce:
         self.groups = np.zeros(cal.total_months, dtype=np.int64)  # groups at month end
         self.splits: dict[int, list[int]] = defaultdict(list)  # day -> groups splitting
         self.splitting: set[int] = set()  # groups with a split decided, not yet done
-        self.territory_names = [t.name for t in scenario.market.territories]
+        self.territory_names = list(layout(scenario).names)
         self.classes: dict[int, int] = {}  # month index -> class size
         self.events: dict[int, list[tuple[np.ndarray, str]]] = defaultdict(list)  # day ->
         self.leaving: list[tuple[np.ndarray, int]] = []  # (reps, reason) going tomorrow
@@ -241,7 +243,8 @@ class Workforce:
         per_group = per_group[: team.n_groups]
         for r in reps:
             g = int(np.argmin(per_group))
-            terrs = np.flatnonzero(team.territory_group == g)  # the group's own (F15)
+            own = (team.territory_group == g) | (team.territory_group == SHARED)
+            terrs = np.flatnonzero(own)  # the group's own (F15), or the open market
             t = int(terrs[np.argmin(per_terr[terrs])])
             team.group[r], team.territory[r] = g, t
             per_group[g] += 1
@@ -480,6 +483,10 @@ class Workforce:
         else:
             self.counts[month, SUPERVISOR_HIRES] += 1
         movers = split_movers(pool, team.on_post_day)
+        if team.territory_group[0] == SHARED:  # an open market: the new group works it too
+            team.group[movers] = team.n_groups
+            team.n_groups += 1
+            return
         new_g, new_t = team.n_groups, team.n_territories
         team.n_groups += 1
         team.n_territories += 1
@@ -487,6 +494,7 @@ class Workforce:
         self._hand_over(movers, day, "group")
         if ng.territory == "split":
             market.split(old, new_t, movers.size / pool.size, day)
+            self.work.copy_territory(old, new_t)  # same grade mix and travel
             self.territory_names.append(f"{self.territory_names[old]} / {new_g + 1}")
         else:
             market.open(new_t, ng.new_territory_firms)

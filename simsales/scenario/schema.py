@@ -157,37 +157,6 @@ class Supervisor(_Strict):
     )
 
 
-class Territory(_Strict):
-    """One territory: a finite market of prospect firms."""
-
-    name: str = Field(min_length=1, max_length=80, description="Territory name.")
-    firms: int = Field(ge=1, le=100_000_000, description="Prospect firms in the territory [firms].")
-
-
-class Market(_Strict):
-    """Territories and how fast contacted firms can be approached again."""
-
-    territories: list[Territory] = Field(
-        min_length=1, description="Territories; supervisor groups own them round-robin."
-    )
-    cooling_off_days: int = Field(
-        ge=1,
-        le=2000,
-        description="Working days before a contacted firm that did not sign can be prospected "
-        "again [days].",
-    )
-
-    @model_validator(mode="after")
-    def _unique_names(self) -> Market:
-        names = [t.name for t in self.territories]
-        dup = sorted({n for n in names if names.count(n) > 1})
-        if dup:
-            raise Inconsistent(
-                "territories", dup, "territory names must be unique; these are repeated"
-            )
-        return self
-
-
 class GradeValues(_Strict):
     """One number per lead grade A-D (F6)."""
 
@@ -210,6 +179,101 @@ class GradeDays(_Strict):
 
     def as_tuple(self) -> tuple[int, int, int, int]:
         return (self.A, self.B, self.C, self.D)
+
+
+class Territory(_Strict):
+    """One territory: a finite market of prospect firms, its mix and its distances."""
+
+    name: str = Field(min_length=1, max_length=80, description="Territory name.")
+    firms: int = Field(ge=1, le=100_000_000, description="Prospect firms in the territory [firms].")
+    grade_mix: GradeValues | None = Field(
+        default=None,
+        description="Share of the territory's entered leads by grade A-D (F6); left out = "
+        "leads.grade_mix [-].",
+    )
+    travel_minutes: float = Field(
+        default=0.0,
+        ge=0,
+        le=480,
+        description="Extra minutes each on-site first visit takes here, on top of "
+        "rep.visit_minutes (far districts); 0 = none [min].",
+    )
+
+    @model_validator(mode="after")
+    def _mix(self) -> Territory:
+        if self.grade_mix is not None and sum(self.grade_mix.as_tuple()) <= 0:
+            raise Inconsistent("grade_mix", self.grade_mix.as_tuple(), "a share must be > 0")
+        return self
+
+
+class Alignment(_Strict):
+    """Which supervisor group owns which territories (F15: each sells only in its own)."""
+
+    policy: Literal["explicit", "by_potential"] = Field(
+        description="explicit: groups lists each group's territories and the starting reps "
+        "are spread evenly over the groups; by_potential: territories go to groups so their "
+        "firms are as even as possible, and the starting reps to groups in proportion to "
+        "their firms, so opportunity per rep is even."
+    )
+    groups: list[list[str]] | None = Field(
+        default=None,
+        description="explicit: for each supervisor group (in order), the names of its "
+        "territories; every territory in exactly one group.",
+    )
+
+    @model_validator(mode="after")
+    def _fields_of_policy(self) -> Alignment:
+        needed = ("groups",) if self.policy == "explicit" else ()
+        _check_policy_fields(self, "alignment", self.policy, needed, ("groups",))
+        return self
+
+
+class Market(_Strict):
+    """Territories and how fast contacted firms can be approached again."""
+
+    policy: Literal["exclusive", "open"] = Field(
+        description="exclusive: each group sells only in its own territories (F15); open: "
+        "one shared market of all the territories' firms, where any rep may approach any "
+        "firm and approaches can duplicate."
+    )
+    territories: list[Territory] = Field(
+        min_length=1, description="Territories; market.alignment gives each to a group."
+    )
+    alignment: Alignment
+    duplicate_minutes: float | None = Field(
+        default=None,
+        ge=0,
+        le=480,
+        description="open: working minutes a rep loses (the next day) for each prospect record "
+        "that hits a firm another rep is working [min].",
+    )
+    duplicate_sign_multiplier: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="open: factor on the sign chance of the lead of a firm approached again "
+        "by another rep, per approach [-].",
+    )
+    cooling_off_days: int = Field(
+        ge=1,
+        le=2000,
+        description="Working days before a contacted firm that did not sign can be prospected "
+        "again [days].",
+    )
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Market:
+        needed = ("duplicate_minutes", "duplicate_sign_multiplier") if self.policy == "open" else ()
+        _check_policy_fields(
+            self, "market", self.policy, needed, ("duplicate_minutes", "duplicate_sign_multiplier")
+        )
+        names = [t.name for t in self.territories]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise Inconsistent(
+                "territories", dup, "territory names must be unique; these are repeated"
+            )
+        return self
 
 
 class Leads(_Strict):
@@ -271,10 +335,10 @@ class Leads(_Strict):
         ge=0, le=10, description="Referral leads a lost lead gives when asked [leads]."
     )
     stale_after_days: int = Field(
-        ge=1,
+        ge=0,
         le=260,
         description="Working days without a touch after which a lead leaves its owner for the "
-        "public pool [days].",
+        "public pool (F11's reclaim rule); 0 = never [days].",
     )
     pool_expiry_days: int = Field(
         ge=1,
@@ -283,6 +347,10 @@ class Leads(_Strict):
     )
     pool_claims_per_rep_day: int = Field(
         ge=0, le=100, description="Pool leads a rep with spare time may claim a day [leads]."
+    )
+    pool_claim_scope: Literal["territory", "anyone"] = Field(
+        description="Who may claim a pool lead: reps of its territory (F15), or any rep with "
+        "spare time (F11: 'any rep may claim it')."
     )
 
     @model_validator(mode="after")
@@ -1011,6 +1079,7 @@ class Scenario(_Strict):
                 f"more groups than the {n_terr} territories in market.territories allow; "
                 f"allowed: 1..{n_terr}, each group sells only in a territory of its own (F15)",
             )
+        _alignment_errors(self)
         plan = self.workforce.hiring.plan or []
         first, last = 1 - self.horizon.warmup_months, self.horizon.months
         outside = [c.month for c in plan if not first <= c.month <= last]
@@ -1039,6 +1108,46 @@ class Scenario(_Strict):
                 f"must be >= {n_terr}, the number of territories: every territory needs a rep",
             )
         return self
+
+
+def _alignment_errors(scenario: Scenario) -> None:
+    """Explicit groups must name existing territories, each exactly once, one list per
+    group, and every group needs as many starting reps as it has territories."""
+    al, names = scenario.market.alignment, [t.name for t in scenario.market.territories]
+    n_groups = scenario.team.supervisor_groups
+    if al.policy != "explicit":
+        return
+    field = "market.alignment.groups"
+    if len(al.groups) != n_groups:
+        raise Inconsistent(
+            field,
+            len(al.groups),
+            f"needs one list per supervisor group: {n_groups} (team.supervisor_groups)",
+        )
+    listed = [name for group in al.groups for name in group]
+    unknown = sorted(set(listed) - set(names))
+    if unknown:
+        raise Inconsistent(field, unknown, f"no such territories; allowed: {names}")
+    twice = sorted({n for n in listed if listed.count(n) > 1})
+    if twice:
+        raise Inconsistent(
+            field, twice, "a territory belongs to one group only (F15); these overlap"
+        )
+    missing = [n for n in names if n not in listed]
+    if missing:
+        raise Inconsistent(field, missing, "every territory needs a group; these have none")
+    empty = [g + 1 for g, group in enumerate(al.groups) if not group]
+    if empty:
+        raise Inconsistent(field, empty, "every group needs a territory; these groups have none")
+    per_group = [scenario.team.reps // n_groups + (g < scenario.team.reps % n_groups)
+                 for g in range(n_groups)]  # fmt: skip
+    short = [g + 1 for g, group in enumerate(al.groups) if len(group) > per_group[g]]
+    if short:
+        raise Inconsistent(
+            "team.reps",
+            scenario.team.reps,
+            f"groups {short} have more territories than starting reps; every territory needs a rep",
+        )
 
 
 def json_schema() -> str:
