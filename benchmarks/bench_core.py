@@ -57,6 +57,8 @@ from simsales.scenario.schema import Scenario
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BASELINE = REPO_ROOT / "scenarios" / "baseline.yaml"
+SHANGHAI = REPO_ROOT / "scenarios" / "territory_shanghai.yaml"
+SHANGHAI_OPEN = REPO_ROOT / "scenarios" / "territory_open.yaml"
 
 REPS_PER_GROUP = 8
 FIRMS_PER_TERRITORY = 40_000
@@ -202,6 +204,8 @@ class Report:
     sizes: list[SizeResult] = field(default_factory=list)
     population: SizeResult | None = None  # 100 reps with monthly hiring over 24 months
     gaming: SizeResult | None = None  # 100 reps under F31 with every rep gaming
+    shanghai: SizeResult | None = None  # F15's layout: 8 groups of 8 reps, exclusive areas
+    shanghai_open: SizeResult | None = None  # the same team in one open market
     bare: Timing | None = None
     tracemalloc_peak_mib: float | None = None
     import_rss_mib: float | None = None
@@ -224,6 +228,10 @@ class Report:
                 self.population.as_dict() if self.population else None
             ),
             "gaming_100_reps_f31_all_gaming": self.gaming.as_dict() if self.gaming else None,
+            "shanghai_64_reps": self.shanghai.as_dict() if self.shanghai else None,
+            "shanghai_64_reps_open_market": (
+                self.shanghai_open.as_dict() if self.shanghai_open else None
+            ),
             "bare_simpy": {
                 "events": BARE_EVENTS,
                 "seconds": self.bare.as_dict() if self.bare else None,
@@ -313,7 +321,11 @@ def count_events(scenario: Scenario) -> int:
 
 
 def measure_size(base: Scenario, reps: int, repeats: int, extra: dict | None = None) -> SizeResult:
-    scenario = scaled_scenario(base, reps).with_overrides(extra or {})
+    return measure_scenario(scaled_scenario(base, reps).with_overrides(extra or {}), repeats)
+
+
+def measure_scenario(scenario: Scenario, repeats: int) -> SizeResult:
+    reps = scenario.team.reps
     timing = repeat_seconds(lambda: simulate(scenario, REPLICATION, SEED), repeats)
     return SizeResult(
         reps=reps,
@@ -444,6 +456,10 @@ def build_checks(report: Report) -> list[Check]:
             ),  # fmt: skip
             Check("F31 all gaming / baseline 100-rep replication", ratio, "x", "report", "INFO"),
         ]
+    for name, case in (("exclusive", report.shanghai), ("open market", report.shanghai_open)):
+        if case:
+            checks.append(Check(f"Shanghai layout, 8 groups x 8 reps, {name}",
+                                case.timing.best, "s", "report", "INFO"))  # fmt: skip
     checks += [
         Check(f"events per rep-day, {s.reps:,} reps", s.events_per_rep_day, "", "small", "INFO")
         for s in report.sizes
@@ -509,6 +525,10 @@ def run_benchmark(quick: bool) -> Report:
     progress("pay plan: 100 reps under F31, every rep gaming")
     report.gaming = measure_size(base, 100, QUICK_REPEATS[100] if quick else REPEATS[100],
                                  GAMING)  # fmt: skip
+    progress("territories: F15's Shanghai layout, exclusive and as one open market")
+    repeats = QUICK_REPEATS[100] if quick else REPEATS[100]
+    report.shanghai = measure_scenario(simsales.load_scenario(SHANGHAI), repeats)
+    report.shanghai_open = measure_scenario(simsales.load_scenario(SHANGHAI_OPEN), repeats)
     progress(f"bare SimPy: {BARE_REPEATS} x {BARE_EVENTS:,} timeouts")
     report.bare = Timing([bare_simpy_seconds() for _ in range(BARE_REPEATS)])
     progress("memory of the 1,000-rep replication (tracemalloc, then a fresh process)")

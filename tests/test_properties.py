@@ -87,6 +87,20 @@ def valid_overrides(draw) -> dict:
     plan["paid"] = draw(st.sampled_from(["same_month", "next_month"]))
     if draw(st.booleans()):
         plan["split_by_stage"] = {"information": 0.125, "groundwork": 0.375, "close": 0.5}
+    rebalancing = draw(st.sampled_from([None, "new_owner", "pool"]))
+    if rebalancing:  # re-split every month: firms and leads change territory
+        overrides["market.rebalancing"] = {
+            "policy": "every_months",
+            "every_months": 1,
+            "accounts_to": rebalancing,
+            "cost_per_account": 10.0,
+        }
+    elif draw(st.booleans()):  # an open market: one shared territory, duplicates
+        overrides |= {
+            "market.policy": "open",
+            "market.duplicate_minutes": draw(floats(0, 60)),
+            "market.duplicate_sign_multiplier": draw(floats(0.1, 1)),
+        }
     overrides |= {
         "pay.commission": plan,
         "quota.period": draw(st.sampled_from(["month", "quarter"])),
@@ -243,7 +257,11 @@ def check_pay(res: simsales.Results, scenario: simsales.Scenario) -> None:
     )
     np.testing.assert_allclose(
         tm["cost_of_sales"],
-        tm["payroll"] + tm["hiring_cost"] + tm["training_cost"] + tm["supervisor_hiring_cost"],
+        tm["payroll"]
+        + tm["hiring_cost"]
+        + tm["training_cost"]
+        + tm["supervisor_hiring_cost"]
+        + tm["rebalancing_cost"],
     )
     np.testing.assert_allclose(tm["margin"], tm["revenue"] - tm["cost_of_sales"])
     # No deal, no commission: a run that signs nothing earns none.

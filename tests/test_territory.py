@@ -232,3 +232,34 @@ def test_a_richer_grade_mix_and_shorter_travel_sell_more(baseline):
     a, d = by.xs("A", level="territory"), by.xs("D", level="territory")
     assert_mean_above((a["signings"] - d["signings"]).to_numpy(), 0, ALPHA, "signings, A vs D")
     assert_mean_above((a["visits"] - d["visits"]).to_numpy(), 0, ALPHA, "first visits")
+
+
+# ------------------------------------------------------------ rebalancing
+def test_transfers_give_each_territory_its_reps_share():
+    """300 available firms, reps 2 : 1 : 1: targets 150, 75, 75, so the third territory
+    gives 50 to the first and 25 to the second."""
+    from simsales.model.rebalance import transfers
+
+    flow = transfers(np.array([100.0, 50.0, 150.0]), np.array([2.0, 1.0, 1.0]))
+    np.testing.assert_allclose(flow, [[0, 0, 0], [0, 0, 0], [50, 25, 0]])
+    assert not transfers(np.array([10.0, 10.0]), np.array([1.0, 1.0])).any()
+
+
+def test_rebalancing_lowers_the_dispersion_of_opportunity_per_rep():
+    """The Shanghai team with quits and hires: re-splitting every month (accounts to the
+    new owners) leaves opportunity per rep more even than never re-splitting (paired)."""
+    sh = simsales.load_scenario(ROOT / "scenarios" / "territory_shanghai.yaml").with_overrides(
+        {"horizon.months": 6}
+    )
+    every = sh.with_overrides({"market.rebalancing": {
+        "policy": "every_months", "every_months": 1, "accounts_to": "new_owner",
+        "cost_per_account": 200.0}})  # fmt: skip
+    cv, runs = {}, {}
+    for name, sc in (("never", sh), ("monthly", every)):
+        runs[name] = simsales.run(sc, replications=8, seed=12, workers=2)
+        cv[name] = runs[name].metrics()["opportunity_per_rep_cv"].to_numpy()
+    assert_mean_above(cv["never"] - cv["monthly"], 0, ALPHA, "opportunity CV, never - monthly")
+    tm = runs["monthly"].team_month
+    assert (tm["rebalancings"] == 1).all() and tm["accounts_moved"].sum() > 0
+    np.testing.assert_allclose(tm["rebalancing_cost"], 200.0 * tm["accounts_moved"])
+    assert runs["never"].team_month["accounts_moved"].sum() == 0

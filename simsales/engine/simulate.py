@@ -20,6 +20,7 @@ from simsales.model.market import Market
 from simsales.model.odds import lead_odds
 from simsales.model.payroll import Payroll
 from simsales.model.pipeline import POOL, Pipeline
+from simsales.model.rebalance import Rebalancer
 from simsales.model.team import Team, build_team
 from simsales.model.timing import DealTiming
 from simsales.model.workday import TeamDay
@@ -47,6 +48,7 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     payroll = Payroll(scenario, cal, team, rec, streams.pricing)
     workforce = Workforce(scenario, cal, team, streams.workforce, pipe, work, rec, payroll)
     timing = DealTiming(scenario, cal, team, rec, payroll, work.state, streams.behaviour)
+    rebalancer = Rebalancer(scenario, cal, team, market, pipe, rec)
 
     env = simpy.Environment()
 
@@ -54,6 +56,7 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
         for month in range(cal.total_months):
             yield env.timeout(cal.days_per_month)  # runs before the next month's first day
             workforce.month_close(month, end_day=int(env.now))
+            rebalancer.month_close(month)
             rec.close_month(month)
             _snapshot(rec, month, team, pipe, market, work.state.interested, end_day=int(env.now))
 
@@ -61,7 +64,10 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
         for day in range(cal.total_days):
             workforce.start_of_day(day)  # leavers are paid and go first
             if day % cal.days_per_month == 0:
-                payroll.start_month(day // cal.days_per_month, day)
+                month = day // cal.days_per_month
+                if rebalancer.start_of_month(day, month):
+                    work.refresh_roster()
+                payroll.start_month(month, day)
             timing.start_of_day(day)
             work.run(day)
             yield env.timeout(1)

@@ -68,8 +68,8 @@ REP_COUNTERS = (
     DUPLICATED,
 ) = range(len(REP_COUNTERS))
 # Per month, team level (not attributable to a rep).
-TEAM_COUNTERS = ("pool_expired", "reclaimed_signings")
-POOL_EXPIRED, RECLAIMED_SIGNINGS = range(len(TEAM_COUNTERS))
+TEAM_COUNTERS = ("pool_expired", "reclaimed_signings", "rebalancings", "accounts_moved")
+POOL_EXPIRED, RECLAIMED_SIGNINGS, REBALANCINGS, ACCOUNTS_MOVED = range(len(TEAM_COUNTERS))
 # Per month and territory (the lead's or firm's territory).
 TERRITORY_COUNTERS = (
     "signings",  # deals booked
@@ -326,8 +326,14 @@ class Recorder:
             if name != "commission_earned":
                 total = np.nansum(getattr(pay, part)[w:], axis=1)
                 team_month["payroll" if name == "pay" else name] = total
+        cost_per_account = workforce.s.market.rebalancing.cost_per_account or 0.0
+        team_month["rebalancing_cost"] = self.team[w:, ACCOUNTS_MOVED] * cost_per_account
         team_month["cost_of_sales"] = (
-            team_month["payroll"] + hiring_cost[w:] + training_cost[w:] + supervisor_cost[w:]
+            team_month["payroll"]
+            + hiring_cost[w:]
+            + training_cost[w:]
+            + supervisor_cost[w:]
+            + team_month["rebalancing_cost"]
         )
         for i, name in enumerate(REP_COUNTERS):
             team_month[name] = counts[:, i, :].sum(axis=1)

@@ -86,7 +86,7 @@ AHEAD_KEY = 8 * (OVERDUE_CAP + 1)  # visiting order of touches made ahead: after
 # constants and functions of other modules. Their fingerprint is written here, so that a
 # change to any of them changes this file and the day is compiled anew; a test fails
 # until COMPILED_WITH is updated to ``dependency_fingerprint()``.
-COMPILED_WITH = "24dcffcc9ecf4adb"
+COMPILED_WITH = "146c580e25a7cde9"
 
 
 def dependency_fingerprint() -> str:
@@ -230,7 +230,7 @@ def run_day(
         back = mk.release[t, day]
         mk.available[t] += back
         mk.cooling[t] -= back
-    st.used[:] = st.carry
+    st.used[:] = np.minimum(st.carry, p.capacity)  # a day loses at most all its minutes
     st.carry[:] = 0.0
     st.joint_done[:] = False
     _arrivals(day, month, leads, sizes, p, tb, team, mk, st, bk, dr)
@@ -620,7 +620,8 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
     n_closed = 0
     for r in range(n_rep):
         mine = due[start[r] : start[r + 1]]
-        busy = due_minutes[r] > p.capacity
+        capacity = p.capacity - used[r]  # less what duplicated approaches cost (open market)
+        busy = due_minutes[r] > capacity
         # Supervisor joint visit today: a rota through the rep's group (F16).
         size = group_size[r]
         joint = mine.size > 0 and (
@@ -629,7 +630,7 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
         ahead = due_until[r] > day  # works ahead today, in the time calls leave
         if busy or joint or ahead:  # order matters when not all fits, for the joint visit,
             _sort_by_visit_order(mine, scratch[start[r] : start[r + 1]], leads, day)  # ahead
-        ahead_room = p.capacity - min(interested[r], p.norm_calls) * p.phone_minutes
+        ahead_room = capacity - min(interested[r], p.norm_calls) * p.phone_minutes
         first_visits = 0
         minutes = 0.0
         fits = True
@@ -639,7 +640,7 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
             if ahead and leads[NEXT_DUE, i] > day and minutes + c > ahead_room:
                 continue  # not due yet: only in the minutes left for calls
             if busy:
-                fits = fits and minutes + c <= p.capacity
+                fits = fits and minutes + c <= capacity
                 if not fits:  # entered leads wait (overdue); booked visits are cancelled
                     if leads[ENTERED, i] == 0:
                         acc[rc.CANCELLED, r] += 1
@@ -726,7 +727,7 @@ def _calls(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
     for r in range(territory.size):
         if not on_post[r]:
             continue
-        room = int((p.capacity - used[r]) // p.phone_minutes)
+        room = max(int((p.capacity - used[r]) // p.phone_minutes), 0)
         calls = min(interested[r], room, p.norm_calls)
         used[r] += calls * p.phone_minutes
         p_close = min(p.phone_close * skill[r], 1.0 - 1e-12)

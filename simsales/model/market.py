@@ -43,15 +43,21 @@ class Market:
         """Move ``share`` of territory t's firms that nobody is in contact with (available,
         cooling off with their release days, customers) to the empty slot ``new``, on the
         morning of ``day``; firms in contact stay in t with their leads."""
+        self.move(t, new, share, day, customers=True)
+
+    def move(self, t: int, to: int, share: float, day: int, customers: bool = False) -> None:
+        """Move ``share`` of territory t's available firms (untouched ones in proportion)
+        and of its cooling-off firms, with their release days, to territory ``to``; with
+        ``customers`` its customers too. Each count is rounded down."""
         moved_release = np.floor(self.release[t, day:] * share).astype(np.int64)
         self.release[t, day:] -= moved_release
-        self.release[new, day:] = moved_release
+        self.release[to, day:] += moved_release
         moved = {"cooling": int(moved_release.sum())}
-        for name in ("available", "untouched", "customers"):
+        for name in ("available", "untouched", *(("customers",) if customers else ())):
             moved[name] = int(getattr(self, name)[t] * share)
         for name, count in moved.items():
             getattr(self, name)[t] -= count
-            getattr(self, name)[new] = count
-        total = moved["available"] + moved["cooling"] + moved["customers"]
+            getattr(self, name)[to] += count
+        total = moved["available"] + moved["cooling"] + moved.get("customers", 0)
         self.firms[t] -= total
-        self.firms[new] = total
+        self.firms[to] += total

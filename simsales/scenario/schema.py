@@ -228,6 +228,48 @@ class Alignment(_Strict):
         return self
 
 
+_REBALANCING_FIELDS = {
+    "none": (),
+    "every_months": ("every_months", "accounts_to", "cost_per_account"),
+    "on_headcount": ("headcount_change", "accounts_to", "cost_per_account"),
+}
+
+
+class Rebalancing(_Strict):
+    """Re-splitting exclusive territories by remaining potential as headcount changes."""
+
+    policy: Literal["none", "every_months", "on_headcount"] = Field(
+        description="none: territories keep their firms; every_months: re-split every N "
+        "months; on_headcount: re-split when a territory's reps on post have changed by more "
+        "than headcount_change since the last re-split."
+    )
+    every_months: int | None = Field(
+        default=None, ge=1, le=120, description="every_months: months between re-splits."
+    )
+    headcount_change: float | None = Field(
+        default=None,
+        gt=0,
+        le=10,
+        description="on_headcount: relative change of a territory's reps on post that "
+        "triggers a re-split, e.g. 0.25 [-].",
+    )
+    accounts_to: Literal["new_owner", "pool"] | None = Field(
+        default=None,
+        description="Where the open leads of firms that change territory go: to the reps of "
+        "the receiving territory in turn, or to the public pool (F11).",
+    )
+    cost_per_account: float | None = Field(
+        default=None, ge=0, description="Disruption cost of each open lead moved [yuan]."
+    )
+
+    @model_validator(mode="after")
+    def _fields_of_policy(self) -> Rebalancing:
+        optional = ("every_months", "headcount_change", "accounts_to", "cost_per_account")
+        needed = _REBALANCING_FIELDS[self.policy]
+        _check_policy_fields(self, "rebalancing", self.policy, needed, optional)
+        return self
+
+
 class Market(_Strict):
     """Territories and how fast contacted firms can be approached again."""
 
@@ -240,6 +282,7 @@ class Market(_Strict):
         min_length=1, description="Territories; market.alignment gives each to a group."
     )
     alignment: Alignment
+    rebalancing: Rebalancing
     duplicate_minutes: float | None = Field(
         default=None,
         ge=0,
@@ -267,6 +310,12 @@ class Market(_Strict):
         _check_policy_fields(
             self, "market", self.policy, needed, ("duplicate_minutes", "duplicate_sign_multiplier")
         )
+        if self.policy == "open" and self.rebalancing.policy != "none":
+            raise Inconsistent(
+                "rebalancing.policy",
+                self.rebalancing.policy,
+                "an open market has one shared territory: nothing to re-split; use none",
+            )
         names = [t.name for t in self.territories]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:

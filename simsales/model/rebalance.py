@@ -1,0 +1,129 @@
+"""Re-splitting exclusive territories by remaining potential as headcount changes.
+
+At a month's close the policy decides whether to re-split (every N months, or when a
+territory's reps on post have changed by more than a share since the last re-split);
+the re-split happens on the next month's first day, after that day's leavers and
+joiners. Each territory's available firms are moved towards an equal share per rep on
+post: a territory with more than its share gives the surplus - that share of its
+available and cooling-off firms, and the same share of its open leads (the accounts) -
+to those with less, in proportion to what they lack. Moved accounts go to the receiving
+territory's reps in turn, or to the public pool, and each costs ``cost_per_account``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simsales.engine.calendar import Calendar
+from simsales.metrics import records as rc
+from simsales.metrics.records import Recorder
+from simsales.model.market import Market
+from simsales.model.pipeline import (
+    LAST_TOUCH,
+    N_POOL,
+    NEVER,
+    NEXT_DUE,
+    OWNER,
+    POOL,
+    POOL_SINCE,
+    TERRITORY,
+    Pipeline,
+)
+from simsales.model.team import Team
+from simsales.scenario.schema import Scenario
+
+
+def transfers(available: np.ndarray, reps: np.ndarray) -> np.ndarray:
+    """``flow[t, u]``: available firms territory t should give territory u so that every
+    territory with reps holds the region's available firms in proportion to its reps."""
+    target = available.sum() * reps / reps.sum()
+    surplus = np.maximum(available - target, 0.0)
+    deficit = np.maximum(target - available, 0.0)
+    if deficit.sum() == 0:
+        return np.zeros((available.size, available.size))
+    return np.outer(surplus, deficit / deficit.sum())
+
+
+class Rebalancer:
+    """Decides and carries out re-splits of one replication's territories."""
+
+    def __init__(self, scenario: Scenario, cal: Calendar, team: Team, market: Market,
+                 pipe: Pipeline, rec: Recorder):  # fmt: skip
+        self.rule, self.cal = scenario.market.rebalancing, cal
+        self.team, self.market, self.pipe, self.rec = team, market, pipe, rec
+        self.reference = self._reps()  # reps on post per territory at the last re-split
+        self.pending = False
+
+    def _reps(self) -> np.ndarray:
+        team = self.team
+        return np.bincount(team.territory[team.on_post()], minlength=self.market.n)
+
+    def month_close(self, month: int) -> None:
+        """Decide whether the next month starts with a re-split."""
+        rule = self.rule
+        if rule.policy == "every_months":
+            self.pending = (month - self.cal.warmup_months + 1) % rule.every_months == 0
+        elif rule.policy == "on_headcount":
+            now, ref = self._reps(), self.reference
+            change = np.abs(now - ref) / np.maximum(ref, 1)
+            self.pending = bool((change > rule.headcount_change).any())
+
+    def start_of_month(self, day: int, month: int) -> bool:
+        """Re-split today if decided; True if anything moved (the roster must refresh)."""
+        if not self.pending:
+            return False
+        self.pending = False
+        reps = self._reps()
+        self.reference = reps
+        market = self.market
+        flow = transfers(market.available.astype(float), reps.astype(float))
+        moved_any = False
+        for t in np.flatnonzero(flow.sum(axis=1) > 0):
+            start_available = market.available[t]
+            receivers = np.flatnonzero(flow[t] > 0)
+            accounts = self._accounts(t)
+            counts = np.floor(flow[t, receivers] / start_available * accounts.size).astype(int)
+            # The accounts that move, spread over the territory's owners and ages.
+            m = int(counts.sum())
+            chosen = accounts[(np.arange(m) * accounts.size) // max(m, 1)]
+            first = 0
+            for u, n in zip(receivers, counts, strict=True):
+                # A share of what t has now, so that t gives u flow[t, u] available firms.
+                market.move(t, int(u), flow[t, u] / market.available[t], day)
+                self._hand_over(chosen[first : first + n], t, int(u), day, month)
+                first += n
+            moved_any = True
+        self.rec.team[month, rc.REBALANCINGS] += 1
+        return moved_any
+
+    def _accounts(self, t: int) -> np.ndarray:
+        """Territory t's open entered leads (owned or in its pool), spread over owners and
+        ages: rows in table order."""
+        p = self.pipe
+        return np.flatnonzero((p.territory == t) & (p.entered == 1) & (p.owner >= POOL))
+
+    def _hand_over(self, rows: np.ndarray, t: int, to: int, day: int, month: int) -> None:
+        """Leads ``rows`` of territory t, and their firms, become territory ``to``'s: its
+        reps' in turn, or the public pool's."""
+        if rows.size == 0:
+            return
+        p, team, table = self.pipe, self.team, self.pipe.table
+        p.mark_handed(rows)
+        was_pool = table[OWNER, rows] == POOL
+        table[TERRITORY, rows] = to
+        self.market.firms[t] -= rows.size  # the firms in contact move with their leads
+        self.market.firms[to] += rows.size
+        heirs = np.flatnonzero(team.on_post() & (team.territory == to))
+        if self.rule.accounts_to == "new_owner" and heirs.size:
+            table[OWNER, rows] = heirs[np.arange(rows.size) % heirs.size]
+            table[POOL_SINCE, rows] = -1
+            table[LAST_TOUCH, rows] = day
+            table[NEXT_DUE, rows] = day
+            p.sizes[N_POOL] -= int(was_pool.sum())
+        else:
+            table[OWNER, rows] = POOL
+            table[POOL_SINCE, rows] = day
+            table[NEXT_DUE, rows] = NEVER
+            table[LAST_TOUCH, rows] = NEVER
+            p.sizes[N_POOL] += int((~was_pool).sum())
+        self.rec.team[month, rc.ACCOUNTS_MOVED] += rows.size
