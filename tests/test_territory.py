@@ -263,3 +263,18 @@ def test_rebalancing_lowers_the_dispersion_of_opportunity_per_rep():
     assert (tm["rebalancings"] == 1).all() and tm["accounts_moved"].sum() > 0
     np.testing.assert_allclose(tm["rebalancing_cost"], 200.0 * tm["accounts_moved"])
     assert runs["never"].team_month["accounts_moved"].sum() == 0
+
+
+def test_more_reps_run_a_fixed_territory_dry_sooner_and_sign_less_each(baseline):
+    """One territory of 6,000 firms: 12 reps prospect it empty (under 5% untouched) in an
+    earlier month than 4 reps, and sign fewer deals per rep (paired, F1's 30 records)."""
+    dry, per_rep = {}, {}
+    for reps in (4, 12):
+        sc = layout(baseline, [6_000], groups=1, reps=reps, **{"horizon.warmup_months": 0,
+                                                                 "horizon.months": 5})  # fmt: skip
+        res = simsales.run(sc, replications=6, seed=13, workers=2)
+        untouched = res.territory_month.groupby("month")["firms_untouched"].mean()
+        dry[reps] = untouched.index[untouched < 0.05 * 6_000].min()
+        per_rep[reps] = per_replication(res, "team_month", "signings") / reps
+    assert dry[12] < dry[4]
+    assert_mean_above(per_rep[4] - per_rep[12], 0, ALPHA, "signings per rep, 4 vs 12 reps")
