@@ -243,6 +243,7 @@ def test_transfers_give_each_territory_its_reps_share():
     flow = transfers(np.array([100.0, 50.0, 150.0]), np.array([2.0, 1.0, 1.0]))
     np.testing.assert_allclose(flow, [[0, 0, 0], [0, 0, 0], [50, 25, 0]])
     assert not transfers(np.array([10.0, 10.0]), np.array([1.0, 1.0])).any()
+    assert not transfers(np.array([10.0, 10.0]), np.array([0.0, 0.0])).any()  # nobody on post
 
 
 def test_rebalancing_lowers_the_dispersion_of_opportunity_per_rep():

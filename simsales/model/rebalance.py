@@ -35,7 +35,10 @@ from simsales.scenario.schema import Scenario
 
 def transfers(available: np.ndarray, reps: np.ndarray) -> np.ndarray:
     """``flow[t, u]``: available firms territory t should give territory u so that every
-    territory with reps holds the region's available firms in proportion to its reps."""
+    territory with reps holds the region's available firms in proportion to its reps
+    (nothing moves when no rep is on post)."""
+    if reps.sum() == 0:
+        return np.zeros((available.size, available.size))
     target = available.sum() * reps / reps.sum()
     surplus = np.maximum(available - target, 0.0)
     deficit = np.maximum(target - available, 0.0)
