@@ -91,6 +91,15 @@ class Pipeline:
             t[column, fresh] = t[OWNER, fresh]
         t[FLAGS, fresh] |= HANDED_BIT
 
+    def to_pool(self, rows: np.ndarray, day: int) -> None:
+        """The owned leads ``rows`` go to the public pool (F11) on ``day``."""
+        t = self.table
+        t[OWNER, rows] = POOL
+        t[POOL_SINCE, rows] = day
+        t[NEXT_DUE, rows] = NEVER
+        t[LAST_TOUCH, rows] = NEVER
+        self.sizes[N_POOL] += rows.size
+
     def open_mask(self) -> np.ndarray:
         return self.owner != CLOSED
 

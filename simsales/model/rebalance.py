@@ -21,7 +21,6 @@ from simsales.model.market import Market
 from simsales.model.pipeline import (
     LAST_TOUCH,
     N_POOL,
-    NEVER,
     NEXT_DUE,
     OWNER,
     POOL,
@@ -124,9 +123,5 @@ class Rebalancer:
             table[NEXT_DUE, rows] = day
             p.sizes[N_POOL] -= int(was_pool.sum())
         else:
-            table[OWNER, rows] = POOL
-            table[POOL_SINCE, rows] = day
-            table[NEXT_DUE, rows] = NEVER
-            table[LAST_TOUCH, rows] = NEVER
-            p.sizes[N_POOL] += int((~was_pool).sum())
+            p.to_pool(rows[~was_pool], day)
         self.rec.team[month, rc.ACCOUNTS_MOVED] += rows.size

@@ -37,12 +37,9 @@ from simsales.model.pipeline import (
     ENTERED,
     LAST_TOUCH,
     N_CLOSED,
-    N_POOL,
     NEVER,
     NEXT_DUE,
     OWNER,
-    POOL,
-    POOL_SINCE,
     TERRITORY,
     Pipeline,
 )
@@ -302,11 +299,7 @@ class Workforce:
         pipe.mark_handed(entered)
         if to == "group":
             entered = self._to_colleagues(entered, reps)
-        table[OWNER, entered] = POOL  # F11: the public pool
-        table[POOL_SINCE, entered] = day
-        table[NEXT_DUE, entered] = NEVER
-        table[LAST_TOUCH, entered] = NEVER
-        pipe.sizes[N_POOL] += entered.size
+        pipe.to_pool(entered, day)  # F11: the public pool
 
     def _to_colleagues(self, leads: np.ndarray, leavers: np.ndarray) -> np.ndarray:
         """Give leads to the staying on-post reps of their territory in turn; returns
