@@ -17,6 +17,8 @@ __version__ = "0.1.0"
 # for pandas and scipy, and `simsales validate` starts fast.
 _PUBLIC = {
     "run": "simsales.experiment",
+    "compare": "simsales.experiment",
+    "Comparison": "simsales.experiment",
     "Results": "simsales.results",
     "ResultsError": "simsales.results",
     "load_results": "simsales.results",
@@ -27,19 +29,21 @@ _PUBLIC = {
 }
 
 __all__ = [
+    "Comparison",
     "Results",
     "ResultsError",
     "Scenario",
     "ScenarioError",
     "__version__",
     "baseline_path",
+    "compare",
     "load_results",
     "load_scenario",
     "run",
 ]
 
 if TYPE_CHECKING:
-    from simsales.experiment import run
+    from simsales.experiment import Comparison, compare, run
     from simsales.results import Results, ResultsError, load_results
     from simsales.scenario import Scenario, ScenarioError, load_scenario
     from simsales.scenario.paths import baseline_path

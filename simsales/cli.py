@@ -136,11 +136,7 @@ def run_cmd(
             sc = sc.with_overrides(dict(parse_assignment(a) for a in overrides), "--set")
     except ScenarioError as exc:
         _fail(str(exc))
-    if out is not None:
-        if out.exists() and not out.is_dir():
-            _fail(f"--out {out}: exists and is not a folder")
-        if out.is_dir() and any(out.iterdir()) and not force:
-            _fail(f"--out {out}: folder is not empty; choose another or pass --force")
+    _check_out(out, force)
     from simsales.experiment import run as run_scenario  # heavy imports only when running
 
     bar = _progress_bar(replications) if progress else None
@@ -168,6 +164,108 @@ def run_cmd(
         typer.echo(format_ramp(res.ramp()))
     if out is not None:
         typer.echo(f"tables saved to {out}")
+
+
+@app.command("compare")
+def compare_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Two or more scenario YAML files.")],
+    replications: Annotated[int, typer.Option("--replications", "-r", min=2)] = 20,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0)] = 0,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", min=1, help="Processes; default all cores.")
+    ] = None,
+    baseline: Annotated[
+        str | None, typer.Option(help="Name of the baseline scenario; default the first.")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Save comparison.csv and each scenario's tables."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Write into a non-empty --out folder.")] = False,
+    progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
+) -> None:
+    """Run scenarios with common random numbers and print each one's paired difference to
+    the baseline: mean, 95% CI, Holm-adjusted p-value and P(better)."""
+    if len(files) < 2:
+        _fail(f"compare needs at least 2 scenario files, got {len(files)}")
+    scenarios = []
+    try:
+        for f in files:
+            scenarios.append(load_scenario(f))
+    except ScenarioError as exc:
+        _fail(str(exc))
+    names = [s.name for s in scenarios]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        _fail(f"scenario names must differ to be compared; repeated: {', '.join(twice)}")
+    if baseline is not None and baseline not in names:
+        _fail(f"--baseline {baseline!r}: no such scenario; allowed: {', '.join(names)}")
+    _check_out(out, force)
+    from simsales.experiment import compare  # heavy imports only when running
+
+    bar = _progress_bar(replications * len(scenarios)) if progress else None
+    try:
+        comparison = compare(scenarios, replications, seed, baseline, workers,
+                             progress=bar.update_to if bar else None)  # fmt: skip
+    except KeyboardInterrupt:
+        typer.echo("interrupted: nothing was saved", err=True)
+        raise typer.Exit(130) from None
+    finally:
+        if bar:
+            bar.close()
+    table = comparison.table()
+    if out is not None:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            for name, res in comparison.results.items():
+                res.save(out / name)
+            table.to_csv(out / "comparison.csv", index=False)
+        except OSError as exc:
+            _fail(f"--out {out}: cannot write results ({exc})")
+    typer.echo(format_comparison(table, comparison.baseline, replications, seed))
+    if out is not None:
+        typer.echo(f"tables and comparison.csv saved to {out}")
+
+
+def _check_out(out: Path | None, force: bool) -> None:
+    if out is None:
+        return
+    if out.exists() and not out.is_dir():
+        _fail(f"--out {out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        _fail(f"--out {out}: folder is not empty; choose another or pass --force")
+
+
+def format_comparison(table, baseline: str, replications: int, seed: int) -> str:
+    """The paired comparison as a plain-text table, one block per scenario."""
+    shown = {**SHOWN, **SHOWN_IF_ANY}
+    blocks = [
+        f"paired comparison with {baseline!r}: {replications} replications, seed {seed}, "
+        "common random numbers; difference = scenario - baseline"
+    ]
+    for name, block in table.groupby("scenario", sort=False):
+        block = block.set_index("metric")
+        rows = []
+        for metric, fmt in shown.items():
+            if metric not in block.index or block.loc[metric, "n"] == 0:
+                continue
+            r = block.loc[metric]
+            if metric in SHOWN_IF_ANY and r["baseline_mean"] == 0 and r["scenario_mean"] == 0:
+                continue
+            signed = fmt.replace("{:", "{:+")
+            ci = f"[{fmt.format(r['ci_low'])}, {fmt.format(r['ci_high'])}]"
+            better = f"{r['p_better']:.2f} ({r['better_if']})"
+            means = (fmt.format(r["baseline_mean"]), fmt.format(r["scenario_mean"]))
+            rows.append((metric, *means, signed.format(r["difference"]), ci,
+                         f"{r['p_holm']:.3g}", better))  # fmt: skip
+        head = ("metric", baseline, name, "difference", "95% CI", "p (Holm)", "P(better)")
+        widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
+        lines = [f"\n{name} vs {baseline}"]
+        for row in [head, *rows]:
+            cells = enumerate(zip(row, widths, strict=True))
+            lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in cells))
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks)
 
 
 @app.command()

@@ -1,4 +1,5 @@
-"""Run many replications of a scenario, in-process or on local worker processes."""
+"""Run many replications of a scenario, in-process or on local worker processes, and
+compare scenarios run with common random numbers."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import json
 import multiprocessing
 import os
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 
@@ -69,6 +71,59 @@ def run(
                 raise
     tables = assemble(scenario.name, runs)
     return Results(**tables, manifest=manifest(scenario, seed, replications))
+
+
+@dataclass
+class Comparison:
+    """Scenarios run with the same seed and replications, and their paired comparison."""
+
+    baseline: str
+    results: dict[str, Results]  # by scenario name, in the order given
+
+    def metrics(self) -> pd.DataFrame:
+        """Headline metrics of every scenario, one row per (scenario, replication)."""
+        return pd.concat([r.metrics() for r in self.results.values()])
+
+    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
+        """Each scenario's own summary (mean, CI, percentiles), one block after another."""
+        return pd.concat([r.summary(confidence) for r in self.results.values()], ignore_index=True)
+
+    def table(self, confidence: float = 0.95) -> pd.DataFrame:
+        """Per scenario and metric, the paired difference to the baseline with its
+        t-interval, Holm-adjusted p-value and P(better) (``metrics.compare``)."""
+        from simsales.metrics.compare import paired_comparison
+
+        return paired_comparison(self.metrics(), self.baseline, confidence)
+
+
+def compare(
+    scenarios: Sequence[Scenario],
+    replications: int = 20,
+    seed: int = 0,
+    baseline: str | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Comparison:
+    """Run every scenario with the same ``seed`` and replications 0..``replications``-1
+    (common random numbers) and compare each with ``baseline`` (a scenario name; the
+    first scenario by default). Scenario names must differ."""
+    scenarios = list(scenarios)
+    if len(scenarios) < 2:
+        raise ValueError(f"compare needs at least 2 scenarios, got {len(scenarios)}")
+    names = [s.name for s in scenarios]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"scenario names must differ to be compared; repeated: {twice}")
+    baseline = names[0] if baseline is None else baseline
+    if baseline not in names:
+        raise ValueError(f"baseline {baseline!r} is not among the scenarios {names}")
+    total = replications * len(scenarios)
+    results = {}
+    for i, sc in enumerate(scenarios):
+        done = i * replications
+        step = (lambda d, _t, done=done: progress(done + d, total)) if progress else None
+        results[sc.name] = run(sc, replications, seed, workers, progress=step)
+    return Comparison(baseline, results)
 
 
 # Replications per worker task: enough tasks for balanced load and a progress bar that
