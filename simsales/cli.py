@@ -8,6 +8,7 @@ summary table to stdout.
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -124,6 +125,14 @@ def run_cmd(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Save tables here.")] = None,
     force: Annotated[bool, typer.Option(help="Write into a non-empty --out folder.")] = False,
     progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Run on this Dask scheduler, tcp://host:port (simsales[cluster])."),
+    ] = None,
+    dask_local: Annotated[
+        int | None,
+        typer.Option("--dask-local", min=1, help="Run on a local Dask cluster of N processes."),
+    ] = None,
     ramp: Annotated[
         bool, typer.Option("--ramp", help="Also print hired reps' ramp-up by month on post.")
     ] = False,
@@ -141,13 +150,10 @@ def run_cmd(
 
     bar = _progress_bar(replications) if progress else None
     try:
-        res = run_scenario(
-            sc,
-            replications=replications,
-            seed=seed,
-            workers=workers,
-            progress=bar.update_to if bar else None,
-        )
+        tick = bar.update_to if bar else None
+        with _executor(workers, scheduler, dask_local) as executor:
+            res = run_scenario(sc, replications=replications, seed=seed, workers=workers,
+                               progress=tick, executor=executor)  # fmt: skip
     except KeyboardInterrupt:
         typer.echo("interrupted: nothing was saved", err=True)
         raise typer.Exit(130) from None
@@ -183,6 +189,14 @@ def compare_cmd(
     ] = None,
     force: Annotated[bool, typer.Option(help="Write into a non-empty --out folder.")] = False,
     progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Run on this Dask scheduler, tcp://host:port (simsales[cluster])."),
+    ] = None,
+    dask_local: Annotated[
+        int | None,
+        typer.Option("--dask-local", min=1, help="Run on a local Dask cluster of N processes."),
+    ] = None,
 ) -> None:
     """Run scenarios with common random numbers and print each one's paired difference to
     the baseline: mean, 95% CI, Holm-adjusted p-value and P(better)."""
@@ -205,8 +219,10 @@ def compare_cmd(
 
     bar = _progress_bar(replications * len(scenarios)) if progress else None
     try:
-        comparison = compare(scenarios, replications, seed, baseline, workers,
-                             progress=bar.update_to if bar else None)  # fmt: skip
+        tick = bar.update_to if bar else None
+        with _executor(workers, scheduler, dask_local) as executor:
+            comparison = compare(scenarios, replications, seed, baseline, workers,
+                                 progress=tick, executor=executor)  # fmt: skip
     except KeyboardInterrupt:
         typer.echo("interrupted: nothing was saved", err=True)
         raise typer.Exit(130) from None
@@ -225,6 +241,26 @@ def compare_cmd(
     typer.echo(format_comparison(table, comparison.baseline, replications, seed))
     if out is not None:
         typer.echo(f"tables and comparison.csv saved to {out}")
+
+
+@contextmanager
+def _executor(workers: int | None, scheduler: str | None, dask_local: int | None):
+    """The executor the options ask for: a Dask cluster (remote or local), else None
+    (``run`` picks in-process or local processes from ``workers``). Exits with 2 when a
+    cluster cannot be used."""
+    if scheduler is not None and dask_local is not None:
+        _fail("--scheduler and --dask-local: give at most one")
+    if scheduler is None and dask_local is None:
+        yield None
+        return
+    from simsales.executors import DaskCluster, ExecutorError
+
+    try:
+        cluster = DaskCluster(address=scheduler, local_workers=dask_local)
+    except ExecutorError as exc:
+        _fail(f"--scheduler {scheduler}: {exc}" if scheduler else f"--dask-local: {exc}")
+    with cluster:
+        yield cluster
 
 
 def _check_out(out: Path | None, force: bool) -> None:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import platform
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -17,7 +15,8 @@ from importlib import metadata
 import numpy as np
 import pandas as pd
 
-from simsales.engine.simulate import Columns, simulate, simulate_many
+from simsales.engine.simulate import Columns, simulate_many
+from simsales.executors import Executor, InProcess, default_executor
 from simsales.results import TABLES, Results
 from simsales.scenario.schema import Scenario
 
@@ -30,14 +29,16 @@ def run(
     seed: int = 0,
     workers: int | None = None,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> Results:
     """Simulate ``replications`` independent team-years of ``scenario``.
 
     Replication r uses random streams spawned from ``(seed, r)`` only, so results
-    are identical for any ``workers`` and two scenarios with the same seed share
-    random numbers (common random numbers). ``workers=None`` uses every core;
-    ``workers=1`` runs in this process. ``progress(done, total)`` is called as
-    replications finish.
+    are identical for any ``workers`` or ``executor`` and two scenarios with the same
+    seed share random numbers (common random numbers). ``workers=None`` uses every core;
+    ``workers=1`` runs in this process; ``executor`` (``simsales.executors``: in-process,
+    local processes or a Dask cluster) overrides ``workers``. ``progress(done, total)``
+    is called as replications finish.
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario must be a simsales Scenario, got {type(scenario).__name__}")
@@ -45,32 +46,40 @@ def run(
         raise ValueError(f"replications must be >= 1, got {replications}")
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
-    if workers is None:
-        workers = os.cpu_count() or 1
-    if workers < 1:
+    if workers is not None and workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
-    workers = min(workers, replications)
-    runs: dict[int, Columns] = {}
-    if workers == 1:
-        for r in range(replications):
-            runs[r] = simulate(scenario, r, seed)
-            if progress:
-                progress(len(runs), replications)
-    else:
-        ctx = multiprocessing.get_context("spawn")  # safe beside threads (Jupyter, BLAS)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            chunks = _chunks(replications, workers)
-            futures = [pool.submit(simulate_many, scenario, chunk, seed) for chunk in chunks]
-            try:
-                for fut in as_completed(futures):  # results are keyed, so order is free
-                    runs.update(fut.result())
-                    if progress:
-                        progress(len(runs), replications)
-            except BaseException:  # Ctrl-C or a failed worker: start nothing more
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
+    if executor is None:
+        executor = default_executor(min(workers or os.cpu_count() or 1, replications))
+    runs = simulate_replications(scenario, list(range(replications)), seed, executor, progress)
     tables = assemble(scenario.name, runs)
     return Results(**tables, manifest=manifest(scenario, seed, replications))
+
+
+def simulate_replications(
+    scenario: Scenario,
+    replications: list[int],
+    seed: int,
+    executor: Executor,
+    progress: Progress | None = None,
+    on_done: Callable[[int, Columns], None] | None = None,
+) -> dict[int, Columns]:
+    """The columns of each of ``replications``, keyed by replication; ``on_done(r, columns)``
+    is called as each finishes (e.g. to store it at once)."""
+    runs: dict[int, Columns] = {}
+    if isinstance(executor, InProcess):
+        chunks = [[r] for r in replications]
+    else:
+        chunks = _chunks(len(replications), executor.workers)
+        chunks = [[replications[i] for i in chunk] for chunk in chunks]
+    items = [(scenario, chunk, seed) for chunk in chunks]
+    for _, done in executor.imap(simulate_many, items):  # keyed results: order is free
+        for r, columns in done.items():
+            runs[r] = columns
+            if on_done:
+                on_done(r, columns)
+        if progress:
+            progress(len(runs), len(replications))
+    return runs
 
 
 @dataclass
@@ -103,6 +112,7 @@ def compare(
     baseline: str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> Comparison:
     """Run every scenario with the same ``seed`` and replications 0..``replications``-1
     (common random numbers) and compare each with ``baseline`` (a scenario name; the
@@ -122,7 +132,7 @@ def compare(
     for i, sc in enumerate(scenarios):
         done = i * replications
         step = (lambda d, _t, done=done: progress(done + d, total)) if progress else None
-        results[sc.name] = run(sc, replications, seed, workers, progress=step)
+        results[sc.name] = run(sc, replications, seed, workers, progress=step, executor=executor)
     return Comparison(baseline, results)
 
 
