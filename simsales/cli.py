@@ -122,8 +122,13 @@ def run_cmd(
         list[str] | None,
         typer.Option("--set", help="Override a parameter: dotted.key=value (repeatable)."),
     ] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Save tables here.")] = None,
-    force: Annotated[bool, typer.Option(help="Write into a non-empty --out folder.")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Store each replication here as it finishes; resume."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Start --out afresh even if it holds another run.")
+    ] = False,
     progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
     scheduler: Annotated[
         str | None,
@@ -145,17 +150,20 @@ def run_cmd(
             sc = sc.with_overrides(dict(parse_assignment(a) for a in overrides), "--set")
     except ScenarioError as exc:
         _fail(str(exc))
-    _check_out(out, force)
-    from simsales.experiment import run as run_scenario  # heavy imports only when running
+    _check_out(out)
+    from simsales.experiment import run as run_scenario
+    from simsales.store import StoreError  # heavy imports only when running
 
     bar = _progress_bar(replications) if progress else None
     try:
         tick = bar.update_to if bar else None
         with _executor(workers, scheduler, dask_local) as executor:
             res = run_scenario(sc, replications=replications, seed=seed, workers=workers,
-                               progress=tick, executor=executor)  # fmt: skip
+                               progress=tick, executor=executor, out=out, force=force)  # fmt: skip
+    except StoreError as exc:
+        _fail(f"--out {exc}")
     except KeyboardInterrupt:
-        typer.echo("interrupted: nothing was saved", err=True)
+        typer.echo(_interrupted(out), err=True)
         raise typer.Exit(130) from None
     finally:
         if bar:
@@ -185,7 +193,7 @@ def compare_cmd(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Save comparison.csv and each scenario's tables."),
+        typer.Option("--out", "-o", help="Store each replication as it finishes (resumes)."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Write into a non-empty --out folder.")] = False,
     progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
@@ -214,17 +222,20 @@ def compare_cmd(
         _fail(f"scenario names must differ to be compared; repeated: {', '.join(twice)}")
     if baseline is not None and baseline not in names:
         _fail(f"--baseline {baseline!r}: no such scenario; allowed: {', '.join(names)}")
-    _check_out(out, force)
+    _check_out(out)
     from simsales.experiment import compare  # heavy imports only when running
+    from simsales.store import StoreError
 
     bar = _progress_bar(replications * len(scenarios)) if progress else None
     try:
         tick = bar.update_to if bar else None
         with _executor(workers, scheduler, dask_local) as executor:
-            comparison = compare(scenarios, replications, seed, baseline, workers,
-                                 progress=tick, executor=executor)  # fmt: skip
+            comparison = compare(scenarios, replications, seed, baseline, workers, progress=tick,
+                                 executor=executor, out=out, force=force)  # fmt: skip
+    except StoreError as exc:
+        _fail(f"--out {exc}")
     except KeyboardInterrupt:
-        typer.echo("interrupted: nothing was saved", err=True)
+        typer.echo(_interrupted(out), err=True)
         raise typer.Exit(130) from None
     finally:
         if bar:
@@ -263,13 +274,18 @@ def _executor(workers: int | None, scheduler: str | None, dask_local: int | None
         yield cluster
 
 
-def _check_out(out: Path | None, force: bool) -> None:
-    if out is None:
-        return
-    if out.exists() and not out.is_dir():
+def _check_out(out: Path | None) -> None:
+    if out is not None and out.exists() and not out.is_dir():
         _fail(f"--out {out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        _fail(f"--out {out}: folder is not empty; choose another or pass --force")
+
+
+def _interrupted(out: Path | None) -> str:
+    if out is None:
+        return "interrupted: nothing was saved"
+    return (
+        f"interrupted: the replications finished so far are stored in {out}; "
+        "run the same command again to compute only the rest"
+    )
 
 
 def format_comparison(table, baseline: str, replications: int, seed: int) -> str:

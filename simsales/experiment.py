@@ -30,6 +30,8 @@ def run(
     workers: int | None = None,
     progress: Progress | None = None,
     executor: Executor | None = None,
+    out: str | os.PathLike | None = None,
+    force: bool = False,
 ) -> Results:
     """Simulate ``replications`` independent team-years of ``scenario``.
 
@@ -38,7 +40,9 @@ def run(
     seed share random numbers (common random numbers). ``workers=None`` uses every core;
     ``workers=1`` runs in this process; ``executor`` (``simsales.executors``: in-process,
     local processes or a Dask cluster) overrides ``workers``. ``progress(done, total)``
-    is called as replications finish.
+    is called as replications finish. With ``out``, each replication is stored in that
+    folder as it finishes (``simsales.store``) and a rerun computes only what is missing;
+    a folder of another run is refused (``StoreError``) unless ``force``.
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario must be a simsales Scenario, got {type(scenario).__name__}")
@@ -50,7 +54,12 @@ def run(
         raise ValueError(f"workers must be >= 1, got {workers}")
     if executor is None:
         executor = default_executor(min(workers or os.cpu_count() or 1, replications))
-    runs = simulate_replications(scenario, list(range(replications)), seed, executor, progress)
+    wanted = list(range(replications))
+    if out is None:
+        runs = simulate_replications(scenario, wanted, seed, executor, progress)
+    else:
+        store = open_store(out, [scenario], seed, force)
+        runs = _stored_run(store, scenario, wanted, seed, executor, progress)
     tables = assemble(scenario.name, runs)
     return Results(**tables, manifest=manifest(scenario, seed, replications))
 
@@ -113,10 +122,13 @@ def compare(
     workers: int | None = None,
     progress: Progress | None = None,
     executor: Executor | None = None,
+    out: str | os.PathLike | None = None,
+    force: bool = False,
 ) -> Comparison:
     """Run every scenario with the same ``seed`` and replications 0..``replications``-1
     (common random numbers) and compare each with ``baseline`` (a scenario name; the
-    first scenario by default). Scenario names must differ."""
+    first scenario by default). Scenario names must differ. With ``out``, every
+    replication of every scenario is stored as it finishes and a rerun resumes (``run``)."""
     scenarios = list(scenarios)
     if len(scenarios) < 2:
         raise ValueError(f"compare needs at least 2 scenarios, got {len(scenarios)}")
@@ -128,12 +140,46 @@ def compare(
     if baseline not in names:
         raise ValueError(f"baseline {baseline!r} is not among the scenarios {names}")
     total = replications * len(scenarios)
+    store = open_store(out, scenarios, seed, force) if out is not None else None
+    if executor is None:
+        executor = default_executor(min(workers or os.cpu_count() or 1, replications))
     results = {}
     for i, sc in enumerate(scenarios):
         done = i * replications
         step = (lambda d, _t, done=done: progress(done + d, total)) if progress else None
-        results[sc.name] = run(sc, replications, seed, workers, progress=step, executor=executor)
+        if store is None:
+            results[sc.name] = run(sc, replications, seed, progress=step, executor=executor)
+        else:
+            runs = _stored_run(store, sc, list(range(replications)), seed, executor, step)
+            tables = assemble(sc.name, runs)
+            results[sc.name] = Results(**tables, manifest=manifest(sc, seed, replications))
     return Comparison(baseline, results)
+
+
+def open_store(out, scenarios: list[Scenario], seed: int, force: bool):
+    """The results store in ``out`` for these scenarios and seed (``simsales.store``)."""
+    from simsales.store import ResultsStore
+
+    hashes = {s.name: scenario_hash(s) for s in scenarios}
+    return ResultsStore(out, hashes, seed, manifest(scenarios[0], seed, 0)["versions"], force)
+
+
+def _stored_run(store, scenario, wanted, seed, executor, progress) -> dict[int, Columns]:
+    """Replications ``wanted`` of ``scenario``: those stored, read back; the others
+    simulated and stored one by one as they finish; all read from the store, so a
+    resumed run gives exactly the tables of an uninterrupted one."""
+    missing = sorted(set(wanted) - store.done(scenario.name))
+    have = len(wanted) - len(missing)
+    step = (lambda d, _t: progress(have + d, len(wanted))) if progress else None
+    if missing:
+
+        def keep(r: int, columns: Columns) -> None:
+            store.write(scenario.name, r, columns)
+
+        simulate_replications(scenario, missing, seed, executor, step, on_done=keep)
+    elif progress:
+        progress(len(wanted), len(wanted))
+    return store.read(scenario.name, wanted)
 
 
 # Replications per worker task: enough tasks for balanced load and a progress bar that

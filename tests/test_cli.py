@@ -38,7 +38,7 @@ TINY = [
 ]  # fmt: skip
 SAVED = ["team_month.parquet", "territory_month.parquet", "rep_month.parquet",
          "funnel.parquet", "lead_cohorts.parquet", "cohorts.parquet",
-         "manifest.json"]  # fmt: skip
+         "manifest.json", "shards", "store.json"]  # fmt: skip
 
 runner = CliRunner()
 
