@@ -320,6 +320,66 @@ def format_comparison(table, baseline: str, replications: int, seed: int) -> str
     return "\n".join(blocks)
 
 
+SWEEP_SHOWN = ("revenue", "margin", "attainment", "share_at_quota", "reps_on_post")
+
+
+@app.command("sweep")
+def sweep_cmd(
+    file: Annotated[Path, typer.Argument(help="Sweep YAML file (see simsales.sweep).")],
+    replications: Annotated[int, typer.Option("--replications", "-r", min=1)] = 10,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0)] = 0,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", min=1, help="Processes; default all cores.")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Store every point's replications here (resumes)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Start --out afresh even if it holds another run.")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
+) -> None:
+    """Run a scenario at every point of a sweep (grid or Latin hypercube) with common
+    random numbers; print each point's swept values and headline means."""
+    from simsales.store import StoreError
+    from simsales.sweep import design_points, load_sweep, point_scenario, sweep
+
+    try:
+        base, spec = load_sweep(file)
+        points = design_points(spec.parameters, spec.design, spec.samples, spec.design_seed)
+        for i, row in enumerate(points.to_dict("records")):  # every point valid before running
+            point_scenario(base, i, row)
+    except (ScenarioError, ValueError) as exc:
+        _fail(str(exc) if isinstance(exc, ScenarioError) else f"{file}: {exc}")
+    _check_out(out)
+    bar = _progress_bar(replications * len(points)) if progress else None
+    try:
+        result = sweep(base, spec.parameters, spec.design, spec.samples, spec.design_seed,
+                       replications, seed, workers, progress=bar.update_to if bar else None,
+                       out=out, force=force)  # fmt: skip
+    except StoreError as exc:
+        _fail(f"--out {exc}")
+    except KeyboardInterrupt:
+        typer.echo(_interrupted(out), err=True)
+        raise typer.Exit(130) from None
+    finally:
+        if bar:
+            bar.close()
+    summary = result.summary()
+    wide = summary[summary["metric"].isin(SWEEP_SHOWN)].pivot_table(
+        index=["point", *spec.parameters], columns="metric", values="mean", sort=False
+    )[list(SWEEP_SHOWN)]
+    if out is not None:
+        try:
+            result.metrics().to_parquet(out / "sweep_metrics.parquet")
+        except OSError as exc:
+            _fail(f"--out {out}: cannot write results ({exc})")
+    typer.echo(f"sweep {file}: {len(points)} points x {replications} replications, seed {seed}"
+               " (common random numbers); means over replications")  # fmt: skip
+    typer.echo(wide.to_string(float_format=lambda x: f"{x:,.3f}" if abs(x) < 100 else f"{x:,.0f}"))
+
+
 @app.command()
 def calibrate(
     file: Annotated[

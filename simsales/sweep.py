@@ -1,0 +1,185 @@
+"""Sweeps: many variants of one scenario over dotted keys, run with common random numbers.
+
+A sweep is a design over parameters: a full ``grid`` of listed values, or a Latin
+hypercube (``lhs``, ``scipy.stats.qmc``) of ``samples`` points between bounds. Each
+point is the base scenario with that point's overrides (validated like any override),
+named ``<base>[<point>]``; all points run the same replications with the same seed. A
+sweep file is YAML::
+
+    scenario: baseline.yaml          # relative to the sweep file
+    design: grid                     # or lhs, with samples: 20 and design_seed: 0
+    parameters:
+      quota.revenue_per_month: {values: [150000, 180000]}
+      workforce.hiring.class_size: {values: [4, 6]}      # lhs: {low: 2, high: 8, integer: true}
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from simsales.executors import Executor
+from simsales.experiment import Progress, run
+from simsales.results import Results
+from simsales.scenario.errors import Problem, ScenarioError
+from simsales.scenario.schema import Inconsistent, Scenario
+
+MAX_POINTS = 10_000
+
+
+class Axis(BaseModel):
+    """One swept parameter: listed values (grid) or bounds (lhs)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    values: list[Any] | None = Field(default=None, min_length=1)
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Axis:
+        bounds = self.low is not None or self.high is not None
+        if (self.values is None) == (not bounds):
+            raise Inconsistent("values", self.values, "give values (grid) or low and high (lhs)")
+        if bounds and (self.low is None or self.high is None or self.high < self.low):
+            raise Inconsistent(
+                "high", self.high, f"needs low and high with high >= low ({self.low})"
+            )
+        return self
+
+
+class SweepFile(BaseModel):
+    """A sweep file, validated strictly like a scenario file."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    scenario: str = Field(min_length=1)
+    design: Literal["grid", "lhs"]
+    samples: int | None = Field(default=None, ge=1, le=MAX_POINTS)
+    design_seed: int = Field(default=0, ge=0)
+    parameters: dict[str, Axis] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _design(self) -> SweepFile:
+        kinds = {name: a.values is not None for name, a in self.parameters.items()}
+        if self.design == "grid":
+            bad = [n for n, listed in kinds.items() if not listed]
+            if bad or self.samples is not None:
+                rule = "a grid lists values for every parameter and takes no samples"
+                raise Inconsistent("parameters" if bad else "samples", bad or self.samples, rule)
+        else:
+            bad = [n for n, listed in kinds.items() if listed]
+            if bad or self.samples is None:
+                rule = "an lhs design needs samples and low/high for every parameter"
+                raise Inconsistent("parameters" if bad else "samples", bad or None, rule)
+        return self
+
+
+def design_points(parameters: Mapping[str, Axis], design: str, samples: int | None = None,
+                  design_seed: int = 0) -> pd.DataFrame:  # fmt: skip
+    """The sweep's points: one row per point, one column per parameter."""
+    names = list(parameters)
+    if design == "grid":
+        rows = list(itertools.product(*(parameters[n].values for n in names)))
+        if len(rows) > MAX_POINTS:
+            raise ValueError(f"the grid has {len(rows):,} points; at most {MAX_POINTS:,} allowed")
+        return pd.DataFrame(rows, columns=names)
+    from scipy.stats import qmc
+
+    unit = qmc.LatinHypercube(d=len(names), seed=design_seed).random(samples)
+    cols = {}
+    for j, name in enumerate(names):
+        axis = parameters[name]
+        if axis.integer:  # equal-width integer bins: each value's share of the unit interval
+            cols[name] = (axis.low + np.floor(unit[:, j] * (axis.high - axis.low + 1))).astype(int)
+        else:
+            cols[name] = axis.low + unit[:, j] * (axis.high - axis.low)
+    return pd.DataFrame(cols)
+
+
+@dataclass
+class SweepResults:
+    """Every point's results; ``metrics()`` is one tidy table with the swept values."""
+
+    points: pd.DataFrame  # point, then one column per parameter
+    results: dict[int, Results]  # by point
+
+    def metrics(self) -> pd.DataFrame:
+        """One row per point and replication: the point, its swept values and metrics."""
+        return self._with_points(lambda res: res.metrics().reset_index())
+
+    def _with_points(self, table) -> pd.DataFrame:
+        """``table(results)`` of every point, with the point and its swept values first."""
+        by_point = self.points.set_index("point")
+        parts = []
+        for point, res in self.results.items():
+            part = table(res)
+            for name in reversed(by_point.columns):  # .at keeps each column's type
+                part.insert(0, name, by_point.at[point, name])
+            part.insert(0, "point", point)
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True)
+
+    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
+        """Mean and t-interval of every metric per point, with the swept values."""
+        return self._with_points(lambda res: res.summary(confidence))
+
+
+def sweep(base: Scenario, parameters: Mapping[str, Mapping | Axis], design: str = "grid",
+          samples: int | None = None, design_seed: int = 0, replications: int = 10,
+          seed: int = 0, workers: int | None = None, executor: Executor | None = None,
+          progress: Progress | None = None, out: str | os.PathLike | None = None,
+          force: bool = False) -> SweepResults:  # fmt: skip
+    """Run ``base`` at every point of the design, all with ``seed`` (common random
+    numbers). ``parameters`` maps dotted keys to ``{"values": [...]}`` (grid) or
+    ``{"low": a, "high": b, "integer": bool}`` (lhs). Raises ScenarioError for a point
+    whose overrides the schema refuses."""
+    axes = {
+        k: v if isinstance(v, Axis) else Axis.model_validate(dict(v)) for k, v in parameters.items()
+    }
+    spec = SweepFile(scenario="-", design=design, samples=samples, design_seed=design_seed,
+                     parameters=axes)  # fmt: skip
+    points = design_points(spec.parameters, design, samples, design_seed)
+    scenarios = [point_scenario(base, i, row) for i, row in enumerate(points.to_dict("records"))]
+    points.insert(0, "point", range(len(points)))
+    results = {}
+    total = len(scenarios) * replications
+    for i, sc in enumerate(scenarios):
+        done = i * replications
+        step = (lambda d, _t, done=done: progress(done + d, total)) if progress else None
+        where = None if out is None else Path(out) / f"point_{i}"
+        results[i] = run(sc, replications, seed, workers, step, executor, out=where, force=force)
+    return SweepResults(points, results)
+
+
+def point_scenario(base: Scenario, i: int, values: Mapping[str, Any]) -> Scenario:
+    """The base scenario at sweep point ``i``."""
+    clean = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in values.items()}
+    return base.with_overrides({**clean, "name": f"{base.name}[{i}]"}, source=f"sweep point {i}")
+
+
+def load_sweep(path: str | Path) -> tuple[Scenario, SweepFile]:
+    """Read a sweep file and its base scenario; every problem is a ScenarioError."""
+    from simsales.scenario.loader import load_scenario, parse_yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(str(path), [Problem("", "file not found")])
+    data, _ = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    try:
+        spec = SweepFile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(x) for x in err["loc"])
+        raise ScenarioError(str(path), [Problem(field, err["msg"], err.get("input"))]) from None
+    base = load_scenario((path.parent / spec.scenario).resolve())
+    return base, spec
