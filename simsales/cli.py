@@ -141,6 +141,17 @@ def run_cmd(
     ramp: Annotated[
         bool, typer.Option("--ramp", help="Also print hired reps' ramp-up by month on post.")
     ] = False,
+    precision: Annotated[
+        float | None,
+        typer.Option(
+            help="Run batches until headline 95% CIs are within this share of the "
+            "mean, e.g. 0.05 (then -r is ignored)."
+        ),
+    ] = None,
+    batch: Annotated[int, typer.Option(min=2, help="Replications per batch (--precision).")] = 10,
+    max_replications: Annotated[
+        int, typer.Option(min=2, help="Cap on replications (--precision).")
+    ] = 500,
 ) -> None:
     """Run replications of a scenario and print the summary with 95% CIs."""
     path = file or baseline_path()
@@ -152,14 +163,26 @@ def run_cmd(
         _fail(str(exc))
     _check_out(out)
     from simsales.experiment import run as run_scenario
-    from simsales.store import StoreError  # heavy imports only when running
+    from simsales.experiment import run_until_precise
+    from simsales.store import StoreError
+
+    if precision is not None and not 0 < precision < 1:
+        _fail(f"--precision {precision}: an impossible target; allowed: between 0 and 1, "
+              "e.g. 0.05 for CIs within 5% of the mean")  # fmt: skip
+    if precision is not None and max_replications < batch:
+        _fail(f"--max-replications {max_replications}: must be >= --batch ({batch})")
+    if precision is not None:
+        replications = max_replications  # the progress bar's total
 
     bar = _progress_bar(replications) if progress else None
     try:
         tick = bar.update_to if bar else None
         with _executor(workers, scheduler, dask_local) as executor:
-            res = run_scenario(sc, replications=replications, seed=seed, workers=workers,
-                               progress=tick, executor=executor, out=out, force=force)  # fmt: skip
+            if precision is None:
+                res = run_scenario(sc, replications, seed, workers, tick, executor, out, force)
+            else:
+                res = run_until_precise(sc, precision, batch, max_replications, seed, workers,
+                                        executor, tick, out, force)  # fmt: skip
     except StoreError as exc:
         _fail(f"--out {exc}")
     except KeyboardInterrupt:
@@ -173,7 +196,8 @@ def run_cmd(
             res.save(out)
         except OSError as exc:
             _fail(f"--out {out}: cannot write results ({exc})")
-    typer.echo(format_summary(res.summary(), sc.name, replications, seed))
+    done = res.manifest["replications"]
+    typer.echo(format_summary(res.summary(), sc.name, done, seed, res.manifest.get("precision")))
     if ramp:
         typer.echo(format_ramp(res.ramp()))
     if out is not None:
@@ -420,8 +444,10 @@ def _progress_bar(total: int):
     return Bar(total=total, desc="replications", unit="rep", file=sys.stderr, leave=False)
 
 
-def format_summary(summary, name: str, replications: int, seed: int) -> str:
-    """The run summary as a plain-text table."""
+def format_summary(summary, name: str, replications: int, seed: int,
+                   precision: dict | None = None) -> str:  # fmt: skip
+    """The run summary as a plain-text table; with ``precision`` (a manifest's), metrics
+    whose interval is still wider than the target are marked."""
     from simsales.metrics.summary import RESOLVE_MONTHS
 
     by_metric = summary.set_index("metric")
@@ -430,12 +456,13 @@ def format_summary(summary, name: str, replications: int, seed: int) -> str:
         if metric in by_metric.index and by_metric.loc[metric, "n"] > 0:
             if by_metric.loc[metric, "p90"] > 0 or metric.startswith("class_"):
                 shown[metric] = fmt
+    imprecise = set(precision["imprecise"]) if precision else set()
     rows = []
     for _, row in by_metric.loc[[m for m in shown if m in by_metric.index]].iterrows():
         fmt = shown[row.name]
         rows.append(
             (
-                row.name,
+                f"{row.name} *" if row.name in imprecise else row.name,
                 fmt.format(row["mean"]),
                 f"[{fmt.format(row['ci_low'])}, {fmt.format(row['ci_high'])}]",
                 fmt.format(row["p10"]),
@@ -454,6 +481,14 @@ def format_summary(summary, name: str, replications: int, seed: int) -> str:
     ]
     text.append(line(head))
     text += [line(r) for r in rows]
+    if precision:
+        target = f"95% CI half-width within {precision['target'] * 100:g}% of the mean"
+        if imprecise:
+            text.append(f"* still imprecise after {replications} replications (the cap): "
+                        f"{target} not reached")  # fmt: skip
+        else:
+            text.append(f"precision: {target} for {', '.join(precision['metrics'])} "
+                        f"after {replications} replications")  # fmt: skip
     f2 = summary.loc[summary["metric"] == "f2_sign_rate", "n"]
     if len(f2) and f2.iloc[0] == 0:
         text.append(

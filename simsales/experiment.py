@@ -156,6 +156,66 @@ def compare(
     return Comparison(baseline, results)
 
 
+# Metrics whose precision --precision checks (revenue and its main drivers).
+HEADLINE = ("revenue", "signings", "margin", "share_at_quota", "reps_on_post")
+
+
+def run_until_precise(
+    scenario: Scenario,
+    precision: float = 0.05,
+    batch: int = 10,
+    max_replications: int = 500,
+    seed: int = 0,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    out: str | os.PathLike | None = None,
+    force: bool = False,
+    metrics: Sequence[str] = HEADLINE,
+) -> Results:
+    """Run replications ``batch`` at a time until every one of ``metrics`` has a 95%
+    t-interval half-width of at most ``precision`` x |its mean|, or ``max_replications``
+    are done. ``manifest["precision"]`` records the target, the replications run and the
+    metrics still imprecise (empty when the target was met)."""
+    if not 0 < precision < 1:
+        raise ValueError(f"precision must lie strictly between 0 and 1, got {precision}")
+    if batch < 2:
+        raise ValueError(f"batch must be >= 2 (an interval needs 2 replications), got {batch}")
+    if max_replications < batch:
+        raise ValueError(f"max_replications ({max_replications}) must be >= batch ({batch})")
+    if executor is None:
+        executor = default_executor(min(workers or os.cpu_count() or 1, batch))
+    store = open_store(out, [scenario], seed, force) if out is not None else None
+    runs: dict[int, Columns] = {}
+    while True:
+        new = list(range(len(runs), min(len(runs) + batch, max_replications)))
+        if store is None:
+            runs.update(simulate_replications(scenario, new, seed, executor))
+        else:
+            runs.update(_stored_run(store, scenario, new, seed, executor, None))
+        res = Results(**assemble(scenario.name, runs), manifest=manifest(scenario, seed, len(runs)))
+        imprecise = imprecise_metrics(res.summary(), precision, metrics)
+        if progress:
+            progress(len(runs), max_replications)
+        if not imprecise or len(runs) >= max_replications:
+            break
+    res.manifest["precision"] = {"target": precision, "metrics": list(metrics),
+                                 "replications": len(runs), "imprecise": imprecise}  # fmt: skip
+    return res
+
+
+def imprecise_metrics(summary: pd.DataFrame, precision: float, metrics: Sequence[str]) -> list[str]:
+    """The ``metrics`` whose 95% interval half-width exceeds ``precision`` x |mean|."""
+    s = summary.set_index("metric")
+    out = []
+    for metric in metrics:
+        mean, low, high = s.loc[metric, ["mean", "ci_low", "ci_high"]]
+        half = (high - low) / 2
+        if not np.isfinite(half) or half > precision * abs(mean):
+            out.append(metric)
+    return out
+
+
 def open_store(out, scenarios: list[Scenario], seed: int, force: bool):
     """The results store in ``out`` for these scenarios and seed (``simsales.store``)."""
     from simsales.store import ResultsStore

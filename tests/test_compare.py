@@ -160,3 +160,31 @@ def test_cli_compare_bad_input_exits_2(tmp_path, args, message):
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+# ------------------------------------------------------------- precision
+def test_precision_runs_until_the_intervals_are_narrow_enough():
+    """Batches of 4 until every headline 95% CI half-width is within 5% of its mean: the
+    target is met at the count reported and was not met one batch earlier; the batches
+    are the replications of a plain run of that many."""
+    from simsales.experiment import HEADLINE, imprecise_metrics, run_until_precise
+
+    base = simsales.load_scenario(BASELINE).with_overrides(small_overrides(reps=16, months=3))
+    res = run_until_precise(base, precision=0.05, batch=4, max_replications=80, seed=2,
+                            workers=1)  # fmt: skip
+    info = res.manifest["precision"]
+    n = info["replications"]
+    assert info["imprecise"] == [] and n % 4 == 0 and 8 <= n < 80
+    assert imprecise_metrics(res.summary(), 0.05, HEADLINE) == []
+    fewer = simsales.run(base, replications=n - 4, seed=2, workers=1)
+    assert imprecise_metrics(fewer.summary(), 0.05, HEADLINE) != []
+    plain = simsales.run(base, replications=n, seed=2, workers=1)
+    pd.testing.assert_frame_equal(res.team_month, plain.team_month)
+
+
+def test_an_impossible_precision_target_exits_2():
+    result = runner.invoke(app, ["run", "--precision", "0", "--no-progress"])
+    assert result.exit_code == 2 and "an impossible target" in result.output
+    capped = runner.invoke(app, ["run", "--precision", "0.05", "--batch", "10",
+                                 "--max-replications", "4", "--no-progress"])  # fmt: skip
+    assert capped.exit_code == 2 and "must be >= --batch" in capped.output
