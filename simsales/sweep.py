@@ -162,13 +162,31 @@ def sweep(base: Scenario, parameters: Mapping[str, Mapping | Axis], design: str 
 
 
 def point_scenario(base: Scenario, i: int, values: Mapping[str, Any]) -> Scenario:
-    """The base scenario at sweep point ``i``."""
-    clean = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in values.items()}
+    """The base scenario at sweep point ``i``; a sampled number for a whole-number field
+    (e.g. a class size) is rounded to the nearest whole number."""
+    clean = {}
+    for key, value in values.items():
+        value = value.item() if isinstance(value, np.generic) else value
+        if isinstance(value, float) and _is_whole_number_field(base, key):
+            value = round(value)
+        clean[key] = value
     return base.with_overrides({**clean, "name": f"{base.name}[{i}]"}, source=f"sweep point {i}")
 
 
-def load_sweep(path: str | Path) -> tuple[Scenario, SweepFile]:
-    """Read a sweep file and its base scenario; every problem is a ScenarioError."""
+def _is_whole_number_field(base: Scenario, key: str) -> bool:
+    node: Any = base
+    for part in key.split("."):
+        node = (
+            node[int(part)]
+            if part.isdigit() and isinstance(node, list)
+            else getattr(node, part, None)
+        )
+    return isinstance(node, int) and not isinstance(node, bool)
+
+
+def load_spec(path: str | Path, model: type[BaseModel]) -> tuple[Scenario, Any]:
+    """Read a sweep or sensitivity file (``model``) and its base scenario, named by the
+    file's ``scenario`` relative to it; every problem is a ScenarioError."""
     from simsales.scenario.loader import load_scenario, parse_yaml
 
     path = Path(path)
@@ -176,10 +194,14 @@ def load_sweep(path: str | Path) -> tuple[Scenario, SweepFile]:
         raise ScenarioError(str(path), [Problem("", "file not found")])
     data, _ = parse_yaml(path.read_text(encoding="utf-8"), str(path))
     try:
-        spec = SweepFile.model_validate(data)
+        spec = model.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(x) for x in err["loc"])
         raise ScenarioError(str(path), [Problem(field, err["msg"], err.get("input"))]) from None
-    base = load_scenario((path.parent / spec.scenario).resolve())
-    return base, spec
+    return load_scenario((path.parent / spec.scenario).resolve()), spec
+
+
+def load_sweep(path: str | Path) -> tuple[Scenario, SweepFile]:
+    """Read a sweep file and its base scenario."""
+    return load_spec(path, SweepFile)

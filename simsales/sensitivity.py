@@ -1,0 +1,158 @@
+"""Global sensitivity of one metric to chosen parameters (needs ``simsales[sensitivity]``,
+SALib): Morris screening (elementary effects) or Sobol indices (Saltelli sampling).
+
+Each sampled point is the base scenario with that point's values, run ``replications``
+times with the same seed (common random numbers), and the metric's mean over them is
+the point's output; SALib's estimators turn the outputs into indices. A sensitivity file
+is YAML like a sweep's::
+
+    scenario: baseline.yaml
+    method: sobol            # or morris
+    samples: 64              # sobol: base samples N (N x (D + 2) points); morris: trajectories
+    metric: revenue
+    parameters:
+      quota.revenue_per_month: {low: 120000, high: 200000}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from simsales.executors import Executor, InProcess, default_executor
+from simsales.experiment import Progress, run
+from simsales.scenario.schema import Scenario
+from simsales.sweep import load_spec, point_scenario
+
+
+class Bounds(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    low: float
+    high: float
+
+
+class SensitivityFile(BaseModel):
+    """A sensitivity file, validated strictly."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    scenario: str = Field(min_length=1)
+    method: Literal["sobol", "morris"]
+    samples: int = Field(ge=2, le=4096)
+    metric: str = Field(min_length=1)
+    parameters: dict[str, Bounds] = Field(min_length=1)
+
+
+@dataclass
+class SensitivityResults:
+    """The indices (``table``: one row per parameter) and the sampled points and outputs."""
+
+    method: str
+    metric: str
+    table: pd.DataFrame
+    samples: pd.DataFrame  # one row per point: parameter values and the metric
+
+    def plot(self):
+        """A bar chart of the indices with their 95% confidence bars (matplotlib Figure)."""
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(7, 0.6 * len(self.table) + 1.8))
+        y = np.arange(len(self.table))
+        if self.method == "sobol":
+            for offset, col, label in ((-0.2, "S1", "first order S1"), (0.2, "ST", "total ST")):
+                ax.barh(y + offset, self.table[col], height=0.4, xerr=self.table[f"{col}_conf"],
+                        label=label, capsize=3)  # fmt: skip
+            ax.set_xlabel(f"Sobol index of {self.metric} (share of its variance)")
+            ax.legend(loc="lower right")
+        else:
+            ax.barh(y, self.table["mu_star"], xerr=self.table["mu_star_conf"], capsize=3)
+            ax.set_xlabel(f"Morris mu* of {self.metric} (mean |elementary effect|)")
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000
+                                                   else f"{v:.2g}"))  # fmt: skip
+        ax.set_yticks(y, self.table["parameter"])
+        ax.invert_yaxis()
+        ax.set_title(f"Sensitivity of {self.metric} ({self.method})")
+        fig.tight_layout()
+        return fig
+
+
+def _salib():
+    try:
+        from SALib.analyze import morris as morris_analyze
+        from SALib.analyze import sobol as sobol_analyze
+        from SALib.sample import morris as morris_sample
+        from SALib.sample import sobol as sobol_sample
+    except ImportError as exc:
+        raise ImportError(
+            "sensitivity analysis needs the sensitivity extra: pip install 'simsales[sensitivity]'"
+        ) from exc
+    return sobol_sample, sobol_analyze, morris_sample, morris_analyze
+
+
+def sample_points(problem: dict, method: str, samples: int, seed: int) -> np.ndarray:
+    """SALib's design: Saltelli points for Sobol (no second order), trajectories for Morris."""
+    sobol_sample, _, morris_sample, _ = _salib()
+    if method == "sobol":
+        return sobol_sample.sample(problem, samples, calc_second_order=False, seed=seed)
+    return morris_sample.sample(problem, samples, seed=seed)
+
+
+def indices(problem: dict, method: str, x: np.ndarray, y: np.ndarray, seed: int) -> pd.DataFrame:
+    """SALib's indices as a tidy table, one row per parameter."""
+    _, sobol_analyze, _, morris_analyze = _salib()
+    if method == "sobol":
+        r = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed)
+        cols = ("S1", "S1_conf", "ST", "ST_conf")
+    else:
+        r = morris_analyze.analyze(problem, x, y, seed=seed)
+        cols = ("mu_star", "mu_star_conf", "sigma", "mu")
+    table = pd.DataFrame({c: np.asarray(r[c], dtype=float) for c in cols})
+    table.insert(0, "parameter", problem["names"])
+    return table
+
+
+def sensitivity(base: Scenario, parameters: Mapping[str, tuple[float, float]], metric: str,
+                method: str = "sobol", samples: int = 32, replications: int = 2, seed: int = 0,
+                design_seed: int = 0, workers: int | None = None,
+                executor: Executor | None = None,
+                progress: Progress | None = None) -> SensitivityResults:  # fmt: skip
+    """Indices of ``metric`` (a summary metric) for ``parameters`` (dotted key ->
+    (low, high)); ``method`` ``sobol`` or ``morris``."""
+    if method not in ("sobol", "morris"):
+        raise ValueError(f"method must be 'sobol' or 'morris', got {method!r}")
+    names = list(parameters)
+    problem = {"num_vars": len(names), "names": names,
+               "bounds": [list(map(float, parameters[n])) for n in names]}  # fmt: skip
+    x = sample_points(problem, method, samples, design_seed)
+    if executor is None:
+        executor = default_executor(workers) if replications > 1 else InProcess()
+    y = np.empty(len(x))
+    for i, row in enumerate(x):
+        sc = point_scenario(base, i, dict(zip(names, map(float, row), strict=True)))
+        res = run(sc, replications, seed, executor=executor)
+        metrics = res.metrics()
+        if metric not in metrics.columns:
+            raise ValueError(f"metric {metric!r} is not a summary metric; allowed: "
+                             f"{', '.join(metrics.columns)}")  # fmt: skip
+        y[i] = metrics[metric].mean()
+        if progress:
+            progress(i + 1, len(x))
+    samples_table = pd.DataFrame(x, columns=names).assign(**{metric: y})
+    return SensitivityResults(method, metric, indices(problem, method, x, y, design_seed),
+                              samples_table)  # fmt: skip
+
+
+def load_sensitivity(path: str | Path) -> tuple[Scenario, SensitivityFile]:
+    """Read a sensitivity file and its base scenario."""
+    return load_spec(path, SensitivityFile)
