@@ -246,6 +246,9 @@ class Payroll:
             np.add.at(counts[rc.REVENUE], closer, value[held])
             np.add.at(counts[rc.HELD], closer, -1)
             np.add.at(counts[rc.HELD_REVENUE], closer, -value[held])
+            # Sums taken away in another order leave float residue: none held, none left.
+            none_left = counts[rc.HELD] == 0
+            counts[rc.HELD_REVENUE][none_left] = 0.0
             rec.book_in_territories(held, month)
             credited, deal_commission = self._deals(held, split=False)
             self.credited[month] += credited
