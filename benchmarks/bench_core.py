@@ -108,6 +108,7 @@ MAX_RATIO_TO_BARE = 1.0
 MAX_SCALE_RATIO = 11.0
 MAX_PEAK_MIB = 50.0
 MAX_RUN_SECONDS = 20.0
+MIN_EFFICIENCY = 0.9  # of linear speed-up on RUN_WORKERS local cores
 
 # Child process for the RSS figure. ru_maxrss survives exec: a process started by this
 # (large) benchmark would start at the benchmark's peak RSS. So the child first forks
@@ -211,6 +212,8 @@ class Report:
     import_rss_mib: float | None = None
     rss_growth_mib: float | None = None
     run_seconds: float | None = None
+    run_one_worker_seconds: float | None = None  # the same run in this process
+    dask_seconds: float | None = None  # the same run on a Dask LocalCluster
     start_cold: float | None = None  # fresh process, empty compile cache: first replication
     start_warm: float | None = None  # fresh process, compiled day cached on disk
     checks: list[Check] = field(default_factory=list)
@@ -242,6 +245,8 @@ class Report:
                 "max_rss_growth_mib": self.rss_growth_mib,
             },
             "run_200_replications_2_workers_seconds": self.run_seconds,
+            "run_200_replications_1_worker_seconds": self.run_one_worker_seconds,
+            "run_200_replications_dask_local_cluster_seconds": self.dask_seconds,
             "fresh_process_first_10_rep_replication_seconds": {
                 "empty_compile_cache": self.start_cold,
                 "compile_cache_on_disk": self.start_warm,
@@ -392,11 +397,27 @@ def start_seconds(cold: bool) -> float:
         return time.perf_counter() - start
 
 
-def run_seconds(scenario: Scenario) -> float:
-    """Wall time of the public ``run`` API with worker processes, tables included."""
+def run_seconds(scenario: Scenario, workers: int = RUN_WORKERS, executor=None) -> float:
+    """Wall time of the public ``run`` API (``workers`` processes, or ``executor``), tables
+    included."""
     start = time.perf_counter()
-    simsales.run(scenario, replications=RUN_REPLICATIONS, seed=SEED, workers=RUN_WORKERS)
+    simsales.run(scenario, replications=RUN_REPLICATIONS, seed=SEED, workers=workers,
+                 executor=executor)  # fmt: skip
     return time.perf_counter() - start
+
+
+def dask_run_seconds(scenario: Scenario) -> float | None:
+    """The same run on a local Dask cluster of RUN_WORKERS processes (start-up included);
+    None without the cluster extra."""
+    try:
+        from simsales.executors import DaskCluster
+
+        start = time.perf_counter()
+        with DaskCluster(local_workers=RUN_WORKERS) as cluster:
+            simsales.run(scenario, replications=RUN_REPLICATIONS, seed=SEED, executor=cluster)
+        return time.perf_counter() - start
+    except ImportError:
+        return None
 
 
 # ------------------------------------------------------------------ checks
@@ -422,6 +443,15 @@ def build_checks(report: Report) -> list[Check]:
         ),
         limit_check(run_name, report.run_seconds, "s", MAX_RUN_SECONDS),
     ]
+    if report.run_seconds and report.run_one_worker_seconds:
+        efficiency = report.run_one_worker_seconds / (RUN_WORKERS * report.run_seconds)
+        status = "PASS" if efficiency >= MIN_EFFICIENCY else "MISS"
+        name = f"parallel efficiency, {RUN_WORKERS} workers (1-worker time / {RUN_WORKERS} x)"
+        checks.append(Check(name, efficiency, "", f">= {MIN_EFFICIENCY:g}", status))
+    if report.run_seconds and report.dask_seconds:
+        ratio = report.dask_seconds / report.run_seconds
+        name = f"Dask LocalCluster({RUN_WORKERS}) / local processes, same run"
+        checks.append(Check(name, ratio, "x", "report", "INFO"))
     checks += [
         Check(f"fresh process, 10-rep replication, {name}", value, "s", "report", "INFO")
         for name, value in (
@@ -541,6 +571,9 @@ def run_benchmark(quick: bool) -> Report:
     if not quick:
         progress(f"run(): {RUN_REPLICATIONS} replications of 100 reps on {RUN_WORKERS} workers")
         report.run_seconds = run_seconds(scaled_scenario(base, 100))
+        progress(f"the same run in one process, and on a Dask LocalCluster of {RUN_WORKERS}")
+        report.run_one_worker_seconds = run_seconds(scaled_scenario(base, 100), workers=1)
+        report.dask_seconds = dask_run_seconds(scaled_scenario(base, 100))
     report.checks = build_checks(report)
     return report
 

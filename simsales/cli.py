@@ -485,7 +485,7 @@ def calibrate(
 
 
 def _progress_bar(total: int):
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     class Bar(tqdm):
         def update_to(self, done: int, total: int) -> None:

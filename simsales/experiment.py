@@ -23,12 +23,34 @@ from simsales.scenario.schema import Scenario
 Progress = Callable[[int, int], None]  # (replications done, total)
 
 
+class ProgressBar:
+    """``progress=True``: a ``tqdm.auto`` bar (terminal or notebook) as a Progress."""
+
+    def __init__(self, total: int, desc: str = "replications"):
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=total, desc=desc, unit="rep", leave=False)
+
+    def __call__(self, done: int, total: int) -> None:
+        self.bar.total = total
+        self.bar.update(done - self.bar.n)
+        if done >= total:
+            self.bar.close()
+
+
+def as_progress(progress: Progress | bool | None, total: int) -> Progress | None:
+    """A callback from ``progress``: True for a bar, a callable as is, else None."""
+    if progress is True:
+        return ProgressBar(total)
+    return progress or None
+
+
 def run(
     scenario: Scenario,
     replications: int = 10,
     seed: int = 0,
     workers: int | None = None,
-    progress: Progress | None = None,
+    progress: Progress | bool | None = None,
     executor: Executor | None = None,
     out: str | os.PathLike | None = None,
     force: bool = False,
@@ -40,7 +62,8 @@ def run(
     seed share random numbers (common random numbers). ``workers=None`` uses every core;
     ``workers=1`` runs in this process; ``executor`` (``simsales.executors``: in-process,
     local processes or a Dask cluster) overrides ``workers``. ``progress(done, total)``
-    is called as replications finish. With ``out``, each replication is stored in that
+    is called as replications finish; ``progress=True`` shows a ``tqdm.auto`` bar
+    (terminal or notebook). With ``out``, each replication is stored in that
     folder as it finishes (``simsales.store``) and a rerun computes only what is missing;
     a folder of another run is refused (``StoreError``) unless ``force``.
     """
@@ -54,6 +77,7 @@ def run(
         raise ValueError(f"workers must be >= 1, got {workers}")
     if executor is None:
         executor = default_executor(min(workers or os.cpu_count() or 1, replications))
+    progress = as_progress(progress, replications)
     wanted = list(range(replications))
     if out is None:
         runs = simulate_replications(scenario, wanted, seed, executor, progress)
@@ -69,7 +93,7 @@ def simulate_replications(
     replications: list[int],
     seed: int,
     executor: Executor,
-    progress: Progress | None = None,
+    progress: Progress | bool | None = None,
     on_done: Callable[[int, Columns], None] | None = None,
 ) -> dict[int, Columns]:
     """The columns of each of ``replications``, keyed by replication; ``on_done(r, columns)``
@@ -120,7 +144,7 @@ def compare(
     seed: int = 0,
     baseline: str | None = None,
     workers: int | None = None,
-    progress: Progress | None = None,
+    progress: Progress | bool | None = None,
     executor: Executor | None = None,
     out: str | os.PathLike | None = None,
     force: bool = False,
@@ -140,6 +164,7 @@ def compare(
     if baseline not in names:
         raise ValueError(f"baseline {baseline!r} is not among the scenarios {names}")
     total = replications * len(scenarios)
+    progress = as_progress(progress, total)
     store = open_store(out, scenarios, seed, force) if out is not None else None
     if executor is None:
         executor = default_executor(min(workers or os.cpu_count() or 1, replications))
@@ -168,7 +193,7 @@ def run_until_precise(
     seed: int = 0,
     workers: int | None = None,
     executor: Executor | None = None,
-    progress: Progress | None = None,
+    progress: Progress | bool | None = None,
     out: str | os.PathLike | None = None,
     force: bool = False,
     metrics: Sequence[str] = HEADLINE,
@@ -186,6 +211,7 @@ def run_until_precise(
     if executor is None:
         executor = default_executor(min(workers or os.cpu_count() or 1, batch))
     store = open_store(out, [scenario], seed, force) if out is not None else None
+    progress = as_progress(progress, max_replications)
     runs: dict[int, Columns] = {}
     while True:
         new = list(range(len(runs), min(len(runs) + batch, max_replications)))

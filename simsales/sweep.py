@@ -27,7 +27,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from simsales.executors import Executor
-from simsales.experiment import Progress, run
+from simsales.experiment import Progress, as_progress, run
 from simsales.results import Results
 from simsales.scenario.errors import Problem, ScenarioError
 from simsales.scenario.schema import Inconsistent, Scenario
@@ -137,7 +137,7 @@ class SweepResults:
 def sweep(base: Scenario, parameters: Mapping[str, Mapping | Axis], design: str = "grid",
           samples: int | None = None, design_seed: int = 0, replications: int = 10,
           seed: int = 0, workers: int | None = None, executor: Executor | None = None,
-          progress: Progress | None = None, out: str | os.PathLike | None = None,
+          progress: Progress | bool | None = None, out: str | os.PathLike | None = None,
           force: bool = False) -> SweepResults:  # fmt: skip
     """Run ``base`` at every point of the design, all with ``seed`` (common random
     numbers). ``parameters`` maps dotted keys to ``{"values": [...]}`` (grid) or
@@ -153,6 +153,7 @@ def sweep(base: Scenario, parameters: Mapping[str, Mapping | Axis], design: str 
     points.insert(0, "point", range(len(points)))
     results = {}
     total = len(scenarios) * replications
+    progress = as_progress(progress, total)
     for i, sc in enumerate(scenarios):
         done = i * replications
         step = (lambda d, _t, done=done: progress(done + d, total)) if progress else None

@@ -81,3 +81,41 @@ def test_a_folder_that_is_not_a_store_is_refused(tmp_path):
     result = runner.invoke(app, ["run", *TINY, "--out", str(out)])
     assert result.exit_code == 2 and "not a simsales results store" in result.output
     assert (out / "notes.txt").read_text() == "keep me"
+
+
+def test_a_killed_sweep_resumes_with_every_replication_once(tmp_path):
+    """A 2-point sweep killed while its first point runs: run again, every point holds
+    each of its replications exactly once, and the tidy table equals a fresh sweep's."""
+    import yaml
+
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text(yaml.safe_dump({"scenario": str(BASELINE), "design": "grid", "parameters": {
+        "quota.revenue_per_month": {"values": [150000.0, 180000.0]}}}))  # fmt: skip
+    reps = 30
+
+    def sweep_cmd(out: Path) -> list[str]:
+        return [sys.executable, "-m", "simsales", "sweep", str(spec), "-r", str(reps), "-w",
+                "1", "--seed", "3", "--no-progress", "--out", str(out)]  # fmt: skip
+
+    out = tmp_path / "killed"
+    first = out / "point_0" / "shards" / "baseline[0]"
+    proc = subprocess.Popen(sweep_cmd(out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not first.is_dir() or len([p for p in first.iterdir() if p.name.isdigit()]) < 3:
+        assert proc.poll() is None, "the sweep ended before it could be killed"
+        assert time.monotonic() < deadline, "no shard appeared"
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (out / "point_1" / "shards").exists() or len(list(first.iterdir())) < reps
+    done = subprocess.run(sweep_cmd(out), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    for point in (0, 1):
+        folder = out / f"point_{point}" / "shards" / f"baseline[{point}]"
+        assert sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit()) == list(
+            range(reps)
+        )
+    fresh = tmp_path / "fresh"
+    assert subprocess.run(sweep_cmd(fresh), capture_output=True, timeout=300).returncode == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "sweep_metrics.parquet"),
+                                  pd.read_parquet(fresh / "sweep_metrics.parquet"))  # fmt: skip
