@@ -75,6 +75,23 @@ SHOWN_IF_ANY = {
 }
 
 
+# Options several commands share.
+SeedOption = Annotated[int, typer.Option("--seed", "-s", min=0)]
+WorkersOption = Annotated[
+    int | None, typer.Option("--workers", "-w", min=1, help="Processes; default all cores.")
+]
+ForceOption = Annotated[bool, typer.Option(help="Start --out afresh even if it holds another run.")]
+ProgressOption = Annotated[bool, typer.Option(help="Progress bar on stderr.")]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(help="Run on this Dask scheduler, tcp://host:port (simsales[cluster])."),
+]
+DaskLocalOption = Annotated[
+    int | None,
+    typer.Option("--dask-local", min=1, help="Run on a local Dask cluster of N processes."),
+]
+
+
 def _fail(message: str) -> None:
     """Print a bad-input message (at most two lines) on stderr and exit with code 2."""
     first, *rest = message.splitlines()
@@ -114,10 +131,8 @@ def run_cmd(
         Path | None, typer.Argument(help="Scenario YAML file; the bundled baseline if omitted.")
     ] = None,
     replications: Annotated[int, typer.Option("--replications", "-r", min=1)] = 10,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0)] = 0,
-    workers: Annotated[
-        int | None, typer.Option("--workers", "-w", min=1, help="Processes; default all cores.")
-    ] = None,
+    seed: SeedOption = 0,
+    workers: WorkersOption = None,
     overrides: Annotated[
         list[str] | None,
         typer.Option("--set", help="Override a parameter: dotted.key=value (repeatable)."),
@@ -126,18 +141,10 @@ def run_cmd(
         Path | None,
         typer.Option("--out", "-o", help="Store each replication here as it finishes; resume."),
     ] = None,
-    force: Annotated[
-        bool, typer.Option(help="Start --out afresh even if it holds another run.")
-    ] = False,
-    progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="Run on this Dask scheduler, tcp://host:port (simsales[cluster])."),
-    ] = None,
-    dask_local: Annotated[
-        int | None,
-        typer.Option("--dask-local", min=1, help="Run on a local Dask cluster of N processes."),
-    ] = None,
+    force: ForceOption = False,
+    progress: ProgressOption = True,
+    scheduler: SchedulerOption = None,
+    dask_local: DaskLocalOption = None,
     ramp: Annotated[
         bool, typer.Option("--ramp", help="Also print hired reps' ramp-up by month on post.")
     ] = False,
@@ -208,10 +215,8 @@ def run_cmd(
 def compare_cmd(
     files: Annotated[list[Path], typer.Argument(help="Two or more scenario YAML files.")],
     replications: Annotated[int, typer.Option("--replications", "-r", min=2)] = 20,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0)] = 0,
-    workers: Annotated[
-        int | None, typer.Option("--workers", "-w", min=1, help="Processes; default all cores.")
-    ] = None,
+    seed: SeedOption = 0,
+    workers: WorkersOption = None,
     baseline: Annotated[
         str | None, typer.Option(help="Name of the baseline scenario; default the first.")
     ] = None,
@@ -220,15 +225,9 @@ def compare_cmd(
         typer.Option("--out", "-o", help="Store each replication as it finishes (resumes)."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Write into a non-empty --out folder.")] = False,
-    progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="Run on this Dask scheduler, tcp://host:port (simsales[cluster])."),
-    ] = None,
-    dask_local: Annotated[
-        int | None,
-        typer.Option("--dask-local", min=1, help="Run on a local Dask cluster of N processes."),
-    ] = None,
+    progress: ProgressOption = True,
+    scheduler: SchedulerOption = None,
+    dask_local: DaskLocalOption = None,
 ) -> None:
     """Run scenarios with common random numbers and print each one's paired difference to
     the baseline: mean, 95% CI, Holm-adjusted p-value and P(better)."""
@@ -351,18 +350,16 @@ SWEEP_SHOWN = ("revenue", "margin", "attainment", "share_at_quota", "reps_on_pos
 def sweep_cmd(
     file: Annotated[Path, typer.Argument(help="Sweep YAML file (see simsales.sweep).")],
     replications: Annotated[int, typer.Option("--replications", "-r", min=1)] = 10,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0)] = 0,
-    workers: Annotated[
-        int | None, typer.Option("--workers", "-w", min=1, help="Processes; default all cores.")
-    ] = None,
+    seed: SeedOption = 0,
+    workers: WorkersOption = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Store every point's replications here (resumes)."),
     ] = None,
-    force: Annotated[
-        bool, typer.Option(help="Start --out afresh even if it holds another run.")
-    ] = False,
-    progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
+    force: ForceOption = False,
+    progress: ProgressOption = True,
+    scheduler: SchedulerOption = None,
+    dask_local: DaskLocalOption = None,
 ) -> None:
     """Run a scenario at every point of a sweep (grid or Latin hypercube) with common
     random numbers; print each point's swept values and headline means."""
@@ -379,9 +376,10 @@ def sweep_cmd(
     _check_out(out)
     bar = _progress_bar(replications * len(points)) if progress else None
     try:
-        result = sweep(base, spec.parameters, spec.design, spec.samples, spec.design_seed,
-                       replications, seed, workers, progress=bar.update_to if bar else None,
-                       out=out, force=force)  # fmt: skip
+        tick = bar.update_to if bar else None
+        with _executor(workers, scheduler, dask_local) as executor:
+            result = sweep(base, spec.parameters, spec.design, spec.samples, spec.design_seed,
+                           replications, seed, workers, executor, tick, out, force)  # fmt: skip
     except StoreError as exc:
         _fail(f"--out {exc}")
     except KeyboardInterrupt:
@@ -408,13 +406,11 @@ def sweep_cmd(
 def sensitivity_cmd(
     file: Annotated[Path, typer.Argument(help="Sensitivity YAML file (simsales.sensitivity).")],
     replications: Annotated[int, typer.Option("--replications", "-r", min=1)] = 2,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0)] = 0,
-    workers: Annotated[
-        int | None, typer.Option("--workers", "-w", min=1, help="Processes; default all cores.")
-    ] = None,
+    seed: SeedOption = 0,
+    workers: WorkersOption = None,
     plot: Annotated[Path | None, typer.Option(help="Save the bar plot here (PNG).")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Save indices as CSV.")] = None,
-    progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
+    progress: ProgressOption = True,
 ) -> None:
     """Morris screening or Sobol indices of one metric over chosen parameters (needs the
     simsales[sensitivity] extra); every point on common random numbers."""
