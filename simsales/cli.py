@@ -171,7 +171,6 @@ def run_cmd(
     _check_out(out)
     from simsales.experiment import run as run_scenario
     from simsales.experiment import run_until_precise
-    from simsales.store import StoreError
 
     if precision is not None and not 0 < precision < 1:
         _fail(f"--precision {precision}: an impossible target; allowed: between 0 and 1, "
@@ -181,23 +180,12 @@ def run_cmd(
     if precision is not None:
         replications = max_replications  # the progress bar's total
 
-    bar = _progress_bar(replications) if progress else None
-    try:
-        tick = bar.update_to if bar else None
-        with _executor(workers, scheduler, dask_local) as executor:
-            if precision is None:
-                res = run_scenario(sc, replications, seed, workers, tick, executor, out, force)
-            else:
-                res = run_until_precise(sc, precision, batch, max_replications, seed, workers,
-                                        executor, tick, out, force)  # fmt: skip
-    except StoreError as exc:
-        _fail(f"--out {exc}")
-    except KeyboardInterrupt:
-        typer.echo(_interrupted(out), err=True)
-        raise typer.Exit(130) from None
-    finally:
-        if bar:
-            bar.close()
+    with _running(replications, progress, out, workers, scheduler, dask_local) as (tick, ex):
+        if precision is None:
+            res = run_scenario(sc, replications, seed, workers, tick, ex, out, force)
+        else:
+            res = run_until_precise(sc, precision, batch, max_replications, seed, workers, ex,
+                                    tick, out, force)  # fmt: skip
     if out is not None:
         try:
             res.save(out)
@@ -247,22 +235,11 @@ def compare_cmd(
         _fail(f"--baseline {baseline!r}: no such scenario; allowed: {', '.join(names)}")
     _check_out(out)
     from simsales.experiment import compare  # heavy imports only when running
-    from simsales.store import StoreError
 
-    bar = _progress_bar(replications * len(scenarios)) if progress else None
-    try:
-        tick = bar.update_to if bar else None
-        with _executor(workers, scheduler, dask_local) as executor:
-            comparison = compare(scenarios, replications, seed, baseline, workers, progress=tick,
-                                 executor=executor, out=out, force=force)  # fmt: skip
-    except StoreError as exc:
-        _fail(f"--out {exc}")
-    except KeyboardInterrupt:
-        typer.echo(_interrupted(out), err=True)
-        raise typer.Exit(130) from None
-    finally:
-        if bar:
-            bar.close()
+    total = replications * len(scenarios)
+    with _running(total, progress, out, workers, scheduler, dask_local) as (tick, ex):
+        comparison = compare(scenarios, replications, seed, baseline, workers, progress=tick,
+                             executor=ex, out=out, force=force)  # fmt: skip
     table = comparison.table()
     if out is not None:
         try:
@@ -295,6 +272,26 @@ def _executor(workers: int | None, scheduler: str | None, dask_local: int | None
         _fail(f"--scheduler {scheduler}: {exc}" if scheduler else f"--dask-local: {exc}")
     with cluster:
         yield cluster
+
+
+@contextmanager
+def _running(total: int, progress: bool, out: Path | None, workers, scheduler, dask_local):
+    """Around a run: the progress bar and executor; an --out folder of another run, and
+    Ctrl-C, end the command cleanly (exit 2, and 130 saying what is kept)."""
+    from simsales.store import StoreError
+
+    bar = _progress_bar(total) if progress else None
+    try:
+        with _executor(workers, scheduler, dask_local) as executor:
+            yield (bar.update_to if bar else None), executor
+    except StoreError as exc:
+        _fail(f"--out {exc}")
+    except KeyboardInterrupt:
+        typer.echo(_interrupted(out), err=True)
+        raise typer.Exit(130) from None
+    finally:
+        if bar:
+            bar.close()
 
 
 def _check_out(out: Path | None) -> None:
@@ -363,7 +360,6 @@ def sweep_cmd(
 ) -> None:
     """Run a scenario at every point of a sweep (grid or Latin hypercube) with common
     random numbers; print each point's swept values and headline means."""
-    from simsales.store import StoreError
     from simsales.sweep import design_points, load_sweep, point_scenario, sweep
 
     try:
@@ -374,20 +370,10 @@ def sweep_cmd(
     except (ScenarioError, ValueError) as exc:
         _fail(str(exc) if isinstance(exc, ScenarioError) else f"{file}: {exc}")
     _check_out(out)
-    bar = _progress_bar(replications * len(points)) if progress else None
-    try:
-        tick = bar.update_to if bar else None
-        with _executor(workers, scheduler, dask_local) as executor:
-            result = sweep(base, spec.parameters, spec.design, spec.samples, spec.design_seed,
-                           replications, seed, workers, executor, tick, out, force)  # fmt: skip
-    except StoreError as exc:
-        _fail(f"--out {exc}")
-    except KeyboardInterrupt:
-        typer.echo(_interrupted(out), err=True)
-        raise typer.Exit(130) from None
-    finally:
-        if bar:
-            bar.close()
+    total = replications * len(points)
+    with _running(total, progress, out, workers, scheduler, dask_local) as (tick, ex):
+        result = sweep(base, spec.parameters, spec.design, spec.samples, spec.design_seed,
+                       replications, seed, workers, ex, tick, out, force)  # fmt: skip
     summary = result.summary()
     wide = summary[summary["metric"].isin(SWEEP_SHOWN)].pivot_table(
         index=["point", *spec.parameters], columns="metric", values="mean", sort=False
