@@ -650,7 +650,8 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
             minutes += c
             kind = kind_of[s]
             mult = skill[r]
-            dups = (leads[FLAGS, i] >> 2) & DUPLICATES_MAX
+            flags = leads[FLAGS, i]
+            dups = (flags >> 2) & DUPLICATES_MAX
             if dups:  # other reps approached this firm too (open market)
                 mult *= p.duplicate_multiplier**dups
             if joint and kind >= 1:  # the supervisor joins this visit (F16)
@@ -697,7 +698,7 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
             leads[STATE, i] = s + 1
             leads[LAST_TOUCH, i] = day
             leads[NEXT_DUE, i] = day + gap_of[s]
-            if leads[FLAGS, i] & HANDED_BIT:  # F35 stages are kept once it changed hands
+            if flags & HANDED_BIT:  # F35 stages are kept once it changed hands
                 leads[WORKED_BY, i] = leads[TOUCHED_BY, i]
                 leads[TOUCHED_BY, i] = r
             if outcome != STAY:
@@ -849,7 +850,8 @@ def _duplicates(month, leads, sizes, p, team, mk, st, bk, u, k, dup):
         for _ in range(d):
             if size > 0:
                 i = worked_leads[start[t] + int(u[k] * size)]
-                if leads[OWNER, i] != r and (leads[FLAGS, i] >> 2) & DUPLICATES_MAX < 7:
+                counted = (leads[FLAGS, i] >> 2) & DUPLICATES_MAX
+                if leads[OWNER, i] != r and counted < DUPLICATES_MAX:
                     leads[FLAGS, i] += DUPLICATE_ONE
             k += 1
     return k
