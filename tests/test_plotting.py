@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 
 import simsales  # noqa: E402
 from simsales import plotting  # noqa: E402
-from tests.conftest import BASELINE, small_overrides  # noqa: E402
+from tests.conftest import BASELINE, STEADY, small_overrides  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +62,80 @@ def test_headcount_stacks_the_three_statuses(comparison):
     assert len(ax.collections) == 3
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "in training", "on trial", "on post"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def trainees():
+    """Three replications of one class of 12 joining a small team, followed 8 months."""
+    sc = simsales.load_scenario(BASELINE.with_name("trainer_class.yaml"))
+    small = {k: v for k, v in small_overrides(months=8).items() if k not in STEADY}
+    sc = sc.with_overrides({**small, "workforce.hiring.plan": [{"month": 1, "size": 12}]})
+    return simsales.run(sc, replications=3, seed=5, workers=1)
+
+
+def _pooled_mean(cohorts, column):
+    """Mean over replications of Σ column ÷ Σ on_post: what the plots should show."""
+    by = cohorts.groupby("replication")
+    return (by[column].sum() / by["on_post"].sum()).mean()
+
+
+def test_cohort_survival_starts_at_one_and_shows_each_observed_window(trainees):
+    fig = plotting.cohort_survival(trainees.cohorts)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "months on post" and "still on the team" in ax.get_ylabel()
+    (curve,) = ax.containers  # one errorbar curve: the scenario's classes pooled
+    assert curve.get_label() == "trainer_class"
+    months, shares = curve.lines[0].get_data()
+    # 8 months from the class's start: 1, 3 and 6 months on post are observed, 12 is not.
+    assert list(months) == [0, 1, 3, 6]
+    assert shares[0] == 1.0
+    for m, share in zip([1, 3, 6], shares[1:], strict=True):
+        assert share == pytest.approx(_pooled_mean(trainees.cohorts, f"survived_{m}m"))
+    assert list(shares) == sorted(shares, reverse=True)  # survival never rises
+
+
+def test_class_kpis_show_f23_f26_and_f24_per_class(trainees):
+    fig = plotting.class_kpis(trainees.cohorts, by="class")
+    left, right = fig.axes
+    bars = [p.get_height() for p in left.patches]
+    assert bars == pytest.approx(
+        [_pooled_mean(trainees.cohorts, c) for c in ("signed_1m", "earning_6m", "survived_3m")]
+    )
+    assert right.patches[0].get_height() == pytest.approx(
+        _pooled_mean(trainees.cohorts, "orders_1m")
+    )
+    assert [t.get_text() for t in right.get_xticklabels()] == ["class 1 (month 1)"]
+    assert any("F23" in t.get_text() for t in left.get_legend().get_texts())
+    with pytest.raises(ValueError, match="by must be"):
+        plotting.class_kpis(trainees.cohorts, by="rep")
+
+
+def test_territory_saturation_has_a_panel_per_territory_with_four_states(trainees):
+    tm = trainees.territory_month
+    fig = plotting.territory_saturation(tm)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == ["T1", "T2"]
+    for ax in panels:
+        assert [line.get_label() for line in ax.lines] == [
+            "untouched", "cooling off", "in pipeline", "customers"]  # fmt: skip
+    untouched = panels[0].lines[0].get_ydata()
+    expected = tm[tm["territory"] == "T1"].groupby("month")["firms_untouched"].mean()
+    assert list(untouched) == pytest.approx(list(expected))
+    assert untouched[-1] < untouched[0]  # the market is worked through
+
+
+def test_lead_funnel_stages_and_f7_comparison(trainees):
+    fig = plotting.lead_funnel(trainees.team_month, trainees.funnel)
+    left, right = fig.axes
+    widths = [p.get_width() for p in left.patches]
+    per_year = trainees.team_month.groupby("replication")["signings"].sum().mean() * 12 / 8
+    assert len(widths) == 5 and widths[-1] == pytest.approx(per_year)
+    assert widths == sorted(widths, reverse=True)  # each stage is narrower than the last
+    from matplotlib.container import BarContainer
+
+    simulated, field = [c for c in right.containers if isinstance(c, BarContainer)]
+    assert len(simulated) == len(field) == 6
+    assert [p.get_height() for p in field] == pytest.approx(
+        [1 / 101, 2 / 101, 3 / 101, 5 / 101, 10 / 101, 80 / 101]
+    )
+    assert sum(p.get_height() for p in simulated) == pytest.approx(1.0)

@@ -21,6 +21,9 @@ F7_GROUPS = {
     "followup_3": (4, 4),
     "followup_4_to_11": (5, 12),
 }
+# F7's shares of signings in those groups, in percent (they add to 101).
+F7_PERCENT = {"phone": 1, "first_visit": 2, "followup_1": 3, "followup_2": 5, "followup_3": 10,
+              "followup_4_to_11": 80}  # fmt: skip
 KEYS = ["scenario", "replication"]
 
 
