@@ -9,7 +9,7 @@ READY  := $(VENV)/.installed
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,cluster,sensitivity]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,cluster,sensitivity,notebooks]'
 	@echo "compiling the simulated working day once (numba caches it; about 20 s)"
 	$(BIN)/simsales run --replications 1 --workers 1 > /dev/null
 	touch $(READY)

@@ -254,6 +254,64 @@ def compare_cmd(
         typer.echo(f"tables and comparison.csv saved to {out}")
 
 
+@app.command("report")
+def report_cmd(
+    files: Annotated[
+        list[Path], typer.Argument(help="Scenario YAML files; the first is the baseline.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")],
+    replications: Annotated[int, typer.Option("--replications", "-r", min=2)] = 20,
+    seed: SeedOption = 0,
+    workers: WorkersOption = None,
+    baseline: Annotated[
+        str | None, typer.Option(help="Name of the baseline scenario; default the first.")
+    ] = None,
+    title: Annotated[str, typer.Option(help="The report's title.")] = "simsales report",
+    force: Annotated[bool, typer.Option(help="Replace an existing --out file.")] = False,
+    progress: ProgressOption = True,
+    scheduler: SchedulerOption = None,
+    dask_local: DaskLocalOption = None,
+) -> None:
+    """Run scenarios with common random numbers and write one self-contained HTML report
+    (plots embedded, nothing fetched): scenarios, headline metrics with 95% CIs, the
+    comparison with the baseline, fan charts, new-rep KPIs and the manifest."""
+    scenarios, sources = [], {}
+    try:
+        for f in files:
+            scenarios.append(load_scenario(f))
+            sources[scenarios[-1].name] = str(f)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    names = [s.name for s in scenarios]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        _fail(f"scenario names must differ in one report; repeated: {', '.join(twice)}")
+    if baseline is not None and baseline not in names:
+        _fail(f"--baseline {baseline!r}: no such scenario; allowed: {', '.join(names)}")
+    if out.suffix.lower() not in (".html", ".htm"):
+        _fail(f"--out {out}: the report is an HTML file; give a name ending in .html")
+    if out.is_dir() or (out.exists() and not force):
+        what = "is a folder" if out.is_dir() else "exists; add --force to replace it"
+        _fail(f"--out {out}: {what}")
+    if not out.parent.is_dir():
+        _fail(f"--out {out}: folder {out.parent} does not exist")
+    from simsales.experiment import compare, run
+    from simsales.report import render_report, write_report
+
+    total = replications * len(scenarios)
+    with _running(total, progress, None, workers, scheduler, dask_local) as (tick, ex):
+        if len(scenarios) == 1:
+            done = run(scenarios[0], replications, seed, workers, progress=tick, executor=ex)
+        else:
+            done = compare(scenarios, replications, seed, baseline, workers, progress=tick,
+                           executor=ex)  # fmt: skip
+    try:
+        write_report(render_report(done, sources, title), out)
+    except OSError as exc:
+        _fail(f"--out {out}: cannot write the report ({exc})")
+    typer.echo(f"report written to {out}")
+
+
 @contextmanager
 def _executor(workers: int | None, scheduler: str | None, dask_local: int | None):
     """The executor the options ask for: a Dask cluster (remote or local), else None

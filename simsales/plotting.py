@@ -41,16 +41,14 @@ def fan_chart(team_month: pd.DataFrame, metric: str, unit: str = "",
     for i, (scenario, block) in enumerate(team_month.groupby("scenario", sort=False)):
         q = block.groupby("month")[metric].quantile([0.1, 0.25, 0.5, 0.75, 0.9]).unstack()
         colour = PALETTE[i % len(PALETTE)]
-        ax.fill_between(q.index, q[0.1], q[0.9], color=colour, alpha=0.15, linewidth=0,
-                        label=f"{scenario}: P10-P90")  # fmt: skip
-        ax.fill_between(q.index, q[0.25], q[0.75], color=colour, alpha=0.3, linewidth=0,
-                        label=f"{scenario}: P25-P75")  # fmt: skip
-        ax.plot(q.index, q[0.5], color=colour, linewidth=2, label=f"{scenario}: median")
+        ax.fill_between(q.index, q[0.1], q[0.9], color=colour, alpha=0.15, linewidth=0)
+        ax.fill_between(q.index, q[0.25], q[0.75], color=colour, alpha=0.3, linewidth=0)
+        ax.plot(q.index, q[0.5], color=colour, linewidth=2, label=str(scenario))
     ax.set_xlabel("month")
     ax.set_ylabel(f"{metric} [{unit}]" if unit else metric)
-    ax.set_title(title or f"{metric} by month, over replications")
+    ax.set_title(title or f"{metric} by month over replications: median, P25-P75, P10-P90")
     _thousands(ax.yaxis)
-    ax.legend(fontsize="small", frameon=False)
+    ax.legend(title="median of", fontsize="small", frameon=False)
     fig.tight_layout()
     return fig
 
@@ -122,7 +120,8 @@ def headcount(team_month: pd.DataFrame, scenario: str | None = None):
     ax.set_ylabel("reps (mean over replications)")
     name = scenario or ", ".join(tm["scenario"].unique())
     ax.set_title(f"Headcount by status: {name}")
-    ax.legend(loc="upper left", fontsize="small", frameon=False)
+    ax.set_ylim(0, mean.sum(axis=1).max() * 1.2)  # room for the legend above the stack
+    ax.legend(loc="upper center", ncol=3, fontsize="small", frameon=False)
     fig.tight_layout()
     return fig
 
@@ -257,11 +256,12 @@ def class_kpis(cohorts: pd.DataFrame, by: str = "scenario"):
         label="F23 worked example (12/18)",
     )
     left.set_xticks(np.arange(len(shares)), list(shares), fontsize="small")
-    left.set_ylim(0, 1)
+    left.set_ylim(0, 1.2)  # room for the legend above 100%
+    left.set_yticks(np.linspace(0, 1, 6))
     left.yaxis.set_major_formatter(_percent())
     left.set_ylabel("share of the reps who went on post")
     left.set_title("New-rep KPIs (mean, 95% CI)")
-    left.legend(fontsize="small", frameon=False)
+    left.legend(loc="upper center", ncol=2, fontsize="small", frameon=False)
     right.set_xticks(
         range(len(keys)), [str(k) for k in keys], rotation=20, ha="right", fontsize="small"
     )

@@ -66,9 +66,9 @@ class Results:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         for name in TABLES:
-            _atomic_write(out / f"{name}.parquet", lambda f, n=name: getattr(self, n).to_parquet(f))
+            atomic_write(out / f"{name}.parquet", lambda f, n=name: getattr(self, n).to_parquet(f))
         text = json.dumps(self.manifest, indent=2, sort_keys=True, default=str)
-        _atomic_write(out / MANIFEST, lambda f: f.write(text.encode()))  # last: marks complete
+        atomic_write(out / MANIFEST, lambda f: f.write(text.encode()))  # last: marks complete
         return out
 
 
@@ -85,7 +85,7 @@ def load_results(directory: str | os.PathLike) -> Results:
     return Results(**tables, manifest=manifest)
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
     """Write to a temporary file in the same folder, then rename over the target."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

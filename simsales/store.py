@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from simsales.engine.simulate import Columns
-from simsales.results import TABLES, _atomic_write
+from simsales.results import TABLES, atomic_write
 
 STORE = "store.json"
 KIND = "simsales results store"
@@ -61,7 +61,7 @@ class ResultsStore:
             )
         self.dir.mkdir(parents=True, exist_ok=True)
         text = json.dumps({**want, "versions": versions}, indent=2, sort_keys=True)
-        _atomic_write(path, lambda f: f.write(text.encode()))
+        atomic_write(path, lambda f: f.write(text.encode()))
 
     def _folder(self, scenario: str) -> Path:
         return self.dir / "shards" / scenario
