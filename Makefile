@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed
 
-.PHONY: run test lint schema bench clean
+.PHONY: run test lint schema bench screenshots clean
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,15 +17,18 @@ $(READY): pyproject.toml
 run: $(READY)  ## simulate the bundled baseline and print its summary
 	$(BIN)/simsales run
 
-test: $(READY)  ## the whole test suite (under 10 minutes on 2 cores)
-	$(BIN)/python -m pytest -q
+test: $(READY)  ## the whole test suite and the three notebooks, small (under 10 minutes on 2 cores)
+	SIMSALES_NOTEBOOK_REPLICATIONS=4 $(BIN)/python -m pytest -q tests --nbmake notebooks
 
 lint: $(READY)
-	$(BIN)/ruff check simsales tests benchmarks
-	$(BIN)/ruff format --check simsales tests benchmarks
+	$(BIN)/ruff check simsales tests benchmarks docs
+	$(BIN)/ruff format --check simsales tests benchmarks docs
 
 schema: $(READY)  ## regenerate scenarios/schema.json from the pydantic models
 	$(BIN)/simsales schema > scenarios/schema.json
+
+screenshots: $(READY)  ## redraw the README's pictures (docs/img) from the bundled scenarios
+	$(BIN)/python docs/screenshots.py
 
 bench: $(READY)  ## speed and memory benchmark (not part of the tests)
 	$(BIN)/python benchmarks/bench_core.py

@@ -77,6 +77,9 @@ SHOWN_IF_ANY = {
 
 # Options several commands share.
 SeedOption = Annotated[int, typer.Option("--seed", "-s", min=0)]
+BaselineOption = Annotated[
+    str | None, typer.Option(help="Name of the baseline scenario; default the first.")
+]
 WorkersOption = Annotated[
     int | None, typer.Option("--workers", "-w", min=1, help="Processes; default all cores.")
 ]
@@ -205,9 +208,7 @@ def compare_cmd(
     replications: Annotated[int, typer.Option("--replications", "-r", min=2)] = 20,
     seed: SeedOption = 0,
     workers: WorkersOption = None,
-    baseline: Annotated[
-        str | None, typer.Option(help="Name of the baseline scenario; default the first.")
-    ] = None,
+    baseline: BaselineOption = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Store each replication as it finishes (resumes)."),
@@ -221,18 +222,7 @@ def compare_cmd(
     the baseline: mean, 95% CI, Holm-adjusted p-value and P(better)."""
     if len(files) < 2:
         _fail(f"compare needs at least 2 scenario files, got {len(files)}")
-    scenarios = []
-    try:
-        for f in files:
-            scenarios.append(load_scenario(f))
-    except ScenarioError as exc:
-        _fail(str(exc))
-    names = [s.name for s in scenarios]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        _fail(f"scenario names must differ to be compared; repeated: {', '.join(twice)}")
-    if baseline is not None and baseline not in names:
-        _fail(f"--baseline {baseline!r}: no such scenario; allowed: {', '.join(names)}")
+    scenarios = _load_distinct(files, baseline)
     _check_out(out)
     from simsales.experiment import compare  # heavy imports only when running
 
@@ -263,9 +253,7 @@ def report_cmd(
     replications: Annotated[int, typer.Option("--replications", "-r", min=2)] = 20,
     seed: SeedOption = 0,
     workers: WorkersOption = None,
-    baseline: Annotated[
-        str | None, typer.Option(help="Name of the baseline scenario; default the first.")
-    ] = None,
+    baseline: BaselineOption = None,
     title: Annotated[str, typer.Option(help="The report's title.")] = "simsales report",
     force: Annotated[bool, typer.Option(help="Replace an existing --out file.")] = False,
     progress: ProgressOption = True,
@@ -275,19 +263,8 @@ def report_cmd(
     """Run scenarios with common random numbers and write one self-contained HTML report
     (plots embedded, nothing fetched): scenarios, headline metrics with 95% CIs, the
     comparison with the baseline, fan charts, new-rep KPIs and the manifest."""
-    scenarios, sources = [], {}
-    try:
-        for f in files:
-            scenarios.append(load_scenario(f))
-            sources[scenarios[-1].name] = str(f)
-    except ScenarioError as exc:
-        _fail(str(exc))
-    names = [s.name for s in scenarios]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        _fail(f"scenario names must differ in one report; repeated: {', '.join(twice)}")
-    if baseline is not None and baseline not in names:
-        _fail(f"--baseline {baseline!r}: no such scenario; allowed: {', '.join(names)}")
+    scenarios = _load_distinct(files, baseline)
+    sources = {sc.name: str(f) for sc, f in zip(scenarios, files, strict=True)}
     if out.suffix.lower() not in (".html", ".htm"):
         _fail(f"--out {out}: the report is an HTML file; give a name ending in .html")
     if out.is_dir() or (out.exists() and not force):
@@ -305,11 +282,37 @@ def report_cmd(
         else:
             done = compare(scenarios, replications, seed, baseline, workers, progress=tick,
                            executor=ex)  # fmt: skip
+    _headless_plots()
     try:
         write_report(render_report(done, sources, title), out)
     except OSError as exc:
         _fail(f"--out {out}: cannot write the report ({exc})")
     typer.echo(f"report written to {out}")
+
+
+def _load_distinct(files: list[Path], baseline: str | None) -> list:
+    """The scenarios of ``files``, their names distinct and ``baseline`` among them; else
+    exit 2 naming the problem."""
+    scenarios = []
+    try:
+        for f in files:
+            scenarios.append(load_scenario(f))
+    except ScenarioError as exc:
+        _fail(str(exc))
+    names = [s.name for s in scenarios]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        _fail(f"scenario names must differ to be compared; repeated: {', '.join(twice)}")
+    if baseline is not None and baseline not in names:
+        _fail(f"--baseline {baseline!r}: no such scenario; allowed: {', '.join(names)}")
+    return scenarios
+
+
+def _headless_plots() -> None:
+    """The command only writes plot files: draw with Agg, never open a window."""
+    import matplotlib
+
+    matplotlib.use("Agg")
 
 
 @contextmanager
@@ -490,6 +493,7 @@ def sensitivity_cmd(
     if out is not None:
         result.table.to_csv(out, index=False)
     if plot is not None:
+        _headless_plots()
         result.plot().savefig(plot, dpi=120)
         typer.echo(f"plot saved to {plot}")
 

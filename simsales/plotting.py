@@ -16,9 +16,8 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 
 
 def _figure(width: float = 8.0, height: float = 4.5):
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)  # no display needed; Jupyter keeps its own backend
+    # pyplot, with whatever backend is active: Jupyter's inline backend shows the figure,
+    # and headless, matplotlib falls back to Agg (savefig needs no display).
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(width, height))
@@ -73,17 +72,19 @@ def forest_plot(table: pd.DataFrame, metrics: list[str] | None = None):
     ax.set_yticks(y, [f"{m}" for m in t["metric"]])
     ax.invert_yaxis()
     scale = ""
-    if len(t) and np.nanmax(np.abs(t[["ci_low", "ci_high"]].to_numpy())) > 100:
+    span = np.nanmax(np.abs(t[["ci_low", "ci_high"]].to_numpy())) if len(t) else 0.0
+    decimals = 1 if span < 5 else 0  # ticks 0.5% apart need a decimal
+    if span > 100:
         # A headcount can move by thousands of percent where revenue moves by a few:
         # linear within +-10%, logarithmic beyond, so both stay readable.
         ax.set_xscale("symlog", linthresh=10)
         scale = "; linear within ±10%, log beyond"
     from matplotlib.ticker import FuncFormatter
 
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+,.0f}%" if v else "0"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+,.{decimals}f}%" if v else "0"))
     ax.set_xlabel(f"difference to the baseline [% of its mean], 95% CI{scale}")
     ax.set_title("Paired comparison with the baseline (common random numbers)")
-    ax.legend(fontsize="small", frameon=False)
+    ax.legend(loc="best", fontsize="small")
     fig.tight_layout()
     return fig
 
@@ -126,10 +127,6 @@ def headcount(team_month: pd.DataFrame, scenario: str | None = None):
     return fig
 
 
-# Survival windows of the cohorts table (months on post), F26's 3-month test among them.
-SURVIVAL_MONTHS = (1, 3, 6, 12)
-
-
 def _pooled(cohorts: pd.DataFrame, numerator: str, denominator: str = "on_post") -> pd.Series:
     """Mean and 95% t-interval over replications of each replication's pooled ratio
     (sum of numerator / sum of denominator over the classes whose window is observed);
@@ -155,6 +152,8 @@ def cohort_survival(cohorts: pd.DataFrame, by: str = "scenario"):
     """Share of a class's reps still on the team 1, 3, 6 and 12 months after going on
     post (F26: the 3-month test), with 95% CIs over replications; one curve per scenario
     (classes pooled) or, with ``by="class"``, per hiring class."""
+    from simsales.metrics.cohorts import SURVIVAL_MONTHS
+
     if by not in ("scenario", "class"):
         raise ValueError(f"by must be 'scenario' or 'class', got {by!r}")
     c = _class_label(cohorts, by)

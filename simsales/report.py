@@ -40,6 +40,9 @@ HEADLINE = {
     "dismissals": ("dismissals", "reps", 1, "{:,.1f}"),
     "duplicated_approaches": ("duplicated approaches", "records", 1, "{:,.0f}"),
     "deals_held": ("deals held to a later period", "deals", 1, "{:,.1f}"),
+    "promotions": ("reps promoted to supervisor", "reps", 1, "{:,.1f}"),
+    "supervisor_hires": ("supervisors hired from outside", "supervisors", 1, "{:,.1f}"),
+    "opportunity_per_rep_cv": ("spread of market per rep (CV)", "-", 1, "{:.3f}"),
     "f2_sign_rate": ("F2: share of entered leads signed", "-", 1, "{:.4f}"),
 }
 # The trainer's KPIs of the cohorts table (docs/model.md 4.5 and 4.6).
@@ -52,6 +55,8 @@ COHORT = {
     "class_earning_share_6m": ("earning by month 6 (F26)", "{:.3f}"),
     "class_survival_12m": ("survival, 12 months on post", "{:.3f}"),
 }
+# Every metric difference_table can show.
+DISPLAY = {**HEADLINE, **{m: (label, "-", 1, fmt) for m, (label, fmt) in COHORT.items()}}
 # Monthly metrics drawn as fan charts: column of team_month, unit.
 FANS = {"revenue": "yuan", "reps_on_post": "reps", "margin": "yuan"}
 # The forest plot's metrics: the money and the people.
@@ -226,8 +231,55 @@ def _with_ci(summary: pd.DataFrame, metric: str, scale: float, fmt: str) -> str:
     return f"{mean} [{fmt.format(r['ci_low'] * scale)}, {fmt.format(r['ci_high'] * scale)}]"
 
 
+def difference_table(comparison: Comparison, metrics=None, wide: bool = False) -> pd.DataFrame:
+    """The paired comparison in readable units, one row per scenario and metric (the
+    headline metrics, or those listed): baseline and scenario means, difference with its
+    95% CI, Holm-adjusted p-value and P(better). Metrics that were not measured, or that
+    were the same in every replication (hires under a fixed plan), are left out.
+
+    ``wide=True``: one row per metric, the baseline's mean, then per scenario its
+    difference with the 95% CI and P(better) (a metric missing for a scenario is empty)."""
+    table = comparison.table().set_index(["scenario", "metric"])
+    wanted = list(HEADLINE) if metrics is None else list(metrics)
+    unknown = [m for m in wanted if m not in DISPLAY]
+    if unknown:
+        raise ValueError(f"no display format for metric(s) {unknown}; known: {list(DISPLAY)}")
+    rows = []
+    for name in table.index.get_level_values("scenario").unique():
+        for metric in wanted:
+            if (name, metric) not in table.index:
+                continue
+            r = table.loc[(name, metric)]
+            if r["n"] == 0 or (r["difference"] == 0 and r["ci_low"] == r["ci_high"]):
+                continue
+            label, unit, scale, fmt = DISPLAY[metric]
+            signed = fmt.replace("{:", "{:+")
+            low, high = signed.format(r["ci_low"] * scale), signed.format(r["ci_high"] * scale)
+            rows.append({
+                "scenario": name, "metric": label, "unit": unit,
+                comparison.baseline: fmt.format(r["baseline_mean"] * scale),
+                "scenario mean": fmt.format(r["scenario_mean"] * scale),
+                "difference": signed.format(r["difference"] * scale),
+                "95% CI": f"[{low}, {high}]", "p (Holm)": f"{r['p_holm']:.3g}",
+                "better if": r["better_if"], "P(better)": f"{r['p_better']:.2f}",
+            })  # fmt: skip
+    long = pd.DataFrame(rows)
+    return _wide(long, comparison.baseline, wanted) if wide and len(long) else long
+
+
+def _wide(long: pd.DataFrame, baseline: str, metrics: list[str]) -> pd.DataFrame:
+    long = long.assign(**{"difference [95% CI]": long["difference"] + " " + long["95% CI"]})
+    index = ["metric", "unit"]
+    order = {DISPLAY[m][0]: i for i, m in enumerate(metrics)}
+    out = long.drop_duplicates(index).sort_values("metric", key=lambda c: c.map(order))
+    out = out.set_index(index)[[baseline]]
+    for name, block in long.groupby("scenario", sort=False):
+        cols = block.set_index(index)[["difference [95% CI]", "P(better)"]]
+        out = out.join(cols.rename(columns=lambda c, n=name: f"{n}: {c}"))
+    return out.fillna("")
+
+
 def _comparison(comparison: Comparison) -> str:
-    table = comparison.table()
     note = (
         '<p class="note">Every scenario ran on the same replications and seed (common '
         "random numbers), so each difference is paired replication by replication: "
@@ -235,25 +287,12 @@ def _comparison(comparison: Comparison) -> str:
         "the share of replications in which the scenario did better.</p>"
     )
     parts = [note]
-    head = ["metric", "unit", comparison.baseline, "scenario", "difference", "95% CI",
-            "p (Holm)", "better if", "P(better)"]  # fmt: skip
-    for name, block in table.groupby("scenario", sort=False):
-        block = block.set_index("metric")
-        rows = []
-        for metric, (label, unit, scale, fmt) in HEADLINE.items():
-            if metric not in block.index:
-                continue
-            r = block.loc[metric]
-            if r["n"] == 0 or (r["difference"] == 0 and r["ci_low"] == r["ci_high"]):
-                continue  # not measured, or the same in every replication (say, hires)
-            signed = fmt.replace("{:", "{:+")
-            low, high = signed.format(r["ci_low"] * scale), signed.format(r["ci_high"] * scale)
-            rows.append([label, unit, fmt.format(r["baseline_mean"] * scale),
-                         fmt.format(r["scenario_mean"] * scale),
-                         signed.format(r["difference"] * scale), f"[{low}, {high}]",
-                         f"{r['p_holm']:.3g}", r["better_if"], f"{r['p_better']:.2f}"])  # fmt: skip
-        parts += [f"<h3>{_e(name)} minus {_e(comparison.baseline)}</h3>",
-                  _table(rows, head, text_columns=2)]  # fmt: skip
+    for name, block in difference_table(comparison).groupby("scenario", sort=False):
+        block = block.drop(columns="scenario")
+        rows = block.to_numpy().tolist()
+        parts.append(f"<h3>{_e(name)} minus {_e(comparison.baseline)}</h3>")
+        parts.append(_table(rows, list(block.columns), text_columns=2))
+    table = comparison.table()
     forest = table[table["metric"].isin(FOREST)]
     parts.append(_image(plotting.forest_plot(forest), "Paired differences with 95% CIs"))
     return "\n".join(parts)

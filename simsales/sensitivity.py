@@ -60,10 +60,7 @@ class SensitivityResults:
 
     def plot(self):
         """A bar chart of the indices with their 95% confidence bars (matplotlib Figure)."""
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # the active backend: inline in Jupyter, else Agg
 
         fig, ax = plt.subplots(figsize=(7, 0.6 * len(self.table) + 1.8))
         y = np.arange(len(self.table))

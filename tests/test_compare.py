@@ -47,6 +47,13 @@ def test_p_better_counts_the_right_direction():
     assert t.loc["quits", "p_better"] == 0.75 and t.loc["quits", "better_if"] == "lower"
 
 
+def test_fewer_washouts_are_better():
+    m = frame({"A": {"class_washout_share": [0.2, 0.1, 0.15]},
+               "B": {"class_washout_share": [0.1, 0.1, 0.05]}})  # fmt: skip
+    row = paired_comparison(m, "A").iloc[0]
+    assert row["better_if"] == "lower" and row["p_better"] == pytest.approx(2 / 3)
+
+
 def test_holm_adjusts_over_the_scenarios_compared():
     """Three scenarios against A: Holm multiplies the sorted p-values by 3, 2, 1 and keeps
     them in order (p(1) = 3 p_min, then max(previous, 2 p_mid), then max(previous, p_max))."""

@@ -139,3 +139,13 @@ def test_lead_funnel_stages_and_f7_comparison(trainees):
         [1 / 101, 2 / 101, 3 / 101, 5 / 101, 10 / 101, 80 / 101]
     )
     assert sum(p.get_height() for p in simulated) == pytest.approx(1.0)
+
+
+def test_plots_leave_the_backend_to_the_caller(monkeypatch, comparison, trainees):
+    """Library plots never switch the backend: in Jupyter that would hide every figure."""
+    monkeypatch.setattr(matplotlib, "use", lambda *a, **k: pytest.fail("backend switched"))
+    tm = next(iter(comparison.results.values())).team_month
+    plotting.fan_chart(tm, "revenue")
+    plotting.headcount(tm)
+    plotting.cohort_survival(trainees.cohorts)
+    plotting.territory_saturation(trainees.territory_month)

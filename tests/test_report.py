@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 import simsales
+import simsales.report
 from simsales.report import HEADLINE, render_report
 from tests.conftest import BASELINE, STEADY, small_overrides
 from tests.test_cli import assert_bad_input, invoke
@@ -147,3 +148,18 @@ def test_cli_bad_output_or_baseline_is_exit_2(tmp_path, monkeypatch, extra, mess
 def test_cli_twice_the_same_scenario_is_exit_2(tmp_path):
     out = tmp_path / "r.html"
     assert_bad_input(invoke("report", BASELINE, BASELINE, "--out", out), "repeated: baseline")
+
+
+def test_difference_table_wide_has_a_row_per_metric_in_the_order_asked(comparison):
+    metrics = ["share_at_quota", "revenue", "attainment"]
+    wide = simsales.report.difference_table(comparison, metrics, wide=True)
+    # Revenue is the same in every paired replication here (a quota changes no sale in
+    # this small team), so it is left out; the others keep the order asked for.
+    assert [m for m, _ in wide.index] == ["share of reps at quota", "team attainment"]
+    assert list(wide.columns) == [
+        "base", "more_quota: difference [95% CI]", "more_quota: P(better)"]  # fmt: skip
+    r = comparison.table().set_index(["scenario", "metric"]).loc[("more_quota", "attainment")]
+    cell = wide.loc[("team attainment", "revenue / quota"), "more_quota: difference [95% CI]"]
+    assert cell == f"{r['difference']:+.3f} [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]"
+    with pytest.raises(ValueError, match="no display format"):
+        simsales.report.difference_table(comparison, ["no_such_metric"])
