@@ -3,8 +3,9 @@
 One self-contained file: styles inline, plots embedded as base64 PNG, no script and no
 address outside the file, so it opens the same in any browser, offline or as an email
 attachment. Sections: the scenarios and what differs from the baseline, headline
-metrics with 95% CIs, the paired comparison with its forest plot, fan charts, the
-new-rep cohort KPIs, and the manifest (seed, replications, versions, scenario files).
+metrics with 95% CIs, the paired comparison with its forest plot, fan charts, the lead
+funnel against F7, the new-rep cohort KPIs, and the manifest (seed, replications,
+versions, scenario files).
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ def render_report(
         parts.append(_section("comparison", f"Compared with {baseline}", _comparison(comparison)))
     parts += [
         _section("fan-charts", "Month by month", _fans(results)),
+        _section("funnel", "The lead funnel", _funnels(results)),
         _section("cohorts", "New-rep classes", _cohorts(results)),
         _section("manifest", "Manifest", _manifest(results, sources)),
     ]
@@ -311,6 +313,20 @@ def _fans(results: Mapping[str, Results]) -> str:
     ]
     parts.append(f'<div class="grid">{"".join(heads)}</div>')
     return "\n".join(parts)
+
+
+def _funnels(results: Mapping[str, Results]) -> str:
+    note = (
+        '<p class="note">From prospect records to signings per year (F1, F3, F2), and the '
+        "signings by touch against the field's F7: most deals close after the 4th to "
+        "11th follow-up.</p>"
+    )
+    plots = [
+        _image(plotting.lead_funnel(r.team_month, r.funnel), f"lead funnel of {n}")
+        + f'<p class="note">{_e(n)}</p>'
+        for n, r in results.items()
+    ]
+    return note + "\n".join(plots)
 
 
 def _cohorts(results: Mapping[str, Results]) -> str:

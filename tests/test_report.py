@@ -15,7 +15,7 @@ from simsales.report import HEADLINE, render_report
 from tests.conftest import BASELINE, STEADY, small_overrides
 from tests.test_cli import assert_bad_input, invoke
 
-SECTIONS = ["scenarios", "headline", "comparison", "fan-charts", "cohorts", "manifest"]
+SECTIONS = ["scenarios", "headline", "comparison", "fan-charts", "funnel", "cohorts", "manifest"]
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -67,8 +67,8 @@ def test_every_section_in_order_with_embedded_pngs_and_no_outside_address(page):
     text, p = page
     assert p.sections == SECTIONS
     assert text.startswith("<!DOCTYPE html>") and p.tags[0] == "html"
-    # Forest plot, 3 fan charts, 2 headcounts, survival and class KPIs.
-    assert len(p.images) == 8
+    # Forest plot, 3 fan charts, 2 headcounts, 2 funnels, survival and class KPIs.
+    assert len(p.images) == 10
     for src in p.images:
         head, data = src.split(",", 1)
         assert head == "data:image/png;base64"
