@@ -262,7 +262,7 @@ def report_cmd(
 ) -> None:
     """Run scenarios with common random numbers and write one self-contained HTML report
     (plots embedded, nothing fetched): scenarios, headline metrics with 95% CIs, the
-    comparison with the baseline, fan charts, new-rep KPIs and the manifest."""
+    comparison with the baseline, fan charts, the lead funnel, new-rep KPIs and the manifest."""
     scenarios = _load_distinct(files, baseline)
     sources = {sc.name: str(f) for sc, f in zip(scenarios, files, strict=True)}
     if out.suffix.lower() not in (".html", ".htm"):
