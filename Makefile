@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed
 
-.PHONY: run test lint schema bench screenshots clean
+.PHONY: run test lint schema golden bench screenshots clean
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ lint: $(READY)
 
 schema: $(READY)  ## regenerate scenarios/schema.json from the pydantic models
 	$(BIN)/simsales schema > scenarios/schema.json
+
+golden: $(READY)  ## rewrite tests/golden/ after a change meant to move numbers (commit it on its own, saying what moved)
+	$(BIN)/python -m tests.golden_tables
 
 screenshots: $(READY)  ## redraw the README's pictures (docs/img) from the bundled scenarios
 	$(BIN)/python docs/screenshots.py
