@@ -65,13 +65,15 @@ SHOWN_IF_ANY = {
     "duplicated_approaches": "{:,.0f}",
     "deals_held": "{:,.1f}",
     "deals_pulled": "{:,.1f}",
-    "class_washout_share": "{:.3f}",
-    "class_trial_pass_rate": "{:.3f}",
-    "class_signing_rate_1m": "{:.3f}",
-    "class_order_level_1m": "{:.3f}",
-    "class_survival_3m": "{:.3f}",
-    "class_survival_12m": "{:.3f}",
-    "class_earning_share_6m": "{:.3f}",
+    "class_washout_of_trainees": "{:.3f}",
+    "class_trial_pass_of_reached_trial": "{:.3f}",
+    "class_signing_rate_1m_of_on_post": "{:.3f}",
+    "class_orders_1m_per_on_post": "{:.3f}",
+    "class_survival_3m_of_on_post": "{:.3f}",
+    "class_remaining_3m_of_trainees": "{:.3f}",
+    "class_survival_12m_of_on_post": "{:.3f}",
+    "class_remaining_12m_of_trainees": "{:.3f}",
+    "class_earning_6m_of_on_post": "{:.3f}",
 }
 
 

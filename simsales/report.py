@@ -48,13 +48,24 @@ HEADLINE = {
 }
 # The trainer's KPIs of the cohorts table (docs/model.md 4.5 and 4.6).
 COHORT = {
-    "class_washout_share": ("washed out in training (F21)", "{:.3f}"),
-    "class_trial_pass_rate": ("trial pass rate (F22)", "{:.3f}"),
-    "class_signing_rate_1m": ("F23 signing rate, 1st month on post", "{:.3f}"),
-    "class_order_level_1m": ("F24 order level, orders per rep", "{:.3f}"),
-    "class_survival_3m": ("survival, 3 months on post (F26)", "{:.3f}"),
-    "class_earning_share_6m": ("earning by month 6 (F26)", "{:.3f}"),
-    "class_survival_12m": ("survival, 12 months on post", "{:.3f}"),
+    "class_washout_of_trainees": ("washed out in training (F21)", "{:.3f}"),
+    "class_trial_pass_of_reached_trial": ("trial pass rate (F22)", "{:.3f}"),
+    "class_signing_rate_1m_of_on_post": ("F23 signing rate, 1st month on post", "{:.3f}"),
+    "class_orders_1m_per_on_post": ("F24 order level, orders per rep", "{:.3f}"),
+    "class_survival_3m_of_on_post": (
+        "still there 3 months on, of those who went on post (F26)",
+        "{:.3f}",
+    ),
+    "class_remaining_3m_of_trainees": (
+        "still there 3 months after going on post, of all trainees",
+        "{:.3f}",
+    ),
+    "class_earning_6m_of_on_post": ("earning by month 6 (F26)", "{:.3f}"),
+    "class_survival_12m_of_on_post": (
+        "still there 12 months on, of those who went on post",
+        "{:.3f}",
+    ),
+    "class_remaining_12m_of_trainees": ("still there 12 months on, of all trainees", "{:.3f}"),
 }
 # Every metric difference_table can show.
 DISPLAY = {**HEADLINE, **{m: (label, "-", 1, fmt) for m, (label, fmt) in COHORT.items()}}

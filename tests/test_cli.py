@@ -291,7 +291,7 @@ def test_run_shows_workforce_rows_only_for_a_changing_team():
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     metrics = {line.split()[0] for line in result.stdout.splitlines()[2:]}
-    assert {"hires", "class_signing_rate_1m", "class_survival_3m"} <= metrics
+    assert {"hires", "class_signing_rate_1m_of_on_post", "class_survival_3m_of_on_post"} <= metrics
     result = invoke(
         "run", "-r", "2", "-w", "1", "--no-progress", "--set", "horizon.months=2",
         "--set", "workforce.hiring={policy: none, lead_time_months: 1, cost_per_hire: 0,"

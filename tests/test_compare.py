@@ -48,8 +48,8 @@ def test_p_better_counts_the_right_direction():
 
 
 def test_fewer_washouts_are_better():
-    m = frame({"A": {"class_washout_share": [0.2, 0.1, 0.15]},
-               "B": {"class_washout_share": [0.1, 0.1, 0.05]}})  # fmt: skip
+    m = frame({"A": {"class_washout_of_trainees": [0.2, 0.1, 0.15]},
+               "B": {"class_washout_of_trainees": [0.1, 0.1, 0.05]}})  # fmt: skip
     row = paired_comparison(m, "A").iloc[0]
     assert row["better_if"] == "lower" and row["p_better"] == pytest.approx(2 / 3)
 

@@ -18,7 +18,7 @@ def test_tables_are_tidy_and_keyed(small_results, small):
         table = getattr(small_results, name)
         assert list(table.columns[:2]) == ["scenario", "replication"], name
         if name == "cohorts":  # no hiring in this scenario: no classes, the columns remain
-            assert table.empty and "signing_rate_1m" in table.columns
+            assert table.empty and "signing_rate_1m_of_on_post" in table.columns
             continue
         assert set(table["scenario"]) == {small.name}
         assert sorted(table["replication"].unique()) == [0, 1, 2]

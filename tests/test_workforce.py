@@ -62,17 +62,17 @@ def test_f23_worked_example_gives_12_of_18():
     k = cohort_kpis(f23_example(), days_per_month=30).iloc[0]
     assert k["trainees"] == 20 and k["on_post"] == 18
     assert k["washed_out"] == 1 and k["failed_trial"] == 1
-    assert k["signing_rate_1m"] == pytest.approx(12 / 18)  # F23: leavers excluded above
-    assert k["order_level_1m"] == pytest.approx((12 * 2 + 2) / 18)  # F24: leavers included
-    assert k["survival_1m"] == pytest.approx(15 / 18)
-    assert k["trial_pass_rate"] == pytest.approx(18 / 19)
-    assert np.isnan(k["earning_share_6m"])  # no pay column: unknown, not zero
+    assert k["signing_rate_1m_of_on_post"] == pytest.approx(12 / 18)  # F23: leavers excluded above
+    assert k["orders_1m_per_on_post"] == pytest.approx((12 * 2 + 2) / 18)  # F24: leavers included
+    assert k["survival_1m_of_on_post"] == pytest.approx(15 / 18)
+    assert k["trial_pass_of_reached_trial"] == pytest.approx(18 / 19)
+    assert np.isnan(k["earning_6m_of_on_post"])  # no pay column: unknown, not zero
 
 
 def test_kpis_of_windows_not_yet_complete_are_nan():
     k = cohort_kpis(f23_example(), days_per_month=30, end_day=100).iloc[0]
-    assert k["survival_3m"] == pytest.approx(15 / 18)  # day 90 is within the data
-    assert np.isnan(k["survival_6m"]) and np.isnan(k["survival_12m"])
+    assert k["survival_3m_of_on_post"] == pytest.approx(15 / 18)  # day 90 is within the data
+    assert np.isnan(k["survival_6m_of_on_post"]) and np.isnan(k["survival_12m_of_on_post"])
 
 
 def test_hr_table_without_required_columns_is_refused():
@@ -313,7 +313,7 @@ def test_training_cost_counts_every_trainee_day(baseline):
     tm = res.team_month
     assert tm["training_cost"].sum() == 5 * (tr.days + tr.trial_days) * tr.cost_per_trainee_day
     assert tm["went_on_post"].sum() == 5
-    assert res.cohorts["trial_pass_rate"].tolist() == [1.0]
+    assert res.cohorts["trial_pass_of_reached_trial"].tolist() == [1.0]
 
 
 def test_new_hires_ramp_up_with_months_on_post(dynamic):

@@ -32,8 +32,9 @@ from simsales.scenario.schema import Scenario
 
 SURVIVAL_MONTHS = (1, 3, 6, 12)  # F26: does the new rep survive 3 months?
 HR_COLUMNS = ("class", "left_before_post", "on_post_day", "leave_day", "order_days")
-# Counts per class; the rates are these over on_post (trial_pass_rate: over trainees who
-# reached the trial).
+# Counts per class. Each rate is named after its denominator: most are over the reps who
+# went on post (F23-F26 define them so); ``remaining_*_of_trainees`` answer a trainer's
+# question of how many of the class's trainees are still there.
 COUNTS = (
     "trainees",
     "washed_out",
@@ -46,12 +47,13 @@ COUNTS = (
     "earning_6m",  # F26: paid at least the threshold in the 6th month on post
 )
 RATES = (
-    "washout_share",
-    "trial_pass_rate",
-    "signing_rate_1m",
-    "order_level_1m",
-    *(f"survival_{m}m" for m in SURVIVAL_MONTHS),
-    "earning_share_6m",
+    "washout_of_trainees",
+    "trial_pass_of_reached_trial",
+    "signing_rate_1m_of_on_post",
+    "orders_1m_per_on_post",
+    *(f"survival_{m}m_of_on_post" for m in SURVIVAL_MONTHS),
+    *(f"remaining_{m}m_of_trainees" for m in SURVIVAL_MONTHS),
+    "earning_6m_of_on_post",
 )
 
 
@@ -119,13 +121,15 @@ def _with_rates(c: pd.DataFrame) -> pd.DataFrame:
     on_post = c["on_post"].where(c["on_post"] > 0)
     done = c["in_class"] == 0  # a class with trainees still learning has no final rates
     reached_trial = (c["trainees"] - c["washed_out"]).where(lambda x: (x > 0) & done)
-    c["washout_share"] = c["washed_out"] / c["trainees"].where((c["trainees"] > 0) & done)
-    c["trial_pass_rate"] = c["on_post"] / reached_trial
-    c["signing_rate_1m"] = c["signed_1m"] / on_post
-    c["order_level_1m"] = c["orders_1m"] / on_post
+    c["washout_of_trainees"] = c["washed_out"] / c["trainees"].where((c["trainees"] > 0) & done)
+    c["trial_pass_of_reached_trial"] = c["on_post"] / reached_trial
+    c["signing_rate_1m_of_on_post"] = c["signed_1m"] / on_post
+    c["orders_1m_per_on_post"] = c["orders_1m"] / on_post
+    trainees = c["trainees"].where((c["trainees"] > 0) & done)
     for m in SURVIVAL_MONTHS:
-        c[f"survival_{m}m"] = c[f"survived_{m}m"] / on_post
-    c["earning_share_6m"] = c["earning_6m"] / on_post
+        c[f"survival_{m}m_of_on_post"] = c[f"survived_{m}m"] / on_post
+        c[f"remaining_{m}m_of_trainees"] = c[f"survived_{m}m"] / trainees
+    c["earning_6m_of_on_post"] = c["earning_6m"] / on_post
     return c
 
 

@@ -28,7 +28,7 @@ LOWER_IS_BETTER = frozenset(
         "opportunity_per_rep_cv",
         "deals_held",
         "revenue_held",
-        "class_washout_share",
+        "class_washout_of_trainees",
     }
 )
 COLUMNS = [

@@ -91,19 +91,21 @@ def _classes(cohorts: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     yet complete at the end of the run; washout and trial rates only over classes with
     nobody still in training or on trial)."""
     ratios = {  # metric: (numerator, denominator)
-        "class_washout_share": ("washed_out", "trainees"),
-        "class_trial_pass_rate": ("on_post", "reached_trial"),
-        "class_signing_rate_1m": ("signed_1m", "on_post"),
-        "class_order_level_1m": ("orders_1m", "on_post"),
-        "class_survival_3m": ("survived_3m", "on_post"),
-        "class_survival_12m": ("survived_12m", "on_post"),
-        "class_earning_share_6m": ("earning_6m", "on_post"),
+        "class_washout_of_trainees": ("washed_out", "trainees"),
+        "class_trial_pass_of_reached_trial": ("on_post", "reached_trial"),
+        "class_signing_rate_1m_of_on_post": ("signed_1m", "on_post"),
+        "class_orders_1m_per_on_post": ("orders_1m", "on_post"),
+        "class_survival_3m_of_on_post": ("survived_3m", "on_post"),
+        "class_remaining_3m_of_trainees": ("survived_3m", "trainees"),
+        "class_survival_12m_of_on_post": ("survived_12m", "on_post"),
+        "class_remaining_12m_of_trainees": ("survived_12m", "trainees"),
+        "class_earning_6m_of_on_post": ("earning_6m", "on_post"),
     }
     c = cohorts.assign(reached_trial=cohorts["trainees"] - cohorts["washed_out"])
     out = pd.DataFrame(index=index)
     for metric, (num, den) in ratios.items():
         known = c[c[num].notna()]
-        if metric in ("class_washout_share", "class_trial_pass_rate"):
+        if metric in ("class_washout_of_trainees", "class_trial_pass_of_reached_trial"):
             known = known[known["in_class"] == 0]  # classes done with training and trial
         g = known.groupby(KEYS, sort=True)[[num, den]].sum()
         with np.errstate(invalid="ignore", divide="ignore"):
