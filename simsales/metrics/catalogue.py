@@ -1,0 +1,222 @@
+"""The metric catalogue: what every headline metric is called in plain words, its unit,
+its group, which way is better, and how to write its values.
+
+Every place that shows a metric to a person (the CLI, ``Results.summary()`` in a
+notebook, the comparison, the report and the plots) reads it from here, so a metric is
+labelled, grouped and formatted the same everywhere. Metrics of ``Results.metrics()``
+are one row per simulated year (a replication); see docs/model.md, section 4.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["money", "count", "share", "number"]
+Better = Literal["higher", "lower"] | None
+
+# Groups in the order they are shown: the money and the headcount first, calibration
+# diagnostics last.
+GROUPS = (
+    "Money",
+    "Headcount",
+    "Sales",
+    "Workforce",
+    "New-rep classes",
+    "Pay",
+    "Territory and leads",
+    "Behaviour",
+    "Calibration diagnostics",
+)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One headline metric as a person should see it."""
+
+    name: str  # column of Results.metrics()
+    label: str  # plain words, no code names
+    unit: str  # what one of it is: yuan, reps, deals, ... ("" for shares)
+    group: str  # one of GROUPS
+    kind: Kind  # money: yuan with separators; share: a fraction shown as a percentage
+    better: Better  # which way is good; None: no direction (diagnostics, trade-offs)
+    decimals: int = 0  # for counts and numbers; shares always show one decimal of a percent
+    only_if_any: bool = False  # shown only when some replication has a non-zero value
+
+    def format(self, value: float, signed: bool = False) -> str:
+        """A value as a person reads it: ``121,266,541``, ``47.2%``, ``64.1``.
+
+        ``signed`` writes a difference: ``+1,204``, ``-3.1 pp`` (a difference of two shares
+        is in percentage points)."""
+        if value is None or not math.isfinite(value):
+            return "-"
+        sign = "+" if signed else ""
+        if self.kind == "share":
+            text = f"{value * 100:{sign},.1f}"
+            return f"{text} pp" if signed else f"{text}%"
+        decimals = 0 if self.kind == "money" else self.decimals
+        text = f"{value:{sign},.{decimals}f}"
+        return "-0" if text in ("-0", "-0.0") and not signed else text
+
+    def format_short(self, value: float, signed: bool = False) -> str:
+        """Money in millions or thousands (``16.7 M``), anything else as ``format``."""
+        if self.kind != "money" or value is None or not math.isfinite(value):
+            return self.format(value, signed)
+        sign = "+" if signed else ""
+        if abs(value) >= 1e6:
+            return f"{value / 1e6:{sign},.1f} M"
+        if abs(value) >= 1e4:
+            return f"{value / 1e3:{sign},.0f} k"
+        return f"{value:{sign},.0f}"
+
+    @property
+    def unit_label(self) -> str:
+        """The unit as a table header shows it ("yuan", "share of leads", ...)."""
+        return "%" if self.kind == "share" else self.unit
+
+
+def _m(name, label, unit, group, kind, better, decimals=0, only_if_any=False) -> Metric:
+    return Metric(name, label, unit, group, kind, better, decimals, only_if_any)
+
+
+_MONEY, _HEAD, _SALES, _WORK = GROUPS[0], GROUPS[1], GROUPS[2], GROUPS[3]
+_CLASS, _PAY, _TERR, _BEHAVE, _DIAG = GROUPS[4], GROUPS[5], GROUPS[6], GROUPS[7], GROUPS[8]
+
+# fmt: off
+CATALOGUE: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        # Money: what the horizon earns and costs.
+        _m("revenue", "Revenue", "yuan", _MONEY, "money", "higher"),
+        _m("margin", "Margin (revenue less cost of sales)", "yuan", _MONEY, "money", "higher"),
+        _m("cost_of_sales", "Cost of sales (reps' pay, hiring, training)", "yuan", _MONEY,
+           "money", "lower"),
+        _m("payroll", "Reps' pay (payroll)", "yuan", _MONEY, "money", "lower"),
+        # Headcount.
+        _m("reps_on_post", "Reps on post (monthly average)", "reps", _HEAD, "number", "higher", 1),
+        _m("supervisor_groups_end", "Supervisor groups at the end", "groups", _HEAD, "number",
+           None, 1),
+        # Sales.
+        _m("signings", "Deals signed", "deals", _SALES, "count", "higher"),
+        _m("revenue_per_rep_month", "Revenue per rep per month", "yuan", _SALES, "money",
+           "higher"),
+        _m("signings_per_rep_month", "Deals per rep per month", "deals", _SALES, "number",
+           "higher", 2),
+        _m("attainment", "Team attainment (revenue as a share of quota)", "", _SALES, "share",
+           "higher"),
+        _m("share_at_quota", "Reps at quota (share of reps on post)", "", _SALES, "share",
+           "higher"),
+        _m("leads_entered", "Leads entered in the CRM", "leads", _SALES, "count", None),
+        _m("visits", "Visits", "visits", _SALES, "count", None),
+        _m("visits_per_rep_day", "Visits per rep per working day", "visits", _SALES, "number",
+           None, 2),
+        _m("followups_per_rep_day", "Follow-ups per rep per working day", "follow-ups", _SALES,
+           "number", None, 2),
+        # Workforce.
+        _m("hires", "Reps hired (trainees)", "reps", _WORK, "number", None, 1, True),
+        _m("quits", "Reps who quit", "reps", _WORK, "number", "lower", 1, True),
+        _m("dismissals", "Reps dismissed", "reps", _WORK, "number", "lower", 1, True),
+        _m("promotions", "Reps promoted to supervisor", "reps", _WORK, "number", None, 1, True),
+        _m("supervisor_hires", "Supervisors hired from outside", "supervisors", _WORK, "number",
+           None, 1, True),
+        # New-rep classes (F21-F26), each named after its denominator.
+        _m("class_washout_of_trainees", "Washed out in training, of trainees (F21)", "", _CLASS,
+           "share", "lower"),
+        _m("class_trial_pass_of_reached_trial", "Passed the trial, of those who reached it (F22)",
+           "", _CLASS, "share", "higher"),
+        _m("class_signing_rate_1m_of_on_post",
+           "Signed in the first month, of reps who went on post (F23)", "", _CLASS, "share",
+           "higher"),
+        _m("class_orders_1m_per_on_post",
+           "Orders in the first month per rep who went on post (F24)", "deals", _CLASS,
+           "number", "higher", 2),
+        _m("class_survival_3m_of_on_post",
+           "Still there 3 months after going on post, of reps who went on post (F26)", "",
+           _CLASS, "share", "higher"),
+        _m("class_remaining_3m_of_trainees",
+           "Still there 3 months after going on post, of all trainees", "", _CLASS, "share",
+           "higher"),
+        _m("class_earning_6m_of_on_post",
+           "Earning by the 6th month, of reps who went on post (F26)", "", _CLASS, "share",
+           "higher"),
+        _m("class_survival_12m_of_on_post",
+           "Still there 12 months after going on post, of reps who went on post", "", _CLASS,
+           "share", "higher"),
+        _m("class_remaining_12m_of_trainees",
+           "Still there 12 months after going on post, of all trainees", "", _CLASS, "share",
+           "higher"),
+        # Pay.
+        _m("pay_per_rep_month", "Pay per rep per month", "yuan", _PAY, "money", None),
+        _m("commission", "Commission", "yuan", _PAY, "money", None),
+        _m("bonus", "Annual-grade bonus (F38)", "yuan", _PAY, "money", None, only_if_any=True),
+        _m("fines", "Fines for missed visits (F32)", "yuan", _PAY, "money", "lower",
+           only_if_any=True),
+        # Territory and leads.
+        _m("opportunity_per_rep_cv", "Unevenness of market per rep (coefficient of variation)",
+           "CV", _TERR, "number", "lower", 3),
+        _m("stale_to_pool", "Leads gone stale to the public pool", "leads", _TERR, "count",
+           "lower", only_if_any=True),
+        _m("pool_claims", "Leads claimed from the public pool", "leads", _TERR, "count", None,
+           only_if_any=True),
+        _m("reclaimed_signings", "Deals signed from reclaimed leads", "deals", _TERR, "count",
+           "higher", only_if_any=True),
+        _m("duplicated_approaches", "Firms approached twice by the team", "approaches", _TERR,
+           "count", "lower", only_if_any=True),
+        # Behaviour.
+        _m("deals_held", "Deals held back to a later pay period", "deals", _BEHAVE, "number",
+           "lower", 1, True),
+        _m("revenue_held", "Revenue held back to a later pay period", "yuan", _BEHAVE, "money",
+           "lower", only_if_any=True),
+        _m("deals_pulled", "Deals pulled into an earlier pay period", "deals", _BEHAVE,
+           "number", "lower", 1, True),
+        _m("month_end_signing_share", "Deals signed in a month's last week", "", _BEHAVE,
+           "share", None),
+        # Calibration diagnostics: the model against the field figures, no better way.
+        _m("f2_sign_rate", "F2: share of entered leads that sign (field: 1 in 20)", "", _DIAG,
+           "share", None),
+        _m("f2_open_share", "F2: share of entered leads still open at the end", "", _DIAG,
+           "share", None),
+        _m("f7_share_phone", "F7: deals closed on the phone (field: 1%)", "", _DIAG, "share",
+           None),
+        _m("f7_share_first_visit", "F7: deals closed at the first visit (field: 2%)", "", _DIAG,
+           "share", None),
+        _m("f7_share_followup_1", "F7: deals closed at the 1st follow-up (field: 3%)", "", _DIAG,
+           "share", None),
+        _m("f7_share_followup_2", "F7: deals closed at the 2nd follow-up (field: 5%)", "", _DIAG,
+           "share", None),
+        _m("f7_share_followup_3", "F7: deals closed at the 3rd follow-up (field: 10%)", "",
+           _DIAG, "share", None),
+        _m("f7_share_followup_4_to_11", "F7: deals closed at follow-ups 4-11 (field: 80%)", "",
+           _DIAG, "share", None),
+    )
+}
+# fmt: on
+
+
+def metric(name: str) -> Metric:
+    """The catalogue entry of ``name``; a metric not in the catalogue (a user's own column)
+    gets its name as label, no unit, no group order and no better direction."""
+    found = CATALOGUE.get(name)
+    if found is not None:
+        return found
+    return Metric(name, name, "", "Other", "number", None, 3)
+
+
+def ordered(names) -> list[str]:
+    """``names`` in display order: by group (GROUPS), then as in the catalogue; names not in
+    the catalogue last, in the order given."""
+    position = {name: i for i, name in enumerate(CATALOGUE)}
+    rank = {g: i for i, g in enumerate(GROUPS)}
+
+    def key(item):
+        i, name = item
+        m = metric(name)
+        return (rank.get(m.group, len(GROUPS)), position.get(name, len(position) + i))
+
+    return [name for _, name in sorted(enumerate(names), key=key)]
+
+
+def better(name: str) -> Better:
+    """Which way is better for ``name``: "higher", "lower" or None (no direction)."""
+    return metric(name).better
