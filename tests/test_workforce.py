@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import simsales
-from simsales.metrics.cohorts import cohort_kpis, ramp_table
+from simsales.metrics.cohorts import CohortDataError, cohort_kpis, ramp_table
 from simsales.model.payroll import month_share
 from simsales.model.workforce import quit_hazards
 from simsales.scenario.errors import ScenarioError
@@ -59,7 +59,7 @@ def f23_example() -> pd.DataFrame:
 
 
 def test_f23_worked_example_gives_12_of_18():
-    k = cohort_kpis(f23_example(), days_per_month=30).iloc[0]
+    k = cohort_kpis(f23_example(), days_per_month=30, end_day=29).iloc[0]  # one month seen
     assert k["trainees"] == 20 and k["on_post"] == 18
     assert k["washed_out"] == 1 and k["failed_trial"] == 1
     assert k["signing_rate_1m_of_on_post"] == pytest.approx(12 / 18)  # F23: leavers excluded above
@@ -71,13 +71,13 @@ def test_f23_worked_example_gives_12_of_18():
 
 def test_kpis_of_windows_not_yet_complete_are_nan():
     k = cohort_kpis(f23_example(), days_per_month=30, end_day=100).iloc[0]
-    assert k["survival_3m_of_on_post"] == pytest.approx(15 / 18)  # day 90 is within the data
+    assert k["survival_3m_of_on_post"] == pytest.approx(15 / 18)  # days 0-89 are in the data
     assert np.isnan(k["survival_6m_of_on_post"]) and np.isnan(k["survival_12m_of_on_post"])
 
 
 def test_hr_table_without_required_columns_is_refused():
-    with pytest.raises(ValueError, match="order_days"):
-        cohort_kpis(f23_example().drop(columns="order_days"))
+    with pytest.raises(CohortDataError, match="order_days"):
+        cohort_kpis(f23_example().drop(columns="order_days"), end_day=29)
 
 
 # ------------------------------------------------------------ invariants
