@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from simsales.scenario import ScenarioError, load_scenario
-from simsales.scenario.overrides import parse_assignment
+from simsales.scenario.overrides import apply_cli_overrides
 from simsales.scenario.paths import baseline_path
 from simsales.scenario.schema import json_schema
 
@@ -170,7 +170,7 @@ def run_cmd(
     try:
         sc = load_scenario(path)
         if overrides:
-            sc = sc.with_overrides(dict(parse_assignment(a) for a in overrides), "--set")
+            sc = apply_cli_overrides([sc], overrides)[0]
     except ScenarioError as exc:
         _fail(str(exc))
     _check_out(out)
@@ -519,7 +519,7 @@ def calibrate(
     try:
         sc = load_scenario(file or baseline_path())
         if overrides:
-            sc = sc.with_overrides(dict(parse_assignment(a) for a in overrides), "--set")
+            sc = apply_cli_overrides([sc], overrides)[0]
     except ScenarioError as exc:
         _fail(str(exc))
     cal = calibrate_sign_probability(sc, target, replications, seed, workers)

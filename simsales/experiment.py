@@ -159,7 +159,10 @@ def compare(
     names = [s.name for s in scenarios]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
-        raise ValueError(f"scenario names must differ to be compared; repeated: {twice}")
+        raise ValueError(
+            f"scenario names must differ to be compared; repeated: {twice}; give each a "
+            'name, e.g. with_overrides({"name": "more_reps", ...}) or name: in the file'
+        )
     baseline = names[0] if baseline is None else baseline
     if baseline not in names:
         raise ValueError(f"baseline {baseline!r} is not among the scenarios {names}")

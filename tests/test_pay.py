@@ -179,7 +179,9 @@ def test_f35_split_moves_commission_between_reps_not_in_total(baseline):
     scenario = team(baseline, months=4, **{
         "pay.commission": {"plan": "flat", "rate": 0.1, "paid": "same_month",
                            "split_by_stage": split},
-        "leads.stale_after_days": 2,  # leads change hands through the pool
+        "leads.stale_after_days": 2,  # leads change hands through the pool (F11) ...
+        "leads.followup_cadence_days": {"A": 2, "B": 2, "C": 2, "D": 2},
+        "leads.hq_leads_per_rep_day": 4.0,  # ... when reps have more leads than minutes
     })  # fmt: skip
     res = simsales.run(scenario, replications=1, seed=5, workers=1)
     by_month = res.rep_month.groupby("month")[["commission_earned", "revenue"]].sum()

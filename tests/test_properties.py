@@ -80,7 +80,8 @@ def valid_overrides(draw) -> dict:
         "leads.stale_after_days": draw(st.integers(1, 30)),
     }
     for grade in "ABCD":
-        overrides[f"leads.followup_cadence_days.{grade}"] = draw(st.integers(1, 20))
+        stale = overrides["leads.stale_after_days"]  # a longer cadence is refused (F11)
+        overrides[f"leads.followup_cadence_days.{grade}"] = draw(st.integers(1, min(20, stale)))
     # Pay and behaviour: any plan, paid now or late (F37), split by stage (F35) or not.
     dpm = overrides["horizon.days_per_month"]
     plan = dict(draw(st.sampled_from(PLANS)))

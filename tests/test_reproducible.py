@@ -73,6 +73,7 @@ def test_a_replication_does_not_depend_on_what_ran_before_or_on_draw_chunks(base
             "horizon.months": 3,
             "horizon.warmup_months": 1,
             "leads.stale_after_days": 3,
+            "leads.followup_cadence_days": {"A": 2, "B": 3, "C": 3, "D": 3},
             "rep.minutes_per_day": 300,
         }
     )

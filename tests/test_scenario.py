@@ -453,15 +453,17 @@ def test_boolean_schema_version_is_unsupported(tmp_path):
 
 def test_with_overrides_returns_a_new_scenario_and_leaves_the_original():
     """with_overrides is pure: the result has the new value, the original is unchanged,
-    and no other field moves."""
+    and no other field moves but the name, which says what changed."""
     before = BASE.model_dump()
     changed = BASE.with_overrides({"team.reps": 50})
     assert changed is not BASE
     assert isinstance(changed, simsales.Scenario)
     assert changed.team.reps == 50
+    assert changed.name == f"{BASE.name}, team.reps=50"
     assert BASE.model_dump() == before
     after = changed.model_dump()
     after["team"]["reps"] = before["team"]["reps"]
+    after["name"] = before["name"]
     assert after == before
 
 
@@ -722,7 +724,7 @@ def test_schema_forbids_unknown_keys_everywhere():
 
 SOURCE_RE = re.compile(r"F\d+|assumption:|calibrated")
 SECTION_RE = re.compile(r"^\s*[\w-]+:\s*$")  # `key:` with nothing after it
-METADATA_KEYS = ("schema_version", "name")
+METADATA_KEYS = ("schema_version", "name", "description", "base")
 
 
 def value_lines(text: str) -> list[tuple[int, str, str]]:

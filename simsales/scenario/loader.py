@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +12,14 @@ import yaml
 from pydantic import ValidationError
 
 from simsales.scenario.errors import Problem, ScenarioError
-from simsales.scenario.schema import SCHEMA_VERSION, Inconsistent, Scenario
+from simsales.scenario.paths import bundled_names, bundled_scenario
+from simsales.scenario.schema import SCHEMA_VERSION, Inconsistent, Scenario, percentage_hint
 
 MAX_FILE_BYTES = 1024 * 1024  # 1 MiB: scenario files are small; larger is a mistake
+MAX_BASE_DEPTH = 10  # files in a chain of bases: what-ifs of what-ifs, not a loop
+BASE_KEY = "base"
+OWN_KEYS = ("name", "description")  # say what one file is: never inherited from a base
+BOUND_ERRORS = ("less_than_equal", "less_than")
 
 
 class SafeLoader(yaml.SafeLoader):
@@ -29,14 +36,31 @@ SafeLoader.add_implicit_resolver(
 )
 
 Path_ = tuple[str | int, ...]
+Origin = tuple[str, int]  # (file, 1-based line) where a key path was set
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Load and validate a YAML scenario file.
 
-    Raises ScenarioError naming the file, field path, bad value and what is allowed.
+    A file may start from another with ``base: <file>`` (relative to the file's folder;
+    a bare ``baseline`` or ``baseline.yaml`` not found there is the bundled baseline) and
+    give only what differs: its mappings are merged key by key over the base's, a list or
+    a value replaces the base's whole, and ``null`` drops an inherited key (JSON Merge
+    Patch, RFC 7386). A file with a base must give its own ``name``; a base's
+    ``description`` is not inherited either (it describes the base). Bases may chain, up
+    to MAX_BASE_DEPTH; each base must be a valid scenario on its own. The merged result
+    is validated as a whole.
+
+    Raises ScenarioError naming the file, field path, bad value and what is allowed;
+    the line of a value set in a base file is given with that file's name.
     """
     path = Path(path)
+    data, origins = _load_tree(path, ())
+    return validate(data, str(path), origins)
+
+
+def _read(path: Path) -> str:
+    """The text of one scenario file, after checking it exists, is small and is UTF-8."""
     src = str(path)
     if not path.is_file():
         what = "is a directory, not a file" if path.is_dir() else "file not found"
@@ -47,11 +71,122 @@ def load_scenario(path: str | Path) -> Scenario:
             src, [Problem("", f"file is {size:,} bytes; at most {MAX_FILE_BYTES:,} are allowed")]
         )
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(src, [Problem("", f"not UTF-8 text ({exc.reason})")]) from None
-    data, lines = parse_yaml(text, src)
-    return validate(data, src, lines)
+
+
+def _load_tree(path: Path, chain: tuple[Path, ...]) -> tuple[Any, dict[Path_, Origin]]:
+    """Parsed data of ``path`` merged over its bases, and where each key path was set.
+
+    ``chain`` holds the (resolved) files that have ``path`` as a base, nearest last.
+    """
+    src = str(path)
+    data, lines = parse_yaml(_read(path), src)
+    origins: dict[Path_, Origin] = {p: (src, n) for p, n in lines.items()}
+    if not isinstance(data, dict) or BASE_KEY not in data:
+        return data, origins
+    line = lines.get((BASE_KEY,))
+    base = _resolve_base(data.pop(BASE_KEY), path, line)
+    if "name" not in data:
+        raise ScenarioError(
+            src,
+            [
+                Problem(
+                    "name",
+                    "required in a file with base: (else it would carry its base's name); "
+                    f"e.g. name: {path.stem}",
+                    line=line,
+                )
+            ],
+        )
+    here = (*chain, path.resolve())
+    if base.resolve() in here:
+        loop = " -> ".join(p.name for p in (*here[here.index(base.resolve()) :], base))
+        raise ScenarioError(
+            src, [Problem(BASE_KEY, f"base files form a cycle: {loop}", str(base), line, True)]
+        )
+    if len(here) > MAX_BASE_DEPTH:
+        raise ScenarioError(
+            src,
+            [
+                Problem(
+                    BASE_KEY,
+                    f"more than {MAX_BASE_DEPTH} files in a chain of bases; "
+                    "start from a file nearer the baseline",
+                    line=line,
+                )
+            ],
+        )
+    base_data, base_origins = _load_tree(base, here)
+    validate(base_data, str(base), base_origins)  # a base is a scenario: its errors name it
+    inherited = {k: v for k, v in base_data.items() if k not in OWN_KEYS}
+    merged = merge(inherited, data)
+    return merged, {
+        p: origins[p] if p in origins else base_origins[p]
+        for p in _paths(merged)
+        if p in origins or p in base_origins
+    }
+
+
+def _resolve_base(value: Any, path: Path, line: int | None) -> Path:
+    """The file ``base: value`` of the scenario file ``path`` names."""
+    src = str(path)
+    usage = (
+        "a scenario file relative to this file's folder, or baseline for the bundled "
+        "baseline, e.g. base: baseline.yaml"
+    )
+    if not isinstance(value, str) or not value.strip():
+        raise ScenarioError(src, [Problem(BASE_KEY, f"must name {usage}", value, line, True)])
+    candidate = path.parent / value
+    if candidate.is_dir():
+        raise ScenarioError(
+            src, [Problem(BASE_KEY, f"{candidate} is a folder; name {usage}", value, line, True)]
+        )
+    if candidate.is_file():
+        return candidate
+    bundled = bundled_scenario(value)
+    if bundled is not None:
+        return bundled
+    raise ScenarioError(
+        src,
+        [
+            Problem(
+                BASE_KEY,
+                f"no such file: {candidate}; name {usage} (bundled: {', '.join(bundled_names())})",
+                value,
+                line,
+                True,
+            )
+        ],
+    )
+
+
+def merge(base: Any, child: Any) -> Any:
+    """``child`` merged over ``base``: mappings key by key (``None`` drops a key), any
+    other value replaces the base's whole (JSON Merge Patch, RFC 7386). Neither input
+    is modified."""
+    if not isinstance(child, dict):
+        return copy.deepcopy(child)
+    out = copy.deepcopy(base) if isinstance(base, dict) else {}
+    for key, value in child.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge(out.get(key), value)
+    return out
+
+
+def _paths(node: Any, path: Path_ = ()) -> list[Path_]:
+    """Every key path in ``node``: itself, its keys and list items, at any depth."""
+    out = [path]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out += _paths(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out += _paths(value, (*path, i))
+    return out
 
 
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
@@ -95,8 +230,12 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], source: str) ->
             _walk(item, (*path, i), lines, source)
 
 
-def validate(data: Any, source: str, lines: dict[Path_, int] | None = None) -> Scenario:
-    """Validate parsed data into a Scenario, or raise ScenarioError."""
+def validate(data: Any, source: str, lines: Mapping[Path_, int | Origin] | None = None) -> Scenario:
+    """Validate parsed data into a Scenario, or raise ScenarioError.
+
+    ``lines`` maps key paths to their line in ``source``, or to ``(file, line)`` where a
+    value came from another file (a base); problems point there.
+    """
     lines = lines or {}
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
@@ -107,35 +246,76 @@ def validate(data: Any, source: str, lines: dict[Path_, int] | None = None) -> S
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(source, [_problem(e, data, lines) for e in exc.errors()]) from None
+        problems = [_problem(e, lines, source) for e in exc.errors()]
+        raise ScenarioError(source, problems) from None
 
 
-def _problem(err: dict, data: Any, lines: dict[Path_, int]) -> Problem:
+def _problem(err: Any, lines: Mapping[Path_, int | Origin], source: str) -> Problem:
     loc: Path_ = tuple(err["loc"])
     message = err["msg"].removeprefix("Value error, ")
     cause = err.get("ctx", {}).get("error")
     if isinstance(cause, Inconsistent):  # a cross-field rule: it names its own field
         loc = (*loc, *cause.field.split("."))
-        return Problem(_dotted(loc), str(cause), cause.value, _line(loc, lines), has_value=True)
+        line, file = _where(loc, lines, source)
+        message = str(cause)
+        if file is not None and message.endswith("; remove it"):
+            message += f" (it comes from {file}: write {loc[-1]}: null in this file to drop it)"
+        return Problem(_dotted(loc), message, cause.value, line, True, file)
     if err["type"] == "missing":
-        return Problem(_dotted(loc), "required field is missing", line=_line(loc[:-1], lines))
+        line, file = _where(loc[:-1], lines, source)
+        return Problem(_dotted(loc), "required field is missing", line=line, file=file)
     if err["type"] == "extra_forbidden":
+        line, file = _where(loc, lines, source)
         return Problem(
             _dotted(loc),
             f"unknown key; allowed here: {', '.join(allowed_keys(loc[:-1]))}",
-            line=_line(loc, lines),
+            line=line,
+            file=file,
         )
     if loc == ("schema_version",):
         message = f"unsupported schema_version; allowed: {SCHEMA_VERSION}"
     value = err.get("input")
+    ctx = err.get("ctx", {})
+    bound = ctx.get("le", ctx.get("lt")) if err["type"] in BOUND_ERRORS else upper_bound(loc)
+    hint = percentage_hint(value, bound)
+    if hint:
+        message += f"; {hint}"
     has_value = bool(loc) and not isinstance(value, dict)
-    return Problem(_dotted(loc), message, value=value, line=_line(loc, lines), has_value=has_value)
+    line, file = _where(loc, lines, source)
+    return Problem(_dotted(loc), message, value, line, has_value, file)
 
 
-def _line(loc: Path_, lines: dict[Path_, int]) -> int | None:
+def _where(loc: Path_, lines: Mapping[Path_, int | Origin], source: str) -> tuple[Any, Any]:
+    """(line, file) of the nearest enclosing key path that has a line; file is None when
+    the line is in ``source`` itself."""
     for n in range(len(loc), -1, -1):
         if loc[:n] in lines:
-            return lines[loc[:n]]
+            where = lines[loc[:n]]
+            if isinstance(where, int):
+                return where, None
+            file, line = where
+            return line, (None if file == source else file)
+    return None, None
+
+
+def upper_bound(loc: Path_) -> float | None:
+    """The upper limit (``le`` or ``lt``) of the Scenario field at ``loc``, if it has one;
+    for an item of a list, the limit of the list's items."""
+    model: Any = Scenario
+    info = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if model is None or part not in model.model_fields:
+            return None
+        info = model.model_fields[part]
+        model = _model_of(info.annotation)
+    if info is None or model is not None:
+        return None
+    for meta in info.metadata:
+        for name in ("le", "lt"):
+            if getattr(meta, name, None) is not None:
+                return float(getattr(meta, name))
     return None
 
 

@@ -1,9 +1,16 @@
-"""Dotted-key overrides: ``{"team.reps": 50}`` applied to a Scenario, re-validated."""
+"""Dotted-key overrides: ``{"team.reps": 50}`` applied to a Scenario, re-validated.
+
+A changed scenario is renamed so its tables cannot be mistaken for the original's
+(``derived_name``), unless the overrides give ``name`` themselves.
+"""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import yaml
@@ -13,6 +20,13 @@ from simsales.scenario.loader import SafeLoader, allowed_keys, validate
 from simsales.scenario.schema import Scenario
 
 SOURCE = "override"
+CLI_SOURCE = "--set"
+LABEL_CHARS = 60  # longest list of changes appended to a name
+NAME_CHARS = next(  # the schema's limit on a name
+    m.max_length for m in Scenario.model_fields["name"].metadata if hasattr(m, "max_length")
+)
+_PLAIN_TEXT = re.compile(r"[\w .+-]{1,30}")  # text values shown as they are in a name
+_MISSING = object()
 
 
 def apply_overrides(
@@ -22,11 +36,185 @@ def apply_overrides(
 
     Keys address nested fields (``rep.norms.visits``) and list items by index
     (``market.territories.0.firms``). Unknown keys and bad values raise ScenarioError.
+    The result is named by ``derived_name`` unless ``name`` is among the overrides.
     """
+    result = _apply(scenario, overrides, source)
+    if "name" in overrides:
+        return result
+    return _renamed(result, derived_name(scenario, result, overrides))
+
+
+def _apply(scenario: Scenario, overrides: Mapping[str, Any], source: str) -> Scenario:
     data = copy.deepcopy(scenario.model_dump(mode="python"))
     for key, value in overrides.items():
         _set(data, key, value, source)
     return validate(data, source)
+
+
+def _renamed(scenario: Scenario, name: str) -> Scenario:
+    return scenario if name == scenario.name else scenario.model_copy(update={"name": name})
+
+
+def derived_name(before: Scenario, after: Scenario, keys: Iterable[str]) -> str:
+    """The name of ``after``, made from ``before`` by overriding ``keys``.
+
+    Keys whose value did not change are left out; if none changed, the name stays
+    ``before.name``. Otherwise the changed keys, sorted, are appended with their new
+    values: ``"baseline, team.reps=80"``, ``"baseline, quota.revenue_per_month=180000,
+    team.reps=80"``. If that would add more than LABEL_CHARS characters, or a value is
+    a list, a mapping or text with other characters than letters, digits, spaces and
+    ``.+-_``, the keys alone are appended with a short hash of the new values
+    (``"baseline, market.territories #3fa2c1"``), or only their number when even the
+    keys are too long (``"baseline, 7 changes #9b0d4e"``). The same changes always give
+    the same name, and different changes different names. A name stays within the
+    schema's 120 characters by shortening ``before.name``.
+    """
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    changed = sorted(
+        {k for k in keys if k != "name" and _get(new, k) != _get(old, k)},
+    )
+    if not changed:
+        return before.name
+    values = {key: _get(new, key) for key in changed}
+    shown = [_shown(v) for v in values.values()]
+    label = ", ".join(f"{k}={s}" for k, s in zip(changed, shown, strict=True))
+    if None in shown or len(label) > LABEL_CHARS:
+        text = json.dumps(values, sort_keys=True, separators=(",", ":"), default=str)
+        digest = "#" + hashlib.sha256(text.encode()).hexdigest()[:6]
+        label = f"{', '.join(changed)} {digest}"
+        if len(label) > LABEL_CHARS:
+            label = f"{len(changed)} change{'s' if len(changed) > 1 else ''} {digest}"
+    room = NAME_CHARS - len(label) - 2
+    head = before.name if len(before.name) <= room else before.name[: room - 1] + "~"
+    return f"{head}, {label}"
+
+
+def _get(data: Any, key: str) -> Any:
+    """The value at dotted ``key`` of dumped scenario data, or _MISSING."""
+    node = data
+    for part in key.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return _MISSING
+    return node
+
+
+def _shown(value: Any) -> str | None:
+    """A short, file-name-safe text of a plain value for a name; None if there is none."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)  # null, true, false as in YAML
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, str) and _PLAIN_TEXT.fullmatch(value):
+        return value
+    return None
+
+
+def apply_cli_overrides(scenarios: list[Scenario], assignments: list[str]) -> list[Scenario]:
+    """Apply ``--set`` assignments to the scenarios of one command.
+
+    Each assignment is ``dotted.key=value`` (applied to every scenario) or
+    ``NAME:dotted.key=value`` (only to the scenario named NAME; the name is everything
+    before the last ``:`` ahead of the first ``=``, since keys hold neither ``:`` nor
+    ``=``, so ``a.b=x:y`` sets ``a.b`` to ``x:y`` for every scenario). Values are YAML.
+    Assignments apply in the order given, a later one to the same key winning, and each
+    scenario's are validated together.
+
+    Naming: overrides for every scenario keep each scenario's name (the command was
+    asked to change them all alike, and the names stay those of the files); a scenario
+    changed by overrides of its own is renamed by ``derived_name`` from those alone,
+    e.g. ``compare a.yaml b.yaml --set b:team.reps=80`` compares ``a`` with
+    ``b, team.reps=80``. ``name=...`` (scoped or not) sets the name outright.
+
+    Raises ScenarioError (source ``--set``) for a malformed assignment, an unknown
+    NAME, bad keys or values, or overrides that would give two scenarios one name.
+    """
+    names = [sc.name for sc in scenarios]
+    common: list[tuple[str, Any]] = []
+    own: dict[str, list[tuple[str, Any]]] = {name: [] for name in names}
+    for text in assignments:
+        scope, key, value = _scoped_assignment(text, names)
+        (common if scope is None else own[scope]).append((key, value))
+    out = []
+    for sc in scenarios:
+        mine = own[sc.name]
+        pairs = _in_order([*common, *mine]) if common or mine else {}
+        if not pairs:
+            out.append(sc)
+            continue
+        try:
+            result = _apply(sc, {"name": sc.name, **pairs}, CLI_SOURCE)
+        except ScenarioError as exc:
+            raise _for_scenario(exc, sc.name, len(scenarios)) from None
+        if "name" not in pairs:
+            result = _renamed(result, derived_name(sc, result, [k for k, _ in mine]))
+        out.append(result)
+    _check_distinct(names, [sc.name for sc in out])
+    return out
+
+
+def _scoped_assignment(text: str, names: list[str]) -> tuple[str | None, str, Any]:
+    """(scenario name or None for all, key, value) of one ``--set`` assignment."""
+    head, sep, rest = text.partition("=")
+    scope, colon, key = head.rpartition(":")
+    if not colon:
+        key, value = parse_assignment(text, CLI_SOURCE)
+        return None, key, value
+    scope = scope.strip()
+    if scope not in names:
+        raise ScenarioError(
+            CLI_SOURCE,
+            [
+                Problem(
+                    "",
+                    f"{text!r}: no scenario is named {scope!r}; scenarios here: "
+                    f"{', '.join(map(repr, names))} (write NAME:dotted.key=value, or "
+                    "dotted.key=value for every scenario)",
+                )
+            ],
+        )
+    key, value = parse_assignment(key + sep + rest, CLI_SOURCE)
+    return scope, key, value
+
+
+def _in_order(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Assignments as one mapping applied in order: a repeated key moves to its last place."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        out.pop(key, None)
+        out[key] = value
+    return out
+
+
+def _for_scenario(exc: ScenarioError, name: str, n_scenarios: int) -> ScenarioError:
+    """``exc`` naming the scenario it arose in, when the command has several."""
+    if n_scenarios < 2:
+        return exc
+    problems = [
+        Problem(p.field, f"{p.message} (in scenario {name!r})", p.value, p.line, p.has_value)
+        for p in exc.problems
+    ]
+    return ScenarioError(exc.source, problems)
+
+
+def _check_distinct(before: list[str], after: list[str]) -> None:
+    repeated = sorted({n for n in after if after.count(n) > 1})
+    if repeated and len(set(before)) == len(before):
+        raise ScenarioError(
+            CLI_SOURCE,
+            [
+                Problem(
+                    "name",
+                    f"the overrides give two scenarios one name: {repeated}; scope a name "
+                    "to one scenario, e.g. --set 'b:name=more_reps'",
+                )
+            ],
+        )
 
 
 def parse_assignment(text: str, source: str = "--set") -> tuple[str, Any]:

@@ -9,6 +9,7 @@ are range-checked, and cross-field rules are checked in ``model_validator``s.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -25,6 +26,46 @@ class Inconsistent(ValueError):
         super().__init__(message)
         self.field = field
         self.value = value
+
+
+_PERCENT_TEXT = re.compile(r"\s*([-+]?\d+(?:\.\d*)?)\s*%\s*")
+RATIO_BOUND = 3.0  # fields limited to at most this are shares or ratios: 1 = 100%
+# Attainment is revenue / quota (1 = 100% of quota). A dismissal bar above 150% would let
+# go reps who beat their quota by half; commission steps and bonus grades start at most at
+# 200% (F38's top grade AA at 150%); a commission cap above 300% caps nothing a team reaches.
+ATTAINMENT_BAR_MAX = 1.5
+ATTAINMENT_STEP_MAX = 2.0
+ATTAINMENT_CAP_MAX = 3.0
+
+
+def percentage_hint(value: Any, upper: float | None) -> str | None:
+    """What to write instead, when ``value`` given for a share or ratio (a field limited
+    to at most ``upper`` <= 3) looks like a percentage: ``70`` or ``"70%"`` for 0.7.
+
+    A number is taken for a percentage when it is above ``upper``, at most 100, and at
+    least 2 for a share (``upper`` <= 1; 1.5 is more likely a slip than 1.5%) or at least
+    10 for a ratio (an attainment bar of 10 = 1000% of quota is no plan). None when
+    nothing fits.
+    """
+    if upper is None or upper > RATIO_BOUND:
+        return None
+    if isinstance(value, str):
+        match = _PERCENT_TEXT.fullmatch(value)
+        if match is None:
+            return None
+        number = float(match.group(1))
+        return f"value {value!r} looks like a percentage; write {number / 100:g} for {number:g}%"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if upper < value <= 100 and value >= (2 if upper <= 1 else 10):
+        return f"value {value:g} looks like a percentage; write {value / 100:g} for {value:g}%"
+    return None
+
+
+def _with_hint(message: str, shares: list[float]) -> str:
+    """``message`` about a list of shares, with the percentage hint of its largest value."""
+    hint = percentage_hint(max(shares), 1.0)
+    return f"{message}; {hint}" if hint else message
 
 
 def _check_policy_fields(
@@ -122,8 +163,10 @@ class Skill(_Strict):
 
     potential_sigma: float = Field(
         ge=0,
-        le=2,
-        description="Spread of reps' skill potential: sigma of a lognormal with mean 1 [-].",
+        le=1,
+        description="Spread of reps' skill potential: sigma of a lognormal with mean 1; at "
+        "most 1, where the 90th-percentile rep already has 13 times the potential of the "
+        "10th [-].",
     )
     new_hire_fraction: float = Field(
         gt=0,
@@ -132,8 +175,9 @@ class Skill(_Strict):
     )
     learning_per_day: float = Field(
         ge=0,
-        le=1,
-        description="Share of the gap to potential closed each working day by experience [1/day].",
+        le=0.1,
+        description="Share of the gap to potential closed each working day by experience; at "
+        "most 0.1, which closes 93% of it in a 26-day month [1/day].",
     )
 
 
@@ -144,16 +188,22 @@ class Supervisor(_Strict):
         ge=0, le=20, description="Joint visits ('double calls') a supervisor makes a day [visits]."
     )
     joint_visit_close_multiplier: float = Field(
-        ge=1, le=10, description="Multiplier on the close chance of a touch made jointly [-]."
+        ge=1,
+        le=3,
+        description="Multiplier on the close chance of a touch made jointly; at most 3, a "
+        "supervisor at the table tripling the chance [-].",
     )
     joint_visit_learning: float = Field(
-        ge=0, le=1, description="Share of the skill gap a joint visit closes for that rep [-]."
+        ge=0,
+        le=0.5,
+        description="Share of the skill gap a joint visit closes for that rep; at most half "
+        "of it in one visit [-].",
     )
     evening_meeting_learning_per_day: float = Field(
         ge=0,
-        le=1,
-        description="Share of the skill gap closed each working day by the evening meeting "
-        "[1/day].",
+        le=0.1,
+        description="Share of the skill gap closed each working day by the evening meeting; "
+        "at most 0.1, as for learning by experience [1/day].",
     )
 
 
@@ -249,9 +299,9 @@ class Rebalancing(_Strict):
     headcount_change: float | None = Field(
         default=None,
         gt=0,
-        le=10,
+        le=1,
         description="on_headcount: relative change of a territory's reps on post that "
-        "triggers a re-split, e.g. 0.25 [-].",
+        "triggers a re-split, e.g. 0.25; at most 1 (the headcount doubled or gone) [-].",
     )
     accounts_to: Literal["new_owner", "pool"] | None = Field(
         default=None,
@@ -369,7 +419,10 @@ class Leads(_Strict):
     )
     deal_value_mean: float = Field(gt=0, description="Mean value of a signed deal [yuan].")
     deal_value_cv: float = Field(
-        ge=0, le=5, description="Coefficient of variation of deal value (lognormal) [-]."
+        ge=0,
+        le=2,
+        description="Coefficient of variation of deal value (lognormal); at most 2, beyond "
+        "which a handful of deals carries most of the revenue [-].",
     )
     hq_leads_per_rep_day: float = Field(
         ge=0, le=100, description="Leads pushed by HQ into the CRM per rep per working day [leads]."
@@ -426,7 +479,27 @@ class Leads(_Strict):
                 f"must be <= {len(shares) - 2} (len(signing_touch_shares) - 2): "
                 "there is no signing share for later touches",
             )
+        self._cadence_within_stale()
         return self
+
+    def _cadence_within_stale(self) -> None:
+        """F11 reclaims a lead its rep had no time for. A lead last touched on day d goes to
+        the pool on the morning of day d + stale_after_days + 1, before that day's touches;
+        a cadence longer than stale_after_days would send every lead of its grade there
+        before its next touch, however idle its rep."""
+        stale = self.stale_after_days
+        if stale == 0:  # leads never go stale
+            return
+        for grade, days in zip(GRADES, self.followup_cadence_days.as_tuple(), strict=True):
+            if days > stale:
+                raise Inconsistent(
+                    f"followup_cadence_days.{grade}",
+                    days,
+                    f"must be <= leads.stale_after_days ({stale}): a grade-{grade} lead goes "
+                    f"to the public pool (F11) {stale + 1} working days after a touch, "
+                    f"before its next touch is due ({days} days after); shorten the cadence, "
+                    "or raise leads.stale_after_days (0 = leads never go stale)",
+                )
 
 
 # Fields each quota policy needs; any other policy field given is an error, not ignored.
@@ -469,9 +542,10 @@ class Quota(_Strict):
     )
     growth: float | None = Field(
         default=None,
-        ge=-0.9,
-        le=5,
-        description="growth: quota = last month's revenue x (1 + growth) [-].",
+        ge=-0.5,
+        le=1,
+        description="growth: quota = last month's revenue x (1 + growth); -0.5 to 1, from "
+        "halving to doubling month on month [-].",
     )
     min_revenue_per_month: float | None = Field(
         default=None, ge=0, description="growth: the lowest quota the rule sets [yuan/month]."
@@ -479,9 +553,9 @@ class Quota(_Strict):
     pay_multiple: float | None = Field(
         default=None,
         gt=0,
-        le=1000,
+        le=100,
         description="pay_derived: monthly quota = this x the rep's monthly target pay "
-        "(pay.package, F40) [-].",
+        "(pay.package, F40); at most 100, when pay would be 1% of the quota [-].",
     )
     annual_revenue: float | None = Field(
         default=None, gt=0, description="annual: a rep's annual quota [yuan/year]."
@@ -499,7 +573,8 @@ class Quota(_Strict):
         optional = tuple(dict.fromkeys(f for fs in _QUOTA_FIELDS.values() for f in fs))
         _check_policy_fields(self, "quota", self.policy, _QUOTA_FIELDS[self.policy], optional)
         if self.ramp is not None and any(not 0 <= x <= 1 for x in self.ramp):
-            raise Inconsistent("ramp", self.ramp, "shares of the full quota must lie in 0..1")
+            message = _with_hint("shares of the full quota must lie in 0..1", self.ramp)
+            raise Inconsistent("ramp", self.ramp, message)
         if self.quarter_shares is not None:
             q = self.quarter_shares
             if any(x < 0 for x in q) or abs(sum(q) - 1) > 1e-9:
@@ -568,9 +643,9 @@ class Hiring(_Strict):
     cost_per_hire: float = Field(ge=0, description="Recruiting cost of one trainee [yuan].")
     potential_mean: float = Field(
         gt=0,
-        le=5,
+        le=2,
         description="Mean skill potential of new hires (F19 hiring profile; 1 = the average "
-        "experienced rep) [-].",
+        "experienced rep); at most 2, a class twice as able as the team [-].",
     )
 
     @model_validator(mode="after")
@@ -603,9 +678,9 @@ class Training(_Strict):
     )
     trainer_visit_learning: float = Field(
         ge=0,
-        le=1,
+        le=0.5,
         description="Share of the skill gap the trainer's monthly field visit closes for a rep "
-        "in the first months on post (F18) [-].",
+        "in the first months on post (F18); at most half of it in one visit [-].",
     )
     trainer_visit_months: int = Field(
         ge=0, le=24, description="Months on post during which the trainer visits monthly [months]."
@@ -627,15 +702,15 @@ class Attrition(_Strict):
     )
     low_pay_multiplier: float = Field(
         ge=1,
-        le=20,
+        le=5,
         description="Quit hazard multiplier of a rep paid nothing above base; falls linearly "
-        "to 1 at the reservation pay [-].",
+        "to 1 at the reservation pay; at most 5 [-].",
     )
     quota_pressure_multiplier: float = Field(
         ge=1,
-        le=20,
+        le=5,
         description="Quit hazard multiplier of a rep with no revenue against quota; falls "
-        "linearly to 1 at full attainment [-].",
+        "linearly to 1 at full attainment; at most 5 [-].",
     )
     recent_months: int = Field(
         ge=1,
@@ -648,7 +723,9 @@ class Attrition(_Strict):
         bad = [h for h in self.quit_hazard_by_year if not 0 <= h <= 1]
         if bad:
             raise Inconsistent(
-                "quit_hazard_by_year", bad, "monthly chances must lie in 0..1; these do not"
+                "quit_hazard_by_year",
+                bad,
+                _with_hint("monthly chances must lie in 0..1; these do not", bad),
             )
         return self
 
@@ -664,9 +741,9 @@ class Dismissal(_Strict):
     )
     bottom_share: float = Field(
         ge=0,
-        lt=1,
+        le=0.5,
         description="Share of reps with the fewest signings let go at each review (F29 "
-        "bottom-rank elimination); 0 = off [-].",
+        "bottom-rank elimination); 0 = off; at most half the reviewed reps [-].",
     )
     review_months: int = Field(
         ge=1, le=24, description="Months between bottom-rank reviews [months]."
@@ -678,24 +755,25 @@ class Dismissal(_Strict):
     )
     quarterly_attainment_below: float = Field(
         ge=0,
-        le=10,
+        le=ATTAINMENT_BAR_MAX,
         description="F29: dismissed after consecutive_quarters quarters in a row on post with "
-        "attainment below this; 0 = off [-].",
+        "attainment below this; 0 = off; at most 1.5 (150% of quota) [-].",
     )
     consecutive_quarters: int = Field(
         ge=1, le=20, description="F29: quarters in a row below the quarterly bar [quarters]."
     )
     annual_attainment_below: float = Field(
         ge=0,
-        le=10,
+        le=ATTAINMENT_BAR_MAX,
         description="F29: dismissed at the year's close after a whole year on post with "
-        "attainment below this; 0 = off [-].",
+        "attainment below this; 0 = off; at most 1.5 (150% of quota) [-].",
     )
     monthly_attainment_below: float = Field(
         ge=0,
-        le=10,
+        le=ATTAINMENT_BAR_MAX,
         description="Dismissed after consecutive_months whole months in a row on post with "
-        "attainment below this (a monthly form of F29); 0 = off [-].",
+        "attainment below this (a monthly form of F29); 0 = off; at most 1.5 (150% of "
+        "quota) [-].",
     )
     consecutive_months: int = Field(
         ge=1, le=60, description="Months in a row below the monthly bar [months]."
@@ -718,7 +796,10 @@ class Tier(_Strict):
     """One step of a commission ladder."""
 
     from_attainment: float = Field(
-        ge=0, le=100, description="Attainment (revenue / quota) where the step starts [-]."
+        ge=0,
+        le=ATTAINMENT_STEP_MAX,
+        description="Attainment (revenue / quota) where the step starts; at most 2 (200% of "
+        "quota) [-].",
     )
     rate: float = Field(ge=0, le=1, description="Commission rate of the step [-].")
 
@@ -780,9 +861,10 @@ class Commission(_Strict):
     cap_attainment: float | None = Field(
         default=None,
         gt=0,
-        le=100,
+        le=ATTAINMENT_CAP_MAX,
         description="Optional. tiered: revenue above this attainment earns no commission; "
-        "hard_target: the attainment factor (actual / plan) is capped at this [-].",
+        "hard_target: the attainment factor (actual / plan) is capped at this; at most 3 "
+        "(300% of quota) [-].",
     )
     period: Literal["month", "quarter"] | None = Field(
         default=None,
@@ -812,12 +894,15 @@ class Commission(_Strict):
     price_ratio_mean: float | None = Field(
         default=None,
         gt=0,
-        le=10,
+        le=2,
         description="price_ratio: mean of a deal's price ratio, net sales / base price "
-        "(lognormal) [-].",
+        "(lognormal); at most 2, twice the base price [-].",
     )
     price_ratio_cv: float | None = Field(
-        default=None, ge=0, le=5, description="price_ratio: its coefficient of variation [-]."
+        default=None,
+        ge=0,
+        le=1,
+        description="price_ratio: its coefficient of variation; at most 1 [-].",
     )
     split_by_stage: StageSplit | None = Field(
         default=None,
@@ -901,7 +986,10 @@ class Grade(_Strict):
 
     name: str = Field(min_length=1, max_length=20, description="Grade name, e.g. AA.")
     from_attainment: float = Field(
-        ge=0, le=100, description="Annual attainment where the grade starts [-]."
+        ge=0,
+        le=ATTAINMENT_STEP_MAX,
+        description="Annual attainment where the grade starts; at most 2 (200% of quota; "
+        "F38's top grade AA is reached well below) [-].",
     )
     bonus_months: float = Field(
         ge=0, le=24, description="Bonus, in months of the rep's average monthly pay [months]."
@@ -1097,6 +1185,13 @@ class Scenario(_Strict):
         ge=SCHEMA_VERSION, le=SCHEMA_VERSION, description="Scenario file format version; must be 1."
     )
     name: str = Field(min_length=1, max_length=120, description="Scenario name used in tables.")
+    description: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=300,
+        description="Optional: a plain sentence saying what the scenario changes and why; "
+        "the report's executive summary opens its sentence with it.",
+    )
     horizon: Horizon
     team: Team
     rep: Rep
@@ -1111,6 +1206,11 @@ class Scenario(_Strict):
 
     def with_overrides(self, overrides: Mapping[str, Any], source: str = "override") -> Scenario:
         """Return a copy with dotted keys replaced, e.g. ``{"team.reps": 50}``; re-validated.
+
+        The copy is renamed to say what changed, e.g. ``"baseline, team.reps=50"``, so its
+        tables are not mistaken for the original's; give ``"name"`` among the overrides to
+        choose the name, and overrides that change no value keep it (rules:
+        ``simsales.scenario.overrides.derived_name``).
 
         Raises ScenarioError for unknown keys or values the schema does not allow.
         """
