@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 import typing
 from pathlib import Path
 
@@ -173,3 +174,60 @@ def test_documented_defaults_match_baseline(card):
         if not _same(documented, actual):
             wrong.append(f"{path}: card says {cell}, baseline.yaml has {actual}")
     assert not wrong, "defaults in docs/model.md differ from baseline.yaml:\n" + "\n".join(wrong)
+
+
+FIELD_FIGURES = ROOT / "docs" / "field_figures.md"
+F_ID = re.compile(r"\bF(\d+)\b")
+# A figure's row: | F7 | the figure | what simsales does with it | source codes |
+FIGURE_ROW = re.compile(r"^\| (F\d+) \| (.+?) \| (.+?) \| (.+?) \|$")
+SOURCE_ROW = re.compile(r"^\| (\d{3}) \| `(\d{3}_[0-9a-f]{16}\.txt)` \| (.+?) \|$")
+
+
+def _figure_rows() -> dict[str, list[tuple[str, str, str]]]:
+    rows: dict[str, list[tuple[str, str, str]]] = {}
+    for line in FIELD_FIGURES.read_text(encoding="utf-8").splitlines():
+        m = FIGURE_ROW.match(line)
+        if m:
+            rows.setdefault(m[1], []).append((m[2], m[3], m[4]))
+    return rows
+
+
+def _citing_files() -> list[Path]:
+    """Where F-IDs are cited: the package's code, the scenarios and the model card."""
+    code = [p for p in (ROOT / "simsales").rglob("*.py") if "__pycache__" not in p.parts]
+    scenarios = sorted((ROOT / "scenarios").glob("*.yaml")) + [ROOT / "scenarios/schema.json"]
+    return sorted(code) + scenarios + [MODEL_CARD]
+
+
+def test_field_figures_have_one_entry_each_with_its_source():
+    text = FIELD_FIGURES.read_text(encoding="utf-8")
+    sources = {m[1] for m in map(SOURCE_ROW.match, text.splitlines()) if m}
+    assert sources == {"000", "001", "002", "003", "004"}
+    rows = _figure_rows()
+    assert list(rows) == [f"F{i}" for i in range(1, 43)], "F1..F42 in order, nothing else"
+    for fid, entries in rows.items():
+        assert len(entries) == 1, f"{fid} has {len(entries)} entries"
+        ((figure, use, source),) = entries
+        assert len(figure) > 20 and len(use) > 10, f"{fid}: figure or use missing"
+        cited = set(source.split(", "))
+        assert cited and cited <= sources, f"{fid}: source {source!r} is not a listed document"
+
+
+def test_every_cited_field_figure_is_in_field_figures():
+    rows = _figure_rows()
+    missing = sorted(
+        f"{path.relative_to(ROOT)}: F{n}"
+        for path in _citing_files()
+        for n in set(F_ID.findall(path.read_text(encoding="utf-8")))
+        if f"F{n}" not in rows
+    )
+    assert len(_citing_files()) > 20
+    assert not missing, "F-IDs cited but not in docs/field_figures.md:\n" + "\n".join(missing)
+
+
+def test_model_card_points_to_field_figures_not_the_seed_sheet():
+    card = MODEL_CARD.read_text(encoding="utf-8")
+    assert "(field_figures.md)" in card.split("## 1.")[0]  # linked before section 1
+    stale = [p for p in _citing_files() if p.suffix in (".py", ".md", ".yaml")]
+    stale = [str(p.relative_to(ROOT)) for p in stale if "SEED_FIGURES" in p.read_text("utf-8")]
+    assert not stale, f"still pointing to SEED_FIGURES.md: {stale}"

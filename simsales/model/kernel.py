@@ -39,7 +39,14 @@ from numba import njit
 
 from simsales.engine.rng import DRAWN, Draws
 from simsales.metrics import records as rc
-from simsales.model.odds import N_GRADES, PROSPECTED, PUSHED, REFERRED, TouchStates
+from simsales.model.odds import (
+    N_GRADES,
+    PROSPECTED,
+    PUSHED,
+    REFERRED,
+    TouchStates,
+    touch_sign_chance,
+)
 from simsales.model.pipeline import (
     CLOSED,
     CUSTOMER_REFERRAL_SRC,
@@ -86,7 +93,7 @@ AHEAD_KEY = 8 * (OVERDUE_CAP + 1)  # visiting order of touches made ahead: after
 # constants and functions of other modules. Their fingerprint is written here, so that a
 # change to any of them changes this file and the day is compiled anew; a test fails
 # until COMPILED_WITH is updated to ``dependency_fingerprint()``.
-COMPILED_WITH = "146c580e25a7cde9"
+COMPILED_WITH = "17c307b665c8519d"
 
 
 def dependency_fingerprint() -> str:
@@ -105,6 +112,7 @@ def dependency_fingerprint() -> str:
         pipeline.SOURCES,
         (pipeline.POOL, pipeline.CLOSED, pipeline.NEVER, N_ROWS, N_CLOSED, N_POOL),
         (odds.N_GRADES, odds.PROSPECTED, odds.PUSHED, odds.REFERRED),
+        inspect.getsource(odds.touch_sign_chance.py_func),
         DRAWN,
         inspect.getsource(sampling),
     ]
@@ -662,7 +670,7 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
             u = u_touch[k_touch]
             k_touch += 1
             lose = lose_of[s]
-            sign = min(sign_of[s] * mult, 1.0 - lose)
+            sign = touch_sign_chance(sign_of[s], lose, mult)  # the same rule at every touch
             if u < sign:
                 outcome = SIGNED
             elif u < sign + lose or final_of[s]:

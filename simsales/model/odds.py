@@ -5,13 +5,16 @@ phone appointment, 1 = the first visit, k + 1 = the k-th follow-up). For a lead
 class with overall sign probability ``p``, the marginal chances are fixed first:
 
 * signing at touch k:  ``p * t_k``, with ``t`` the normalised F7 shares;
-* losing at touch k:   ``(1 - p) * u_k``, with ``u`` geometric over follow-ups
-  (``loss_share_per_followup``) and the remainder dropped at the last touch.
+* saying no at touch k: ``(1 - p) * u_k``, with ``u`` geometric over the follow-ups,
+  the last included (``loss_share_per_followup``);
+* dropped after the last touch: the non-buyers who never said no, ``(1 - p)(1 - sum(u))``.
 
 The hazards then follow exactly: ``h_k = p t_k / S_k`` and ``l_k = (1-p) u_k / S_k``
 with ``S_k`` the chance to reach touch k. So a reference rep (skill 1, no joint
-visits) reproduces ``p`` (F2) and the F7 shape by construction; skill and joint
-visits multiply ``h_k``.
+visits) reproduces ``p`` (F2) and the F7 shape by construction. Skill, joint visits and
+duplicated approaches multiply ``h_k``, capped at ``1 - l_k`` at every touch, the last
+included (``touch_sign_chance``): a better rep wins leads that would go on, or at the
+last touch be dropped, never leads that say no (docs/model.md 2.6).
 
 Lead families (rows of the tables, times 4 grades):
 
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 from simsales.scenario.schema import Leads
 
@@ -42,7 +46,7 @@ class LeadOdds:
     """Hazard tables indexed ``[klass, touch]`` with ``klass = family * 4 + grade``."""
 
     sign: np.ndarray  # chance to sign at the touch, given the lead reached it
-    lose: np.ndarray  # chance to say no at the touch (0 at the last touch: drop is separate)
+    lose: np.ndarray  # chance to say no at the touch (the drop after the last touch is not in it)
     phone_close: float  # chance an appointment call to a prospect closes on the phone
     last_touch: int  # touch after which an unsigned lead is dropped (max_followups + 1)
     grade_cdf: np.ndarray  # cumulative grade mix, for drawing grades
@@ -60,14 +64,21 @@ def signing_shares(leads: Leads) -> np.ndarray:
 
 
 def loss_shares(n_touches: int, rate: float) -> np.ndarray:
-    """Where non-buyers say no: geometric over follow-ups (touch >= 2), rest at the end."""
-    u = np.zeros(n_touches)
-    survive = 1.0
-    for k in range(2, n_touches - 1):
-        u[k] = survive * rate
-        survive -= u[k]
-    u[n_touches - 1] = survive
-    return u
+    """Where non-buyers say no: ``rate`` of those still open at each follow-up (touch >= 2),
+    the last touch included. The rest, ``(1 - rate) ** (n_touches - 2)``, never say no:
+    they are dropped after the last touch, and are not in these shares."""
+    k = np.arange(n_touches)
+    return np.where(k >= 2, rate * (1.0 - rate) ** np.maximum(k - 2, 0), 0.0)
+
+
+@njit(cache=True)
+def touch_sign_chance(hazard: float, say_no: float, multiplier: float) -> float:
+    """Chance to sign at a touch for a rep whose close chance is ``multiplier`` times the
+    reference rep's (skill, joint visit, duplicated approaches): ``hazard * multiplier``,
+    capped at ``1 - say_no``. What a better rep wins comes from the leads that would go on
+    (at the last touch: be dropped), never from those who say no at the touch. The same
+    rule at every touch, the last included (docs/model.md 2.6)."""
+    return min(hazard * multiplier, 1.0 - say_no)
 
 
 def hazards(p: float, t: np.ndarray, u: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
@@ -119,7 +130,7 @@ def lead_odds(leads: Leads) -> LeadOdds:
     for g in range(N_GRADES):
         sign[klass_of(REFERRED, g)], lose[klass_of(REFERRED, g)] = ref_h, ref_l
     last = leads.max_followups + 1
-    lose[:, last:] = 0.0  # the last touch drops the unsigned lead; later touches never happen
+    lose[:, last + 1 :] = 0.0  # the unsigned are dropped after the last touch: no later ones
     entered_per_call = leads.booked_share_of_calls * leads.valid_share_of_first_visits
     return LeadOdds(
         sign=sign,

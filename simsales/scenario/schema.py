@@ -1,7 +1,7 @@
 """Pydantic models of a scenario file (schema version 1).
 
 Every field carries a description with its unit; the source of every default
-(an F-ID of SEED_FIGURES.md or an assumption) is written in
+(an F-ID of docs/field_figures.md or an assumption) is written in
 ``scenarios/baseline.yaml`` and in the model card ``docs/model.md``.
 Validation is strict: unknown keys are errors (``extra="forbid"``), numbers
 are range-checked, and cross-field rules are checked in ``model_validator``s.
