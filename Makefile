@@ -9,9 +9,10 @@ READY  := $(VENV)/.installed
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,cluster,sensitivity,notebooks]'
+	@# setuptools' note on every editable install ("Editable installation ... folders with the same name") is noise here
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[dev,cluster,sensitivity,notebooks]'
 	@echo "compiling the simulated working day once (numba caches it; about 20 s)"
-	$(BIN)/simsales run --replications 1 --workers 1 > /dev/null
+	$(BIN)/simsales run --replications 1 --workers 1 --no-progress > /dev/null
 	touch $(READY)
 
 run: $(READY)  ## simulate the bundled baseline and print its summary

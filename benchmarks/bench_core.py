@@ -19,13 +19,19 @@ group and one territory of 40,000 firms per group -- and measures:
    2 worker processes (skipped with ``--quick``).
 7. start-up: a fresh process importing simsales and running one 10-rep replication,
    with an empty numba cache (the working day is compiled first) and a warm one.
+8. sweep overhead (``--case sweep_overhead``; skipped with ``--quick``): on 2 local
+   worker processes, one ``simsales.run`` of the baseline at 100 replications against a
+   ``simsales.sweep`` of 20 quota values x 5 replications (the same 100 replications'
+   worth of work), with the shared pool already running (best of 3) and as the first
+   call of a fresh process; and ``simsales run -r 2`` on 2 workers and on 1, as a
+   command.
 
 Ratios use best-of times. Each figure is printed with its target and PASS/MISS;
 ``--json PATH`` also writes every figure as JSON.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_core.py [--quick] [--json PATH]
+    .venv/bin/python benchmarks/bench_core.py [--quick] [--case sweep_overhead] [--json PATH]
 """
 
 from __future__ import annotations
@@ -109,6 +115,14 @@ MAX_SCALE_RATIO = 11.0
 MAX_PEAK_MIB = 50.0
 MAX_RUN_SECONDS = 20.0
 MIN_EFFICIENCY = 0.9  # of linear speed-up on RUN_WORKERS local cores
+MAX_SWEEP_RATIO = 1.2  # issue 14: a 20 x 5 sweep against one 100-replication run
+
+# Sweep overhead: the baseline as it is (64 reps), on RUN_WORKERS workers.
+SWEEP_POINTS = 20
+SWEEP_REPLICATIONS = 5
+SWEEP_RUN_REPLICATIONS = SWEEP_POINTS * SWEEP_REPLICATIONS
+SWEEP_REPEATS = 3
+SWEEP_KEY = "quota.revenue_per_month"
 
 # Child process for the RSS figure. ru_maxrss survives exec: a process started by this
 # (large) benchmark would start at the benchmark's peak RSS. So the child first forks
@@ -138,6 +152,13 @@ import simsales
 from simsales.engine.simulate import simulate
 scenario = simsales.load_scenario(sys.argv[1]).with_overrides(json.loads(sys.argv[2]))
 simulate(scenario, int(sys.argv[3]), int(sys.argv[4]))
+"""
+# The first simsales call of a fresh process (worker start-up included): prints its seconds.
+_COLD_CALL_CHILD = """\
+import sys, time
+sys.path.insert(0, sys.argv[1])
+import bench_core
+print(bench_core.SWEEP_CASES[sys.argv[2]]())
 """
 
 
@@ -196,6 +217,49 @@ class Check:
 
 
 @dataclass
+class SweepOverhead:
+    """Seconds of one 100-replication run and of a 20 x 5 sweep, with the worker pool
+    running (best of a few) and as the first call of a fresh process; and of the
+    ``simsales run -r 2`` command on 2 workers and on 1."""
+
+    run_warm: Timing
+    sweep_warm: Timing
+    run_cold: float
+    sweep_cold: float
+    sweep_per_point: float  # point by point, a new pool for each (before issue 14)
+    cli_two: float  # seconds on RUN_WORKERS workers
+    cli_one: float  # seconds on one
+
+    @property
+    def ratio_warm(self) -> float:
+        return self.sweep_warm.best / self.run_warm.best
+
+    @property
+    def ratio_cold(self) -> float:
+        return self.sweep_cold / self.run_cold
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "workers": RUN_WORKERS,
+            "scenario": str(BASELINE.relative_to(REPO_ROOT)),
+            "run_replications": SWEEP_RUN_REPLICATIONS,
+            "sweep_points": SWEEP_POINTS,
+            "sweep_replications_per_point": SWEEP_REPLICATIONS,
+            "warm_pool_seconds": {
+                "run": self.run_warm.as_dict(),
+                "sweep": self.sweep_warm.as_dict(),
+            },
+            "fresh_process_seconds": {"run": self.run_cold, "sweep": self.sweep_cold},
+            "sweep_point_by_point_new_pool_each_seconds": self.sweep_per_point,
+            "ratio_sweep_to_run": {"warm": self.ratio_warm, "fresh_process": self.ratio_cold},
+            "cli_run_r2_seconds": {
+                "2_workers": self.cli_two,
+                "1_worker": self.cli_one,
+            },
+        }
+
+
+@dataclass
 class Report:
     """Everything measured, as printed and as written to JSON."""
 
@@ -216,6 +280,7 @@ class Report:
     dask_seconds: float | None = None  # the same run on a Dask LocalCluster
     start_cold: float | None = None  # fresh process, empty compile cache: first replication
     start_warm: float | None = None  # fresh process, compiled day cached on disk
+    sweep_overhead: SweepOverhead | None = None
     checks: list[Check] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -251,6 +316,7 @@ class Report:
                 "empty_compile_cache": self.start_cold,
                 "compile_cache_on_disk": self.start_warm,
             },
+            "sweep_overhead": self.sweep_overhead.as_dict() if self.sweep_overhead else None,
             "checks": [asdict(c) for c in self.checks],
         }
 
@@ -420,6 +486,103 @@ def dask_run_seconds(scenario: Scenario) -> float | None:
         return None
 
 
+# ------------------------------------------------------------ sweep overhead
+def sweep_values(base: Scenario) -> list[float]:
+    """SWEEP_POINTS quotas from 90% to 109% of the baseline's, 1% apart."""
+    quota = base.quota.revenue_per_month
+    return [round(quota * (0.90 + 0.01 * i)) * 1.0 for i in range(SWEEP_POINTS)]
+
+
+def timed_run() -> float:
+    """Seconds of ``simsales.run`` of the baseline at 100 replications on RUN_WORKERS."""
+    base = simsales.load_scenario(BASELINE)
+    start = time.perf_counter()
+    simsales.run(base, replications=SWEEP_RUN_REPLICATIONS, seed=SEED, workers=RUN_WORKERS)
+    return time.perf_counter() - start
+
+
+def timed_sweep() -> float:
+    """Seconds of ``simsales.sweep`` of the baseline over 20 quotas x 5 replications."""
+    base = simsales.load_scenario(BASELINE)
+    grid = {SWEEP_KEY: {"values": sweep_values(base)}}
+    start = time.perf_counter()
+    simsales.sweep(base, grid, replications=SWEEP_REPLICATIONS, seed=SEED, workers=RUN_WORKERS)
+    return time.perf_counter() - start
+
+
+def timed_sweep_pool_per_point() -> float:
+    """Seconds of the same sweep as simsales ran it before issue 14: point after point,
+    each on a pool of RUN_WORKERS processes started for it and closed after it."""
+    from simsales.executors import close_pools
+    from simsales.sweeps import point_scenario
+
+    base = simsales.load_scenario(BASELINE)
+    start = time.perf_counter()
+    for i, quota in enumerate(sweep_values(base)):
+        close_pools()
+        sc = point_scenario(base, i, {SWEEP_KEY: quota})
+        simsales.run(sc, replications=SWEEP_REPLICATIONS, seed=SEED, workers=RUN_WORKERS)
+    close_pools()
+    return time.perf_counter() - start
+
+
+SWEEP_CASES = {"run": timed_run, "sweep": timed_sweep}
+
+
+def cold_call_seconds(case: str) -> float:
+    """Seconds of ``case`` as the first simsales call of a fresh process (``python -c``:
+    no script for the workers to run again), worker start-up included."""
+    out = subprocess.run([sys.executable, "-c", _COLD_CALL_CHILD, str(Path(__file__).parent),
+                          case], capture_output=True, text=True, check=True,
+                         cwd=REPO_ROOT)  # fmt: skip
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def cli_seconds(workers: int) -> float:
+    """Wall time of the command ``simsales run -r 2 -w WORKERS`` (the bundled baseline)."""
+    cli = Path(sys.executable).with_name("simsales")
+    start = time.perf_counter()
+    subprocess.run([str(cli), "run", "-r", "2", "-w", str(workers), "--no-progress"],
+                   check=True, capture_output=True, cwd=REPO_ROOT)  # fmt: skip
+    return time.perf_counter() - start
+
+
+def measure_sweep_overhead() -> SweepOverhead:
+    """The sweep-overhead figures: fresh processes first, then this process's pool."""
+    progress("sweep overhead: the first call of a fresh process, run and sweep")
+    run_cold, sweep_cold = cold_call_seconds("run"), cold_call_seconds("sweep")
+    progress("sweep overhead: the sweep point by point, a new pool for each point")
+    per_point = timed_sweep_pool_per_point()
+    progress("sweep overhead: `simsales run -r 2` on 2 workers and on 1")
+    cli_two, cli_one = cli_seconds(RUN_WORKERS), cli_seconds(1)
+    progress(f"sweep overhead: run and sweep on a running pool, best of {SWEEP_REPEATS}")
+    base = simsales.load_scenario(BASELINE)
+    one_month = base.with_overrides({"horizon.months": 1})
+    simsales.run(one_month, replications=RUN_WORKERS, workers=RUN_WORKERS)  # starts the pool
+    runs, sweeps = [], []
+    for _ in range(SWEEP_REPEATS):  # alternated, so both see the same machine load
+        runs.append(timed_run())
+        sweeps.append(timed_sweep())
+    return SweepOverhead(Timing(runs), Timing(sweeps), run_cold, sweep_cold, per_point, cli_two,
+                         cli_one)  # fmt: skip
+
+
+def sweep_checks(s: SweepOverhead) -> list[Check]:
+    run = f"run {SWEEP_RUN_REPLICATIONS}, {RUN_WORKERS} workers"
+    sweep = f"sweep {SWEEP_POINTS} x {SWEEP_REPLICATIONS}"
+    return [
+        Check(f"{run}, pool running", s.run_warm.best, "s", "report", "INFO"),
+        Check(f"{sweep}, pool running", s.sweep_warm.best, "s", "report", "INFO"),
+        limit_check(f"{sweep} / run, pool running", s.ratio_warm, "x", MAX_SWEEP_RATIO),
+        Check(f"{run}, first call of a process", s.run_cold, "s", "report", "INFO"),
+        Check(f"{sweep}, first call of a process", s.sweep_cold, "s", "report", "INFO"),
+        limit_check(f"{sweep} / run, first call", s.ratio_cold, "x", MAX_SWEEP_RATIO),
+        Check(f"{sweep}, new pool per point (before)", s.sweep_per_point, "s", "report", "INFO"),
+        Check(f"`simsales run -r 2`, {RUN_WORKERS} workers", s.cli_two, "s", "report", "INFO"),
+        Check("`simsales run -r 2`, 1 worker", s.cli_one, "s", "report", "INFO"),
+    ]
+
+
 # ------------------------------------------------------------------ checks
 def limit_check(name: str, value: float | None, unit: str, limit: float) -> Check:
     """PASS if ``value <= limit``, MISS if above, SKIP if not measured."""
@@ -428,6 +591,13 @@ def limit_check(name: str, value: float | None, unit: str, limit: float) -> Chec
 
 
 def build_checks(report: Report) -> list[Check]:
+    checks = core_checks(report) if report.sizes else []
+    if report.sweep_overhead:
+        checks += sweep_checks(report.sweep_overhead)
+    return checks
+
+
+def core_checks(report: Report) -> list[Check]:
     by_reps = {s.reps: s for s in report.sizes}
     t100, t1000 = by_reps[100].timing.best, by_reps[1_000].timing.best
     ratio_bare = t100 / report.bare.best if report.bare else None
@@ -541,9 +711,14 @@ def progress(message: str) -> None:
 
 
 # -------------------------------------------------------------------- main
-def run_benchmark(quick: bool) -> Report:
+def run_benchmark(quick: bool, case: str = "all") -> Report:
     base = simsales.load_scenario(BASELINE)
-    report = Report("quick" if quick else "full", machine_info(), describe_horizon(base))
+    mode = "quick" if quick else "full" if case == "all" else f"case {case}"
+    report = Report(mode, machine_info(), describe_horizon(base))
+    if case == "sweep_overhead":
+        report.sweep_overhead = measure_sweep_overhead()
+        report.checks = build_checks(report)
+        return report
     simulate(scaled_scenario(base, TEAM_SIZES[0]), REPLICATION, SEED)  # warm caches and imports
     for reps in TEAM_SIZES:
         repeats = (QUICK_REPEATS if quick else REPEATS)[reps]
@@ -574,6 +749,7 @@ def run_benchmark(quick: bool) -> Report:
         progress(f"the same run in one process, and on a Dask LocalCluster of {RUN_WORKERS}")
         report.run_one_worker_seconds = run_seconds(scaled_scenario(base, 100), workers=1)
         report.dask_seconds = dask_run_seconds(scaled_scenario(base, 100))
+        report.sweep_overhead = measure_sweep_overhead()
     report.checks = build_checks(report)
     return report
 
@@ -581,15 +757,17 @@ def run_benchmark(quick: bool) -> Report:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--quick", action="store_true", help="fewer repetitions; skip the 200-replication run()"
+        "--quick", action="store_true", help="fewer repetitions; skip run() and sweep overhead"
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures here")
+    parser.add_argument("--case", choices=("all", "sweep_overhead"), default="all",
+                        help="measure only this case (default: all)")  # fmt: skip
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    report = run_benchmark(args.quick)
+    report = run_benchmark(args.quick, args.case)
     print_report(report)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -423,7 +423,7 @@ def sweep_cmd(
 ) -> None:
     """Run a scenario at every point of a sweep (grid or Latin hypercube) with common
     random numbers; print each point's swept values and headline means."""
-    from simsales.sweep import design_points, load_sweep, point_scenario, sweep
+    from simsales.sweeps import design_points, load_sweep, point_scenario, sweep
 
     try:
         base, spec = load_sweep(file)
@@ -463,10 +463,10 @@ def sensitivity_cmd(
 ) -> None:
     """Morris screening or Sobol indices of one metric over chosen parameters (needs the
     simsales[sensitivity] extra); every point on common random numbers."""
-    from simsales.sweep import point_scenario
+    from simsales.sweeps import point_scenario
 
     try:
-        from simsales.sensitivity import load_sensitivity, sample_points, sensitivity
+        from simsales.sensitivity_analysis import load_sensitivity, sample_points, sensitivity
 
         base, spec = load_sensitivity(file)
         names = list(spec.parameters)

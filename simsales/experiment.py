@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,9 @@ from simsales.engine.simulate import Columns, simulate_many
 from simsales.executors import Executor, InProcess, default_executor
 from simsales.results import TABLES, Results
 from simsales.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from simsales.store import ResultsStore
 
 Progress = Callable[[int, int], None]  # (replications done, total)
 
@@ -60,32 +64,102 @@ def run(
     Replication r uses random streams spawned from ``(seed, r)`` only, so results
     are identical for any ``workers`` or ``executor`` and two scenarios with the same
     seed share random numbers (common random numbers). ``workers=None`` uses every core;
-    ``workers=1`` runs in this process; ``executor`` (``simsales.executors``: in-process,
-    local processes or a Dask cluster) overrides ``workers``. ``progress(done, total)``
+    ``workers=1`` runs in this process; worker processes start on the first call and serve
+    later calls too (in a script, call ``run`` under ``if __name__ == "__main__":``);
+    ``executor`` (``simsales.executors``: in-process, local processes or a Dask cluster)
+    overrides ``workers``. ``progress(done, total)``
     is called as replications finish; ``progress=True`` shows a ``tqdm.auto`` bar
     (terminal or notebook). With ``out``, each replication is stored in that
     folder as it finishes (``simsales.store``) and a rerun computes only what is missing;
     a folder of another run is refused (``StoreError``) unless ``force``.
     """
-    if not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario must be a simsales Scenario, got {type(scenario).__name__}")
+    check_run([scenario], replications, seed, workers)
+    if executor is None:
+        executor = default_executor(workers, tasks=replications)
+    store = open_store(out, [scenario], seed, force) if out is not None else None
+    progress = as_progress(progress, replications)
+    return run_many([scenario], replications, seed, executor, progress, [store])[0]
+
+
+def check_run(scenarios: Sequence[Scenario], replications: int, seed: int,
+              workers: int | None) -> None:  # fmt: skip
+    """TypeError or ValueError for arguments no run accepts."""
+    for scenario in scenarios:
+        if not isinstance(scenario, Scenario):
+            raise TypeError(f"scenario must be a simsales Scenario, got {type(scenario).__name__}")
     if replications < 1:
         raise ValueError(f"replications must be >= 1, got {replications}")
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
-    if executor is None:
-        executor = default_executor(min(workers or os.cpu_count() or 1, replications))
-    progress = as_progress(progress, replications)
+
+
+def run_many(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    seed: int,
+    executor: Executor,
+    progress: Progress | None = None,
+    stores: Sequence[ResultsStore | None] | None = None,
+) -> list[Results]:
+    """Replications 0..``replications``-1 of every scenario with ``seed``, all scenarios'
+    worker tasks submitted at once, so workers stay busy from one scenario to the next
+    (``progress(done, total)`` counts replications of all of them). With ``stores`` (one
+    per scenario, or None), replications already stored are read back, the others stored
+    as each finishes, and the tables read from the store: a resumed run gives exactly the
+    tables of an uninterrupted one."""
+    stores = list(stores) if stores is not None else [None] * len(scenarios)
     wanted = list(range(replications))
-    if out is None:
-        runs = simulate_replications(scenario, wanted, seed, executor, progress)
-    else:
-        store = open_store(out, [scenario], seed, force)
-        runs = _stored_run(store, scenario, wanted, seed, executor, progress)
-    tables = assemble(scenario.name, runs)
-    return Results(**tables, manifest=manifest(scenario, seed, replications))
+    todo = [wanted if store is None else sorted(set(wanted) - store.done(sc.name))
+            for sc, store in zip(scenarios, stores, strict=True)]  # fmt: skip
+    total = replications * len(scenarios)
+    have = total - sum(map(len, todo))
+    step = (lambda d, _t: progress(have + d, total)) if progress else None
+
+    def write(job: int, r: int, columns: Columns) -> None:
+        if stores[job] is not None:
+            stores[job].write(scenarios[job].name, r, columns)
+
+    jobs = list(zip(scenarios, todo, strict=True))
+    in_memory = [store is None for store in stores]  # stored ones are read back below
+    runs = simulate_batch(jobs, seed, executor, step, write, keep=in_memory)
+    if progress and have == total:
+        progress(total, total)
+    results = []
+    for sc, store, done in zip(scenarios, stores, runs, strict=True):
+        tables = assemble(sc.name, done if store is None else store.read(sc.name, wanted))
+        results.append(Results(**tables, manifest=manifest(sc, seed, replications)))
+    return results
+
+
+def simulate_batch(
+    jobs: Sequence[tuple[Scenario, list[int]]],
+    seed: int,
+    executor: Executor,
+    progress: Progress | None = None,
+    on_done: Callable[[int, int, Columns], None] | None = None,
+    keep: Sequence[bool] | None = None,
+) -> list[dict[int, Columns]]:
+    """The columns of each job's replications (a job: a scenario and its replications),
+    keyed by replication, in one ``executor.imap`` over every job's tasks;
+    ``on_done(job, replication, columns)`` is called as each finishes (e.g. to store it).
+    A job whose ``keep`` is False returns no columns (``on_done`` had them)."""
+    tasks = _tasks([len(reps) for _, reps in jobs], executor)
+    items = [(jobs[j][0], [jobs[j][1][i] for i in chunk], seed) for j, chunk in tasks]
+    runs: list[dict[int, Columns]] = [{} for _ in jobs]
+    total, done = sum(len(reps) for _, reps in jobs), 0
+    for t, finished in executor.imap(simulate_many, items):  # keyed results: order is free
+        job = tasks[t][0]
+        for r, columns in finished.items():
+            if keep is None or keep[job]:
+                runs[job][r] = columns
+            if on_done:
+                on_done(job, r, columns)
+        done += len(finished)
+        if progress:
+            progress(done, total)
+    return runs
 
 
 def simulate_replications(
@@ -93,26 +167,13 @@ def simulate_replications(
     replications: list[int],
     seed: int,
     executor: Executor,
-    progress: Progress | bool | None = None,
+    progress: Progress | None = None,
     on_done: Callable[[int, Columns], None] | None = None,
 ) -> dict[int, Columns]:
-    """The columns of each of ``replications``, keyed by replication; ``on_done(r, columns)``
-    is called as each finishes (e.g. to store it at once)."""
-    runs: dict[int, Columns] = {}
-    if isinstance(executor, InProcess):
-        chunks = [[r] for r in replications]
-    else:
-        chunks = _chunks(len(replications), executor.workers)
-        chunks = [[replications[i] for i in chunk] for chunk in chunks]
-    items = [(scenario, chunk, seed) for chunk in chunks]
-    for _, done in executor.imap(simulate_many, items):  # keyed results: order is free
-        for r, columns in done.items():
-            runs[r] = columns
-            if on_done:
-                on_done(r, columns)
-        if progress:
-            progress(len(runs), len(replications))
-    return runs
+    """The columns of each of ``replications`` of one scenario, keyed by replication;
+    ``on_done(r, columns)`` is called as each finishes (e.g. to store it at once)."""
+    each = (lambda _job, r, columns: on_done(r, columns)) if on_done else None
+    return simulate_batch([(scenario, replications)], seed, executor, progress, each)[0]
 
 
 @dataclass
@@ -166,22 +227,13 @@ def compare(
     baseline = names[0] if baseline is None else baseline
     if baseline not in names:
         raise ValueError(f"baseline {baseline!r} is not among the scenarios {names}")
-    total = replications * len(scenarios)
-    progress = as_progress(progress, total)
-    store = open_store(out, scenarios, seed, force) if out is not None else None
+    check_run(scenarios, replications, seed, workers)
     if executor is None:
-        executor = default_executor(min(workers or os.cpu_count() or 1, replications))
-    results = {}
-    for i, sc in enumerate(scenarios):
-        done = i * replications
-        step = (lambda d, _t, done=done: progress(done + d, total)) if progress else None
-        if store is None:
-            results[sc.name] = run(sc, replications, seed, progress=step, executor=executor)
-        else:
-            runs = _stored_run(store, sc, list(range(replications)), seed, executor, step)
-            tables = assemble(sc.name, runs)
-            results[sc.name] = Results(**tables, manifest=manifest(sc, seed, replications))
-    return Comparison(baseline, results)
+        executor = default_executor(workers, tasks=replications * len(scenarios))
+    store = open_store(out, scenarios, seed, force) if out is not None else None
+    progress = as_progress(progress, replications * len(scenarios))
+    results = run_many(scenarios, replications, seed, executor, progress, [store] * len(scenarios))
+    return Comparison(baseline, {sc.name: res for sc, res in zip(scenarios, results, strict=True)})
 
 
 # Metrics whose precision --precision checks (revenue and its main drivers).
@@ -212,7 +264,7 @@ def run_until_precise(
     if max_replications < batch:
         raise ValueError(f"max_replications ({max_replications}) must be >= batch ({batch})")
     if executor is None:
-        executor = default_executor(min(workers or os.cpu_count() or 1, batch))
+        executor = default_executor(workers, tasks=batch)
     store = open_store(out, [scenario], seed, force) if out is not None else None
     progress = as_progress(progress, max_replications)
     runs: dict[int, Columns] = {}
@@ -277,11 +329,18 @@ CHUNKS_PER_WORKER = 4
 MAX_CHUNK = 10
 
 
-def _chunks(replications: int, workers: int) -> list[list[int]]:
-    """Replications grouped into worker tasks; grouping changes speed only, since each
-    replication draws from its own streams."""
-    size = max(1, min(MAX_CHUNK, -(-replications // (workers * CHUNKS_PER_WORKER))))
-    return [list(range(i, min(i + size, replications))) for i in range(0, replications, size)]
+def _tasks(jobs: Sequence[int], executor: Executor) -> list[tuple[int, list[int]]]:
+    """Worker tasks for jobs of ``jobs[j]`` replications: (job, positions in the job's
+    list), one replication each in this process, else sized by the total work and never
+    mixing jobs. Grouping changes speed only, since each replication draws from its own
+    streams."""
+    total = sum(jobs)
+    if isinstance(executor, InProcess):
+        size = 1
+    else:
+        size = max(1, min(MAX_CHUNK, -(-total // (executor.workers * CHUNKS_PER_WORKER))))
+    return [(j, list(range(i, min(i + size, n)))) for j, n in enumerate(jobs)
+            for i in range(0, n, size)]  # fmt: skip
 
 
 def assemble(scenario_name: str, runs: dict[int, Columns]) -> dict[str, pd.DataFrame]:

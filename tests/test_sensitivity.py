@@ -14,7 +14,7 @@ from simsales.cli import app
 from tests.conftest import BASELINE, small_overrides
 
 pytest.importorskip("SALib", reason="sensitivity analysis needs simsales[sensitivity]")
-from simsales.sensitivity import sensitivity  # noqa: E402
+from simsales.sensitivity_analysis import sensitivity  # noqa: E402
 
 # Attainment of a steady team over 2 months: revenue does not depend on the quota (no
 # quits, no attainment dismissals, a flat commission: nobody games) nor on the recruiting

@@ -1,10 +1,12 @@
-"""Sweeps: many variants of one scenario over dotted keys, run with common random numbers.
+"""Sweeps (``simsales.sweep``): many variants of one scenario over dotted keys, run with
+common random numbers.
 
 A sweep is a design over parameters: a full ``grid`` of listed values, or a Latin
 hypercube (``lhs``, ``scipy.stats.qmc``) of ``samples`` points between bounds. Each
 point is the base scenario with that point's overrides (validated like any override),
-named ``<base>[<point>]``; all points run the same replications with the same seed. A
-sweep file is YAML::
+named ``<base>[<point>]``; all points run the same replications with the same seed, and
+all points' worker tasks are handed out at once (``experiment.run_many``). A sweep file
+is YAML::
 
     scenario: baseline.yaml          # relative to the sweep file
     design: grid                     # or lhs, with samples: 20 and design_seed: 0
@@ -26,8 +28,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from simsales.executors import Executor
-from simsales.experiment import Progress, as_progress, run
+from simsales.executors import Executor, default_executor
+from simsales.experiment import Progress, as_progress, check_run, open_store, run_many
 from simsales.results import Results
 from simsales.scenario.errors import Problem, ScenarioError
 from simsales.scenario.schema import Inconsistent, Scenario
@@ -151,15 +153,14 @@ def sweep(base: Scenario, parameters: Mapping[str, Mapping | Axis], design: str 
     points = design_points(spec.parameters, design, samples, design_seed)
     scenarios = [point_scenario(base, i, row) for i, row in enumerate(points.to_dict("records"))]
     points.insert(0, "point", range(len(points)))
-    results = {}
-    total = len(scenarios) * replications
-    progress = as_progress(progress, total)
-    for i, sc in enumerate(scenarios):
-        done = i * replications
-        step = (lambda d, _t, done=done: progress(done + d, total)) if progress else None
-        where = None if out is None else Path(out) / f"point_{i}"
-        results[i] = run(sc, replications, seed, workers, step, executor, out=where, force=force)
-    return SweepResults(points, results)
+    check_run(scenarios, replications, seed, workers)
+    if executor is None:
+        executor = default_executor(workers, tasks=len(scenarios) * replications)
+    stores = [None if out is None else open_store(Path(out) / f"point_{i}", [sc], seed, force)
+              for i, sc in enumerate(scenarios)]  # fmt: skip
+    progress = as_progress(progress, len(scenarios) * replications)
+    results = run_many(scenarios, replications, seed, executor, progress, stores)
+    return SweepResults(points, dict(enumerate(results)))
 
 
 def point_scenario(base: Scenario, i: int, values: Mapping[str, Any]) -> Scenario:

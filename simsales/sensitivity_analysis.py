@@ -1,5 +1,6 @@
-"""Global sensitivity of one metric to chosen parameters (needs ``simsales[sensitivity]``,
-SALib): Morris screening (elementary effects) or Sobol indices (Saltelli sampling).
+"""Global sensitivity (``simsales.sensitivity``) of one metric to chosen parameters (needs
+``simsales[sensitivity]``, SALib): Morris screening (elementary effects) or Sobol indices
+(Saltelli sampling).
 
 Each sampled point is the base scenario with that point's values, run ``replications``
 times with the same seed (common random numbers), and the metric's mean over them is
@@ -25,10 +26,10 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from simsales.executors import Executor, InProcess, default_executor
-from simsales.experiment import Progress, run
+from simsales.executors import Executor, default_executor
+from simsales.experiment import Progress, check_run, run_many
 from simsales.scenario.schema import Scenario
-from simsales.sweep import load_spec, point_scenario
+from simsales.sweeps import load_spec, point_scenario
 
 
 class Bounds(BaseModel):
@@ -132,19 +133,23 @@ def sensitivity(base: Scenario, parameters: Mapping[str, tuple[float, float]], m
     problem = {"num_vars": len(names), "names": names,
                "bounds": [list(map(float, parameters[n])) for n in names]}  # fmt: skip
     x = sample_points(problem, method, samples, design_seed)
+    scenarios = [point_scenario(base, i, dict(zip(names, map(float, row), strict=True)))
+                 for i, row in enumerate(x)]  # fmt: skip
+    check_run(scenarios, replications, seed, workers)
     if executor is None:
-        executor = default_executor(workers) if replications > 1 else InProcess()
-    y = np.empty(len(x))
-    for i, row in enumerate(x):
-        sc = point_scenario(base, i, dict(zip(names, map(float, row), strict=True)))
-        res = run(sc, replications, seed, executor=executor)
-        metrics = res.metrics()
-        if metric not in metrics.columns:
-            raise ValueError(f"metric {metric!r} is not a summary metric; allowed: "
-                             f"{', '.join(metrics.columns)}")  # fmt: skip
-        y[i] = metrics[metric].mean()
-        if progress:
-            progress(i + 1, len(x))
+        executor = default_executor(workers, tasks=len(x) * replications)
+    # The first point alone checks the metric; then all the others' tasks at once, with
+    # progress in points (replications done, in points' worth).
+    first = run_many(scenarios[:1], replications, seed, executor)[0].metrics()
+    if metric not in first.columns:
+        raise ValueError(f"metric {metric!r} is not a summary metric; allowed: "
+                         f"{', '.join(first.columns)}")  # fmt: skip
+    n = len(x)
+    if progress:
+        progress(1, n)
+    step = (lambda done, total: progress(1 + done * (n - 1) // total, n)) if progress else None
+    rest = run_many(scenarios[1:], replications, seed, executor, step) if n > 1 else []
+    y = np.array([first[metric].mean()] + [res.metrics()[metric].mean() for res in rest])
     samples_table = pd.DataFrame(x, columns=names).assign(**{metric: y})
     return SensitivityResults(method, metric, indices(problem, method, x, y, design_seed),
                               samples_table)  # fmt: skip
