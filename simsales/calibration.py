@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simsales.experiment import run
+from simsales.experiment import Progress, run
 from simsales.metrics.summary import summarize
 from simsales.scenario.schema import Scenario
 
@@ -32,10 +32,24 @@ class Calibration:
     replications: int
     steps: int
 
+    def usage(self) -> str:
+        """How to use the value found: in the scenario file, or with ``--set``."""
+        value = f"{self.sign_probability:.5f}"
+        return (
+            f"To use it, set leads.sign_probability: {value} in your scenario file "
+            f"(or add --set leads.sign_probability={value} to a command)."
+        )
 
-def realised_f2(scenario: Scenario, replications: int, seed: int, workers: int | None):
+
+def realised_f2(
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    workers: int | None,
+    progress: Progress | None = None,
+):
     """Summary row of the realised F2 sign rate (mean, ci_low, ci_high, n)."""
-    res = run(scenario, replications=replications, seed=seed, workers=workers)
+    res = run(scenario, replications=replications, seed=seed, workers=workers, progress=progress)
     summary = summarize(res.metrics()[["f2_sign_rate"]])
     return summary.iloc[0]
 
@@ -48,21 +62,39 @@ def calibrate_sign_probability(
     workers: int | None = None,
     tolerance: float = 1e-4,
     max_steps: int = 6,
+    progress: Progress | None = None,
 ) -> Calibration:
-    """Find ``leads.sign_probability`` giving a realised F2 of ``target`` (F2: 1 in 20)."""
+    """Find ``leads.sign_probability`` giving a realised F2 of ``target`` (F2: 1 in 20).
+
+    ``progress(done, total)`` counts replications over the evaluations: ``total`` is
+    ``max_steps`` x ``replications`` until the search ends, then the replications run."""
     if not 0 < target < 1:
         raise ValueError(f"target must be in (0, 1), got {target}")
+    steps = 0
+    if progress is not None:
+        progress(0, max_steps * replications)
+
+    def evaluate(sc: Scenario):
+        nonlocal steps
+        done = steps * replications
+
+        def step(d: int, _total: int) -> None:
+            progress(done + d, max_steps * replications)
+
+        steps += 1
+        return realised_f2(sc, replications, seed, workers, step if progress else None)
+
     p0 = scenario.leads.sign_probability
-    f0 = realised_f2(scenario, replications, seed, workers)
+    f0 = evaluate(scenario)
     p1 = float(np.clip(p0 * target / f0["mean"], 1e-6, 0.999))
-    f1 = realised_f2(scenario.with_overrides({KEY: p1}), replications, seed, workers)
-    steps = 2
+    f1 = evaluate(scenario.with_overrides({KEY: p1}))
     while abs(f1["mean"] - target) > tolerance and steps < max_steps:
         slope = (f1["mean"] - f0["mean"]) / (p1 - p0)
         p0, f0 = p1, f1
         p1 = float(np.clip(p1 + (target - f1["mean"]) / slope, 1e-6, 0.999))
-        f1 = realised_f2(scenario.with_overrides({KEY: p1}), replications, seed, workers)
-        steps += 1
+        f1 = evaluate(scenario.with_overrides({KEY: p1}))
+    if progress is not None:
+        progress(steps * replications, steps * replications)
     return Calibration(
         sign_probability=p1,
         f2_mean=float(f1["mean"]),

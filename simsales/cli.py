@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from simsales.metrics.catalogue import metric as catalogued
 from simsales.scenario import ScenarioError, load_scenario
 from simsales.scenario.overrides import apply_cli_overrides
 from simsales.scenario.paths import baseline_path
@@ -22,63 +23,73 @@ from simsales.scenario.schema import json_schema
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain help: Rich markup would eat simsales[cluster]'s brackets
     help="Simulate a field-sales team and test policies before trying them on people.",
 )
 
 EXIT_BAD_INPUT = 2
 
-# Metrics shown by `simsales run`, in this order, with their display format.
-SHOWN = {
-    "revenue": "{:,.0f}",
-    "signings": "{:,.0f}",
-    "leads_entered": "{:,.0f}",
-    "reps_on_post": "{:,.1f}",
-    "revenue_per_rep_month": "{:,.0f}",
-    "signings_per_rep_month": "{:,.2f}",
-    "visits_per_rep_day": "{:,.2f}",
-    "followups_per_rep_day": "{:,.2f}",
-    "attainment": "{:.3f}",
-    "share_at_quota": "{:.3f}",
-    "payroll": "{:,.0f}",
-    "pay_per_rep_month": "{:,.0f}",
-    "cost_of_sales": "{:,.0f}",
-    "margin": "{:,.0f}",
-    "opportunity_per_rep_cv": "{:.3f}",
-    "f2_sign_rate": "{:.4f}",
-    "f7_share_phone": "{:.4f}",
-    "f7_share_first_visit": "{:.4f}",
-    "f7_share_followup_1": "{:.4f}",
-    "f7_share_followup_2": "{:.4f}",
-    "f7_share_followup_3": "{:.4f}",
-    "f7_share_followup_4_to_11": "{:.4f}",
-}
-# Shown only for a team that changes: when hiring or leaving happened, and class KPIs
-# when some class completed the window.
-SHOWN_IF_ANY = {
-    "hires": "{:,.1f}",
-    "quits": "{:,.1f}",
-    "dismissals": "{:,.1f}",
-    "promotions": "{:,.1f}",
-    "supervisor_hires": "{:,.1f}",
-    "pool_claims": "{:,.1f}",
-    "reclaimed_signings": "{:,.1f}",
-    "duplicated_approaches": "{:,.0f}",
-    "deals_held": "{:,.1f}",
-    "deals_pulled": "{:,.1f}",
-    "class_washout_of_trainees": "{:.3f}",
-    "class_trial_pass_of_reached_trial": "{:.3f}",
-    "class_signing_rate_1m_of_on_post": "{:.3f}",
-    "class_orders_1m_per_on_post": "{:.3f}",
-    "class_survival_3m_of_on_post": "{:.3f}",
-    "class_remaining_3m_of_trainees": "{:.3f}",
-    "class_survival_12m_of_on_post": "{:.3f}",
-    "class_remaining_12m_of_trainees": "{:.3f}",
-    "class_earning_6m_of_on_post": "{:.3f}",
-}
+# Default replications, the same for a run, a comparison and a report. Assumption: 20
+# simulated years put the 95% CI of the baseline's mean revenue within about 3% of it
+# (measured: +-2.9%, seed 1) in seconds; use -r 50 or more for decisions.
+REPLICATIONS = 20
+# Per point of a sweep: points are many and share random numbers, so their differences
+# are precise with fewer. Assumption: 10, so a 9-point grid costs 90 replications.
+SWEEP_REPLICATIONS = 10
+# Per point of a sensitivity design, which has many points (Morris: trajectories x
+# (parameters + 1)). Assumption: 2 each, the indices averaging over the points.
+SENSITIVITY_REPLICATIONS = 2
+# Per evaluation of calibrate. Assumption: 60, for F2's 95% CI within about 1% of 0.05
+# (docs/model.md 2.8: +-0.53% with 200, so +-0.97% with 60).
+CALIBRATE_REPLICATIONS = 60
+
+
+def _replications(why: str, least: int = 1):
+    """The --replications/-r option, its default explained by ``why``."""
+    return Annotated[
+        int, typer.Option("--replications", "-r", min=least, help=f"Replications {why}.")
+    ]
+
+
+RunReplications = _replications("(simulated years) to run; the default is that of compare "
+                                "and report")  # fmt: skip
+PairedReplications = _replications(
+    "(simulated years) of every scenario, the same for all (common random numbers); the "
+    "default is that of run", least=2
+)  # fmt: skip
+SweepReplications = _replications(
+    "at every point; fewer than run's default, as a sweep has many points and common "
+    "random numbers keep their differences precise"
+)
+SensitivityReplications = _replications(
+    "at every point; few, as a design has many points and the indices average over them"
+)
+CalibrateReplications = _replications(
+    "per evaluation (a calibration makes 2 to 6); more than run's default, as F2 is a "
+    "small rate whose 95% CI should be within about 1% of the target",
+    least=2,
+)
 
 
 # Options several commands share.
-SeedOption = Annotated[int, typer.Option("--seed", "-s", min=0)]
+SeedOption = Annotated[
+    int,
+    typer.Option(
+        "--seed", "-s", min=0,
+        help="Seed of the random numbers; the same seed gives the same results.",
+    ),
+]  # fmt: skip
+OverridesOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="[NAME:]KEY=VALUE",
+        help="Override a scenario parameter: dotted.key=value (the value is YAML) for "
+        "every scenario, or NAME:dotted.key=value for the scenario named NAME only; a "
+        "sweep or sensitivity file's base scenario is overridden before its points. "
+        "Repeatable; a later one wins.",
+    ),
+]
 BaselineOption = Annotated[
     str | None, typer.Option(help="Name of the baseline scenario; default the first.")
 ]
@@ -89,12 +100,15 @@ ForceOption = Annotated[bool, typer.Option(help="Start --out afresh even if it h
 ProgressOption = Annotated[bool, typer.Option(help="Progress bar on stderr.")]
 SchedulerOption = Annotated[
     str | None,
-    typer.Option(help="Run on this Dask scheduler, tcp://host:port (simsales[cluster])."),
+    typer.Option(help="Run on this Dask scheduler, tcp://host:port (needs simsales[cluster])."),
 ]
 DaskLocalOption = Annotated[
     int | None,
-    typer.Option("--dask-local", min=1, help="Run on a local Dask cluster of N processes."),
-]
+    typer.Option(
+        "--dask-local", min=1,
+        help="Run on a local Dask cluster of N processes (needs simsales[cluster]).",
+    ),
+]  # fmt: skip
 
 
 def _fail(message: str) -> None:
@@ -135,13 +149,10 @@ def run_cmd(
     file: Annotated[
         Path | None, typer.Argument(help="Scenario YAML file; the bundled baseline if omitted.")
     ] = None,
-    replications: Annotated[int, typer.Option("--replications", "-r", min=1)] = 10,
+    replications: RunReplications = REPLICATIONS,
     seed: SeedOption = 0,
     workers: WorkersOption = None,
-    overrides: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a parameter: dotted.key=value (repeatable)."),
-    ] = None,
+    overrides: OverridesOption = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Store each replication here as it finishes; resume."),
@@ -165,14 +176,9 @@ def run_cmd(
         int, typer.Option(min=2, help="Cap on replications (--precision).")
     ] = 500,
 ) -> None:
-    """Run replications of a scenario and print the summary with 95% CIs."""
-    path = file or baseline_path()
-    try:
-        sc = load_scenario(path)
-        if overrides:
-            sc = apply_cli_overrides([sc], overrides)[0]
-    except ScenarioError as exc:
-        _fail(str(exc))
+    """Run replications of a scenario and print its summary: per group of metrics, the
+    mean with its 95% CI and the spread of single years (P10-P90)."""
+    (sc,) = _load([file or baseline_path()], overrides)
     _check_out(out)
     from simsales.experiment import run as run_scenario
     from simsales.experiment import run_until_precise
@@ -185,6 +191,8 @@ def run_cmd(
     if precision is not None:
         replications = max_replications  # the progress bar's total
 
+    if precision is None:
+        _say_if_stored(out, [sc], seed, replications, force)
     with _running(replications, progress, out, workers, scheduler, dask_local) as (tick, ex):
         if precision is None:
             res = run_scenario(sc, replications, seed, workers, tick, ex, out, force)
@@ -196,8 +204,7 @@ def run_cmd(
             res.save(out)
         except OSError as exc:
             _fail(f"--out {out}: cannot write results ({exc})")
-    done = res.manifest["replications"]
-    typer.echo(format_summary(res.summary(), sc.name, done, seed, res.manifest.get("precision")))
+    typer.echo(format_summary(res.summary(), res.manifest.get("precision")))
     if ramp:
         typer.echo(format_ramp(res.ramp()))
     if out is not None:
@@ -207,10 +214,11 @@ def run_cmd(
 @app.command("compare")
 def compare_cmd(
     files: Annotated[list[Path], typer.Argument(help="Two or more scenario YAML files.")],
-    replications: Annotated[int, typer.Option("--replications", "-r", min=2)] = 20,
+    replications: PairedReplications = REPLICATIONS,
     seed: SeedOption = 0,
     workers: WorkersOption = None,
     baseline: BaselineOption = None,
+    overrides: OverridesOption = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Store each replication as it finishes (resumes)."),
@@ -221,14 +229,16 @@ def compare_cmd(
     dask_local: DaskLocalOption = None,
 ) -> None:
     """Run scenarios with common random numbers and print each one's paired difference to
-    the baseline: mean, 95% CI, Holm-adjusted p-value and P(better)."""
+    the baseline, grouped: the means, the difference with its 95% CI, Holm-adjusted
+    p-value and P(better), the share of simulated years in which it did better."""
     if len(files) < 2:
         _fail(f"compare needs at least 2 scenario files, got {len(files)}")
-    scenarios = _load_distinct(files, baseline)
+    scenarios, baseline = _load_distinct(files, baseline, overrides)
     _check_out(out)
     from simsales.experiment import compare  # heavy imports only when running
 
     total = replications * len(scenarios)
+    _say_if_stored(out, scenarios, seed, replications, force)
     with _running(total, progress, out, workers, scheduler, dask_local) as (tick, ex):
         comparison = compare(scenarios, replications, seed, baseline, workers, progress=tick,
                              executor=ex, out=out, force=force)  # fmt: skip
@@ -241,7 +251,7 @@ def compare_cmd(
             table.to_csv(out / "comparison.csv", index=False)
         except OSError as exc:
             _fail(f"--out {out}: cannot write results ({exc})")
-    typer.echo(format_comparison(table, comparison.baseline, replications, seed))
+    typer.echo(format_comparison(comparison, table))
     if out is not None:
         typer.echo(f"tables and comparison.csv saved to {out}")
 
@@ -252,10 +262,11 @@ def report_cmd(
         list[Path], typer.Argument(help="Scenario YAML files; the first is the baseline.")
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")],
-    replications: Annotated[int, typer.Option("--replications", "-r", min=2)] = 20,
+    replications: PairedReplications = REPLICATIONS,
     seed: SeedOption = 0,
     workers: WorkersOption = None,
     baseline: BaselineOption = None,
+    overrides: OverridesOption = None,
     title: Annotated[str, typer.Option(help="The report's title.")] = "simsales report",
     force: Annotated[bool, typer.Option(help="Replace an existing --out file.")] = False,
     progress: ProgressOption = True,
@@ -265,7 +276,7 @@ def report_cmd(
     """Run scenarios with common random numbers and write one self-contained HTML report
     (plots embedded, nothing fetched): scenarios, headline metrics with 95% CIs, the
     comparison with the baseline, fan charts, the lead funnel, new-rep KPIs and the manifest."""
-    scenarios = _load_distinct(files, baseline)
+    scenarios, baseline = _load_distinct(files, baseline, overrides)
     sources = {sc.name: str(f) for sc, f in zip(scenarios, files, strict=True)}
     if out.suffix.lower() not in (".html", ".htm"):
         _fail(f"--out {out}: the report is an HTML file; give a name ending in .html")
@@ -292,22 +303,44 @@ def report_cmd(
     typer.echo(f"report written to {out}")
 
 
-def _load_distinct(files: list[Path], baseline: str | None) -> list:
-    """The scenarios of ``files``, their names distinct and ``baseline`` among them; else
-    exit 2 naming the problem."""
-    scenarios = []
+def _load(files: list[Path], overrides: list[str] | None) -> list:
+    """The scenarios of ``files`` with the ``--set`` overrides applied; else exit 2 naming
+    the file or the override."""
+    return _overridden(_read(files), overrides)
+
+
+def _read(files: list[Path]) -> list:
     try:
-        for f in files:
-            scenarios.append(load_scenario(f))
+        return [load_scenario(f) for f in files]
     except ScenarioError as exc:
         _fail(str(exc))
-    names = [s.name for s in scenarios]
+
+
+def _overridden(scenarios: list, overrides: list[str] | None) -> list:
+    try:
+        return apply_cli_overrides(scenarios, overrides or [])
+    except ScenarioError as exc:
+        _fail(str(exc))
+
+
+def _load_distinct(
+    files: list[Path], baseline: str | None, overrides: list[str] | None
+) -> tuple[list, str | None]:
+    """The scenarios of ``files``, their names distinct, with the overrides applied, and
+    the baseline's name after them (an override of its own renames it); else exit 2
+    naming the problem."""
+    scenarios = _read(files)
+    names = [sc.name for sc in scenarios]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
-        _fail(f"scenario names must differ to be compared; repeated: {', '.join(twice)}")
+        _fail(f"scenario names must differ to be compared; repeated: {', '.join(twice)}; "
+              "give each its own name: in the file")  # fmt: skip
     if baseline is not None and baseline not in names:
         _fail(f"--baseline {baseline!r}: no such scenario; allowed: {', '.join(names)}")
-    return scenarios
+    scenarios = _overridden(scenarios, overrides)
+    if baseline is not None:
+        baseline = scenarios[names.index(baseline)].name
+    return scenarios, baseline
 
 
 def _headless_plots() -> None:
@@ -371,36 +404,38 @@ def _interrupted(out: Path | None) -> str:
     )
 
 
-def format_comparison(table, baseline: str, replications: int, seed: int) -> str:
-    """The paired comparison as a plain-text table, one block per scenario."""
-    shown = {**SHOWN, **SHOWN_IF_ANY}
-    blocks = [
-        f"paired comparison with {baseline!r}: {replications} replications, seed {seed}, "
-        "common random numbers; difference = scenario - baseline"
-    ]
-    for name, block in table.groupby("scenario", sort=False):
-        block = block.set_index("metric")
-        rows = []
-        for metric, fmt in shown.items():
-            if metric not in block.index or block.loc[metric, "n"] == 0:
-                continue
-            r = block.loc[metric]
-            if metric in SHOWN_IF_ANY and r["baseline_mean"] == 0 and r["scenario_mean"] == 0:
-                continue
-            signed = fmt.replace("{:", "{:+")
-            ci = f"[{fmt.format(r['ci_low'])}, {fmt.format(r['ci_high'])}]"
-            better = f"{r['p_better']:.2f} ({r['better_if']})"
-            means = (fmt.format(r["baseline_mean"]), fmt.format(r["scenario_mean"]))
-            rows.append((metric, *means, signed.format(r["difference"]), ci,
-                         f"{r['p_holm']:.3g}", better))  # fmt: skip
-        head = ("metric", baseline, name, "difference", "95% CI", "p (Holm)", "P(better)")
-        widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
-        lines = [f"\n{name} vs {baseline}"]
-        for row in [head, *rows]:
-            cells = enumerate(zip(row, widths, strict=True))
-            lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in cells))
-        blocks.append("\n".join(lines))
-    return "\n".join(blocks)
+def _say_if_stored(out: Path | None, scenarios: list, seed: int, replications: int,
+                   force: bool) -> None:  # fmt: skip
+    """On stderr: ``out`` already holds every replication asked for, so nothing is
+    computed (a resumed run that had finished)."""
+    from simsales.store import STORE, StoreError
+
+    if out is None or not (out / STORE).is_file():
+        return
+    from simsales.experiment import open_store
+
+    try:
+        store = open_store(out, scenarios, seed, force)
+    except StoreError as exc:
+        _fail(f"--out {exc}")
+    if all(set(range(replications)) <= store.done(sc.name) for sc in scenarios):
+        total = replications * len(scenarios)
+        each = f" ({len(scenarios)} scenarios x {replications})" if len(scenarios) > 1 else ""
+        typer.echo(f"all {total} replications{each} already stored in {out}; nothing to "
+                   "compute; showing the stored results", err=True)  # fmt: skip
+
+
+def format_comparison(comparison, table=None, confidence: float = 0.95) -> str:
+    """A ``Comparison`` (and its ``table()``, computed if not given) as plain text
+    (``simsales.metrics.compare.comparison_text``): grouped, labelled, with units,
+    readable numbers, and what the interval is."""
+    from simsales.metrics.compare import comparison_text
+    from simsales.metrics.summary import RunInfo
+
+    runs = {name: RunInfo.of(res.manifest) for name, res in comparison.results.items()}
+    if table is None:
+        table = comparison.table(confidence)
+    return comparison_text(table, comparison.baseline, runs, confidence)
 
 
 SWEEP_SHOWN = ("revenue", "margin", "attainment", "share_at_quota", "reps_on_post")
@@ -408,10 +443,11 @@ SWEEP_SHOWN = ("revenue", "margin", "attainment", "share_at_quota", "reps_on_pos
 
 @app.command("sweep")
 def sweep_cmd(
-    file: Annotated[Path, typer.Argument(help="Sweep YAML file (see simsales.sweep).")],
-    replications: Annotated[int, typer.Option("--replications", "-r", min=1)] = 10,
+    file: Annotated[Path, typer.Argument(help="Sweep YAML file (see simsales.sweeps).")],
+    replications: SweepReplications = SWEEP_REPLICATIONS,
     seed: SeedOption = 0,
     workers: WorkersOption = None,
+    overrides: OverridesOption = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Store every point's replications here (resumes)."),
@@ -427,6 +463,7 @@ def sweep_cmd(
 
     try:
         base, spec = load_sweep(file)
+        (base,) = _overridden([base], overrides)
         points = design_points(spec.parameters, spec.design, spec.samples, spec.design_seed)
         for i, row in enumerate(points.to_dict("records")):  # every point valid before running
             point_scenario(base, i, row)
@@ -448,15 +485,19 @@ def sweep_cmd(
             _fail(f"--out {out}: cannot write results ({exc})")
     typer.echo(f"sweep {file}: {len(points)} points x {replications} replications, seed {seed}"
                " (common random numbers); means over replications")  # fmt: skip
-    typer.echo(wide.to_string(float_format=lambda x: f"{x:,.3f}" if abs(x) < 100 else f"{x:,.0f}"))
+    formats = {name: catalogued(name).format for name in SWEEP_SHOWN}
+    typer.echo(wide.to_string(formatters=formats))
 
 
 @app.command("sensitivity")
 def sensitivity_cmd(
-    file: Annotated[Path, typer.Argument(help="Sensitivity YAML file (simsales.sensitivity).")],
-    replications: Annotated[int, typer.Option("--replications", "-r", min=1)] = 2,
+    file: Annotated[
+        Path, typer.Argument(help="Sensitivity YAML file (see simsales.sensitivity_analysis).")
+    ],
+    replications: SensitivityReplications = SENSITIVITY_REPLICATIONS,
     seed: SeedOption = 0,
     workers: WorkersOption = None,
+    overrides: OverridesOption = None,
     plot: Annotated[Path | None, typer.Option(help="Save the bar plot here (PNG).")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Save indices as CSV.")] = None,
     progress: ProgressOption = True,
@@ -469,6 +510,7 @@ def sensitivity_cmd(
         from simsales.sensitivity_analysis import load_sensitivity, sample_points, sensitivity
 
         base, spec = load_sensitivity(file)
+        (base,) = _overridden([base], overrides)
         names = list(spec.parameters)
         problem = {"num_vars": len(names), "names": names,
                    "bounds": [[b.low, b.high] for b in spec.parameters.values()]}  # fmt: skip
@@ -491,7 +533,7 @@ def sensitivity_cmd(
             bar.close()
     typer.echo(f"{spec.method} indices of {spec.metric}: {len(x)} points x {replications} "
                f"replications, seed {seed}")  # fmt: skip
-    typer.echo(result.table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    typer.echo(format_indices(result.table, spec.metric))
     if out is not None:
         result.table.to_csv(out, index=False)
     if plot is not None:
@@ -506,92 +548,90 @@ def calibrate(
         Path | None, typer.Argument(help="Scenario YAML file; the bundled baseline if omitted.")
     ] = None,
     target: Annotated[
-        float, typer.Option(min=0.0001, max=0.9999, help="F2 sign rate to reproduce.")
+        float,
+        typer.Option(
+            min=0.0001,
+            max=0.9999,
+            help="F2 sign rate to reproduce: the share of entered leads that sign (F2: 1 in 20).",
+        ),
     ] = 0.05,
-    replications: Annotated[int, typer.Option("--replications", "-r", min=2)] = 60,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0)] = 20_260_101,
-    workers: Annotated[int | None, typer.Option("--workers", "-w", min=1)] = None,
-    overrides: Annotated[list[str] | None, typer.Option("--set")] = None,
+    replications: CalibrateReplications = CALIBRATE_REPLICATIONS,
+    seed: Annotated[
+        int,
+        typer.Option(
+            "--seed",
+            "-s",
+            min=0,
+            help="Seed of every evaluation (common random numbers); the default is "
+            "the one docs/model.md 2.8 used.",
+        ),
+    ] = 20_260_101,
+    workers: WorkersOption = None,
+    overrides: OverridesOption = None,
+    progress: ProgressOption = True,
 ) -> None:
-    """Find leads.sign_probability so the simulated team signs TARGET of entered leads (F2)."""
+    """Find leads.sign_probability so the simulated team signs TARGET of entered leads (F2),
+    and say how to use it."""
     from simsales.calibration import calibrate_sign_probability
 
+    (sc,) = _load([file or baseline_path()], overrides)
+    bar = _progress_bar(0, "evaluations x replications") if progress else None
     try:
-        sc = load_scenario(file or baseline_path())
-        if overrides:
-            sc = apply_cli_overrides([sc], overrides)[0]
-    except ScenarioError as exc:
-        _fail(str(exc))
-    cal = calibrate_sign_probability(sc, target, replications, seed, workers)
+        cal = calibrate_sign_probability(sc, target, replications, seed, workers,
+                                         progress=bar.update_to if bar else None)  # fmt: skip
+    except KeyboardInterrupt:
+        typer.echo(_interrupted(None), err=True)
+        raise typer.Exit(130) from None
+    finally:
+        if bar:
+            bar.close()
     typer.echo(
         f"leads.sign_probability: {cal.sign_probability:.5f}  "
         f"(realised F2 {cal.f2_mean:.5f}, 95% CI [{cal.f2_ci_low:.5f}, {cal.f2_ci_high:.5f}], "
-        f"{cal.replications} replications, seed {seed}, {cal.steps} evaluations)"
+        f"target {target:g}; {cal.replications} replications, seed {seed}, "
+        f"{cal.steps} evaluations)"
     )
+    typer.echo(cal.usage())
 
 
-def _progress_bar(total: int):
+def _progress_bar(total: int, desc: str = "replications"):
+    """A tqdm bar on stderr with ``update_to(done, total)``, the total allowed to change."""
     from tqdm.auto import tqdm
 
     class Bar(tqdm):
         def update_to(self, done: int, total: int) -> None:
+            if total != self.total:
+                self.total = total
+                self.refresh()
             self.update(done - self.n)
 
-    return Bar(total=total, desc="replications", unit="rep", file=sys.stderr, leave=False)
+    return Bar(total=total, desc=desc, unit="rep", file=sys.stderr, leave=False)
 
 
-def format_summary(summary, name: str, replications: int, seed: int,
-                   precision: dict | None = None) -> str:  # fmt: skip
-    """The run summary as a plain-text table; with ``precision`` (a manifest's), metrics
-    whose interval is still wider than the target are marked."""
-    from simsales.metrics.summary import RESOLVE_MONTHS
+def format_summary(summary, precision: dict | None = None) -> str:
+    """A run's summary (``Results.summary()``) as plain text, as its repr shows it
+    (``simsales.metrics.summary.summary_text``): per group label, unit, mean, 95% CI, P10
+    and P90, under the horizon and what the interval is. With ``precision`` (a
+    manifest's), metrics whose interval is still wider than the target are marked."""
+    from simsales.metrics.summary import summary_text
 
-    by_metric = summary.set_index("metric")
-    shown = {**SHOWN}
-    for metric, fmt in SHOWN_IF_ANY.items():
-        if metric in by_metric.index and by_metric.loc[metric, "n"] > 0:
-            if by_metric.loc[metric, "p90"] > 0 or metric.startswith("class_"):
-                shown[metric] = fmt
-    imprecise = set(precision["imprecise"]) if precision else set()
-    rows = []
-    for _, row in by_metric.loc[[m for m in shown if m in by_metric.index]].iterrows():
-        fmt = shown[row.name]
-        rows.append(
-            (
-                f"{row.name} *" if row.name in imprecise else row.name,
-                fmt.format(row["mean"]),
-                f"[{fmt.format(row['ci_low'])}, {fmt.format(row['ci_high'])}]",
-                fmt.format(row["p10"]),
-                fmt.format(row["p90"]),
-            )
-        )
-    head = ("metric", "mean", "95% CI", "P10", "P90")
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    return summary_text(summary, precision)
 
-    def line(cells) -> str:
-        first = cells[0].ljust(widths[0])
-        return "  ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))])
 
-    text = [
-        f"scenario {name!r}: {replications} replications, seed {seed} (totals over the horizon)"
-    ]
-    text.append(line(head))
-    text += [line(r) for r in rows]
-    if precision:
-        target = f"95% CI half-width within {precision['target'] * 100:g}% of the mean"
-        if imprecise:
-            text.append(f"* still imprecise after {replications} replications (the cap): "
-                        f"{target} not reached")  # fmt: skip
-        else:
-            text.append(f"precision: {target} for {', '.join(precision['metrics'])} "
-                        f"after {replications} replications")  # fmt: skip
-    f2 = summary.loc[summary["metric"] == "f2_sign_rate", "n"]
-    if len(f2) and f2.iloc[0] == 0:
-        text.append(
-            f"f2_sign_rate: nan - needs lead cohorts at least {RESOLVE_MONTHS} months old; "
-            "run more than that many months"
-        )
-    return "\n".join(text)
+def format_indices(table, metric: str) -> str:
+    """Sensitivity indices as plain text without scientific notation: Sobol indices (a
+    share of the metric's variance) with 3 decimals; Morris effects in the metric's unit
+    (money with separators, shares in percentage points)."""
+    m = catalogued(metric)
+
+    def effect(v: float) -> str:
+        if m.kind in ("money", "share"):
+            return m.format(v, signed=m.kind == "share").lstrip("+")
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.4f}"
+
+    formats = {col: (lambda v: f"{v:.3f}") if col.startswith("S") else effect
+               for col in table.columns if col != "parameter"}  # fmt: skip
+    return table.to_string(index=False, formatters=formats)
 
 
 def format_ramp(ramp) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from simsales.metrics.cohorts import ramp_table
-from simsales.metrics.summary import replication_metrics, summarize
+from simsales.metrics.summary import RunInfo, Summary, replication_metrics, summarize
 
 TABLES = ("team_month", "territory_month", "rep_month", "funnel", "lead_cohorts", "cohorts")
 MANIFEST = "manifest.json"
@@ -57,9 +57,14 @@ class Results:
         t-intervals over replications; see ``simsales.metrics.cohorts.ramp_table``."""
         return ramp_table(self.rep_month, max_months, confidence)
 
-    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
-        """One row per scenario and metric: mean, ci_low, ci_high, p10, p50, p90, n."""
-        return summarize(self.metrics(), confidence)
+    def summary(self, confidence: float = 0.95) -> Summary:
+        """One row per scenario and metric, in the catalogue's order: mean, ci_low,
+        ci_high, p10, p50, p90, n, and the metric's group, label and unit
+        (``simsales.metrics.catalogue``). A DataFrame that shows itself grouped, with
+        units and readable numbers, under the horizon and what the interval is."""
+        info = RunInfo.of(self.manifest)
+        names = self.team_month["scenario"].unique() if info else []
+        return summarize(self.metrics(), confidence, {name: info for name in names})
 
     def save(self, directory: str | os.PathLike) -> Path:
         """Write every table as Parquet plus ``manifest.json``; each file atomically."""

@@ -34,6 +34,7 @@ def test_values_are_written_for_people():
     assert metric("share_at_quota").format(-0.031, signed=True) == "-3.1 pp"
     assert metric("reps_on_post").format(64.14) == "64.1"
     assert metric("reps_on_post").format(math.nan) == "-"
+    assert metric("stale_to_pool").format(-0.2) == "0"  # rounds to zero: no "-0"
     assert metric("my_own_column").label == "my_own_column"
 
 

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 import simsales
 from simsales.cli import EXIT_BAD_INPUT, app
+from simsales.metrics.catalogue import GROUPS
 from simsales.scenario.schema import json_schema
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -268,30 +269,81 @@ def tiny_run(tmp_path_factory):
     return result, out
 
 
+def rows_of(text: str) -> dict[str, list[str]]:
+    """The rows of the summary or comparison tables on ``text``: label -> the cells after
+    it (unit, then values), the label read up to the head line's ``unit`` column."""
+    out: dict[str, list[str]] = {}
+    unit_at = None
+    for line in text.splitlines():
+        if line.startswith("  metric "):
+            unit_at = line.index(" unit ") + 1
+        elif not line.strip():
+            unit_at = None  # a table ends at a blank line
+        elif unit_at and re.match(r"  \S", line):  # not a group, not a wrapped label
+            out[line[:unit_at].strip()] = re.split(r"\s{2,}", line[unit_at:].strip())
+    return out
+
+
 def test_run_prints_summary_with_metric_names(tiny_run):
-    """A successful run exits 0 and prints the summary table, with revenue and the F2 sign
-    rate, on stdout."""
+    """A successful run exits 0 and prints the summary on stdout: a header saying the
+    horizon, replications, seed and what the interval is, then the metrics by group with
+    their plain labels."""
     result, out = tiny_run
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
+    assert result.stderr == ""  # a fresh --out: nothing was stored before
     lines = result.stdout.splitlines()
-    assert lines[0] == "scenario 'baseline': 2 replications, seed 3 (totals over the horizon)"
-    assert lines[1].split()[:2] == ["metric", "mean"]
-    metrics = {line.split()[0] for line in lines[2:]}
-    assert {"revenue", "f2_sign_rate", "signings", "leads_entered"} <= metrics
+    assert (
+        lines[0] == "scenario 'baseline': 2 months after a 1-month warm-up; 2 replications, seed 3"
+    )
+    assert lines[1] == (
+        "Amounts are totals over the 2 reported months unless the label says per month, per "
+        "day or average. 95% CI of the mean over 2 simulated runs of 2 months; P10-P90: the "
+        "spread of single runs."
+    )
+    assert lines[3].split() == ["metric", "unit", "mean", "95%", "CI", "P10", "P90"]
+    rows = rows_of(result.stdout)
+    assert {"Revenue", "Deals signed", "Leads entered in the CRM"} <= set(rows)
     assert lines[-1] == f"tables saved to {out}"
 
 
-def test_run_shows_workforce_rows_only_for_a_changing_team():
-    """A team with hiring shows hires and the class KPIs; the steady baseline does not."""
+def test_run_summary_groups_units_and_numbers_for_people(tiny_run):
+    """Groups in the catalogue's order (money and headcount first, diagnostics last), each
+    row with its unit; money with thousands separators and as the stored results give it,
+    shares as percentages, no scientific notation anywhere."""
+    result, out = tiny_run
+    text = result.stdout
+    groups = [line for line in text.splitlines() if line in GROUPS]
+    assert groups[:2] == ["Money", "Headcount"] and groups[-1] == "Calibration diagnostics"
+    assert groups == sorted(groups, key=GROUPS.index)
+    rows = rows_of(text)
+    summary = simsales.load_results(out).summary().set_index("metric")
+    revenue = summary.loc["revenue"]
+    assert rows["Revenue"][:2] == ["yuan", f"{revenue['mean']:,.0f}"]
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+", rows["Revenue"][1])  # e.g. 5,476,123
+    low, high = f"{revenue['ci_low']:,.0f}", f"{revenue['ci_high']:,.0f}"
+    assert rows["Revenue"][2] == f"[{low}, {high}]"
+    assert (
+        rows["Deals signed"][0] == "deals" and rows["Reps on post (monthly average)"][0] == "reps"
+    )
+    at_quota = rows["Reps at quota (share of reps on post)"]
+    assert at_quota[0] == "share"
+    assert at_quota[1] == f"{summary.loc['share_at_quota', 'mean'] * 100:.1f}%"
+    assert "e+" not in text and "e-0" not in text and "nan" not in text.replace("nan -", "")
+
+
+def test_run_shows_a_metric_only_when_it_has_a_value():
+    """Class KPIs appear when a class completed its window; a team that neither hires nor
+    loses anyone shows no hiring, leaving or class rows, and says what it left out."""
     result = invoke(
         "run", ROOT / "scenarios" / "trainer_class.yaml", "-r", "2", "-w", "1", "--no-progress",
         "--set", "team.reps=8", "--set", "team.supervisor_groups=2",
         "--set", "market.territories=[{name: A, firms: 20000}, {name: B, firms: 20000}]",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    metrics = {line.split()[0] for line in result.stdout.splitlines()[2:]}
-    assert {"hires", "class_signing_rate_1m_of_on_post", "class_survival_3m_of_on_post"} <= metrics
+    rows = rows_of(result.stdout)
+    assert {"Reps hired (trainees)", "Signed in the first month, of reps who went on post (F23)",
+            "Washed out in training, of trainees (F21)"} <= set(rows)  # fmt: skip
     result = invoke(
         "run", "-r", "2", "-w", "1", "--no-progress", "--set", "horizon.months=2",
         "--set", "workforce.hiring={policy: none, lead_time_months: 1, cost_per_hire: 0,"
@@ -300,9 +352,29 @@ def test_run_shows_workforce_rows_only_for_a_changing_team():
         "--set", "workforce.dismissal.no_order_months=0",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    steady = {line.split()[0] for line in result.stdout.splitlines()[2:]}
-    assert "signings" in steady
-    assert not {m for m in steady if m.startswith("class_") or m in ("hires", "quits")}
+    steady = rows_of(result.stdout)
+    assert "Deals signed" in steady
+    assert not [label for label in steady if "trainees" in label or label.startswith("Reps who")]
+    assert "Workforce" not in result.stdout.splitlines()
+    assert "Not shown: " in result.stdout
+    # F2 needs lead cohorts 3 months old: with 2 months it is not known, and the note says so.
+    assert (
+        "F2: share of entered leads that sign (field: 1 in 20): nan - needs lead cohorts "
+        "at least 3 months old" in result.stdout
+    )
+
+
+def test_run_again_into_a_finished_out_folder_says_nothing_is_left(tiny_run):
+    """Running the same command again on its --out folder computes nothing, says so on
+    stderr, and prints the same summary."""
+    first, out = tiny_run
+    again = invoke("run", BASELINE, *TINY, "--seed", "3", "--out", out)
+    assert again.exit_code == 0, again.output
+    assert again.stderr == (
+        f"all 2 replications already stored in {out}; nothing to compute; "
+        "showing the stored results\n"
+    )
+    assert again.stdout == first.stdout
 
 
 def test_run_ramp_prints_hired_reps_by_month_on_post():
@@ -411,6 +483,203 @@ def test_subprocess_tiny_run_saves_results(tmp_path):
     proc = python_m_simsales("run", BASELINE, *TINY, "--out", out, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert "revenue" in proc.stdout
-    assert "f2_sign_rate" in proc.stdout
+    assert "  Revenue  " in proc.stdout
+    assert "F2: share of entered leads that sign (field: 1 in 20): nan" in proc.stdout  # 2 months
     assert sorted(p.name for p in out.iterdir()) == sorted(SAVED)
+
+
+# --------------------------------------------------------------------------- help
+
+
+def test_help_shows_the_extras_brackets_and_the_defaults_reasons():
+    """Rich markup would eat ``[cluster]``; the help is plain, so the extras read as they
+    are installed. Defaults of -r are explained where they differ."""
+    for command, extra in (("run", "simsales[cluster]"), ("compare", "simsales[cluster]"),
+                           ("sensitivity", "simsales[sensitivity]")):  # fmt: skip
+        result = invoke(command, "--help")
+        assert result.exit_code == 0, result.output
+        assert extra in " ".join(result.stdout.split()), (command, result.stdout)
+    assert "[default: 20" in invoke("run", "--help").stdout
+    sweep = " ".join(invoke("sweep", "--help").stdout.split())
+    assert "[default: 10" in sweep and "as a sweep has many points" in sweep
+
+
+def test_every_option_and_argument_has_help():
+    """Walk the command tree: every option and argument of every command says what it is."""
+    import typer
+
+    group = typer.main.get_command(app)
+    assert len(group.commands) == 8
+    missing = [f"{name} {param.name}" for name, command in group.commands.items()
+               for param in command.params
+               if not (getattr(param, "help", None) or "").strip()]  # fmt: skip
+    assert not missing, f"no help text: {missing}"
+
+
+# --------------------------------------------------------------------------- --set
+
+
+def scenario_file(tmp_path: Path, name: str) -> Path:
+    """A tiny copy of the baseline named ``name`` (8 reps, 2 territories, 1 + 2 months)."""
+    import yaml
+
+    data = yaml.safe_load(BASE_TEXT)
+    data["name"] = name
+    data["horizon"].update(months=2, warmup_months=1)
+    data["team"].update(reps=8, supervisor_groups=2)
+    data["market"]["territories"] = data["market"]["territories"][:2]
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+QUICK = ["-r", "2", "-w", "1", "--no-progress"]
+
+
+def test_run_set_scoped_to_its_scenario(tmp_path):
+    """``NAME:key=value`` on run changes the scenario of that name (and renames it after
+    the change); the stored manifest has the value."""
+    out = tmp_path / "out"
+    result = invoke("run", scenario_file(tmp_path, "a"), *QUICK, "--set", "a:horizon.months=3",
+                    "--out", out)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("scenario 'a, horizon.months=3': 3 months after a 1-month")
+    assert simsales.load_results(out).manifest["scenario"]["horizon"]["months"] == 3
+
+
+def test_compare_set_for_all_and_for_one(tmp_path):
+    """On compare, ``key=value`` changes every scenario, ``NAME:key=value`` only NAME."""
+    a, b = scenario_file(tmp_path, "a"), scenario_file(tmp_path, "b")
+    out = tmp_path / "cmp"
+    result = invoke("compare", a, b, *QUICK, "--out", out, "--set", "horizon.months=3",
+                    "--set", "b:quota.revenue_per_month=200000")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "b, quota.revenue_per_month=200000 vs a" in result.stdout
+    manifests = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/manifest.json")}
+    assert set(manifests) == {"a", "b, quota.revenue_per_month=200000"}
+    quotas = {n: m["scenario"]["quota"]["revenue_per_month"] for n, m in manifests.items()}
+    assert quotas["b, quota.revenue_per_month=200000"] == 200_000
+    assert quotas["a"] == simsales.load_scenario(a).quota.revenue_per_month != 200_000
+    assert {m["scenario"]["horizon"]["months"] for m in manifests.values()} == {3}
+
+
+def test_report_set_reaches_the_scenarios(tmp_path, monkeypatch):
+    """On report, the overrides reach the scenarios the report is made of."""
+    import simsales.report
+
+    seen = {}
+
+    def render(done, sources, title):
+        seen.update(done=done, sources=sources)
+        return "<html></html>"
+
+    monkeypatch.setattr(simsales.report, "render_report", render)
+    a, b = scenario_file(tmp_path, "a"), scenario_file(tmp_path, "b")
+    html = tmp_path / "r.html"
+    result = invoke("report", a, b, *QUICK, "--out", html, "--set", "a:team.reps=6",
+                    "--set", "horizon.months=3")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    runs = {n: r.manifest["scenario"] for n, r in seen["done"].results.items()}
+    assert {n: s["team"]["reps"] for n, s in runs.items()} == {"a, team.reps=6": 6, "b": 8}
+    assert {s["horizon"]["months"] for s in runs.values()} == {3}
+    assert seen["sources"] == {"a, team.reps=6": str(a), "b": str(b)}
+
+
+def test_sweep_and_sensitivity_set_their_base_scenario(tmp_path, monkeypatch):
+    """On sweep and sensitivity, the overrides change the base scenario before its points."""
+    import yaml
+
+    import simsales.sensitivity_analysis
+    import simsales.sweeps
+
+    bases = {}
+    for module, name in ((simsales.sweeps, "sweep"), (simsales.sensitivity_analysis,
+                                                      "sensitivity")):  # fmt: skip
+        real = getattr(module, name)
+
+        def spy(base, *args, _real=real, _name=name, **kwargs):
+            bases[_name] = base
+            return _real(base, *args, **kwargs)
+
+        monkeypatch.setattr(module, name, spy)
+    base = scenario_file(tmp_path, "base")
+    sweep_file = tmp_path / "sweep.yaml"
+    sweep_file.write_text(yaml.safe_dump({
+        "scenario": str(base), "design": "grid",
+        "parameters": {"quota.revenue_per_month": {"values": [150000, 180000]}}}))  # fmt: skip
+    result = invoke("sweep", sweep_file, "-r", "1", "-w", "1", "--no-progress",
+                    "--set", "base:team.reps=6", "--set", "horizon.months=3")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (bases["sweep"].team.reps, bases["sweep"].horizon.months) == (6, 3)
+    sens_file = tmp_path / "sens.yaml"
+    sens_file.write_text(yaml.safe_dump({
+        "scenario": str(base), "method": "morris", "samples": 2, "metric": "attainment",
+        "parameters": {"quota.revenue_per_month": {"low": 120000.0, "high": 200000.0}},
+    }))  # fmt: skip
+    result = invoke("sensitivity", sens_file, "-r", "1", "-w", "1", "--no-progress",
+                    "--set", "team.reps=6")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert bases["sensitivity"].team.reps == 6
+    assert "e+" not in result.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "report", "sweep", "sensitivity",
+                                     "calibrate"])  # fmt: skip
+@pytest.mark.parametrize(
+    ("assignment", "piece"),
+    [("team.repz=5", "--set: team.repz: unknown key"),
+     ("nobody:team.reps=5", "no scenario is named 'nobody'")],
+)  # fmt: skip
+def test_bad_set_exits_2_with_one_line_on_every_command(tmp_path, command, assignment, piece):
+    import yaml
+
+    a = scenario_file(tmp_path, "a")
+    sweep, sens = tmp_path / "sweep.yaml", tmp_path / "sens.yaml"
+    sweep.write_text(yaml.safe_dump({
+        "scenario": str(a), "design": "grid",
+        "parameters": {"quota.revenue_per_month": {"values": [150000]}}}))  # fmt: skip
+    sens.write_text(yaml.safe_dump({
+        "scenario": str(a), "method": "morris", "samples": 2, "metric": "attainment",
+        "parameters": {"quota.revenue_per_month": {"low": 120000.0, "high": 200000.0}},
+    }))  # fmt: skip
+    args = {"run": [a], "calibrate": [a], "compare": [a, scenario_file(tmp_path, "b")],
+            "report": [a, "--out", tmp_path / "r.html"], "sweep": [sweep],
+            "sensitivity": [sens]}[command]  # fmt: skip
+    result = invoke(command, *args, "--set", assignment, "-r", "2", "--no-progress")
+    assert_bad_input(result, piece, max_lines=1)
+    assert not (tmp_path / "r.html").exists()
+
+
+# --------------------------------------------------------------------------- calibrate
+
+
+def test_calibrate_shows_progress_and_says_how_to_use_the_result(tmp_path):
+    """A tiny calibration: the value found, the realised F2, then how to use the value;
+    the progress bar counts evaluations x replications on stderr."""
+    path = scenario_file(tmp_path, "cal")
+    result = invoke("calibrate", path, "-r", "2", "-w", "1", "--set", "horizon.months=4")
+    assert result.exit_code == 0, result.output
+    first, usage = result.stdout.splitlines()
+    value = re.fullmatch(r"leads\.sign_probability: (0\.\d{5})  \(realised F2 .*, target 0\.05; "
+                         r"2 replications, seed 20260101, \d evaluations\)", first)  # fmt: skip
+    assert value, first
+    v = value[1]
+    assert usage == (f"To use it, set leads.sign_probability: {v} in your scenario file "
+                     f"(or add --set leads.sign_probability={v} to a command).")  # fmt: skip
+    assert "evaluations x replications" in result.stderr
+
+
+def test_run_precision_marks_the_metrics_still_imprecise():
+    """--precision with a cap it cannot meet: the headline metrics are marked with * and
+    the last line says the target was not reached."""
+    result = invoke("run", BASELINE, *TINY[:-5], "-w", "1", "--no-progress",
+                    "--precision", "0.001", "--batch", "2", "--max-replications", "2")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = rows_of(result.stdout)
+    for label in ("Revenue", "Deals signed", "Margin (revenue less cost of sales)"):
+        assert f"{label} *" in rows, (label, sorted(rows))
+    assert "Visits *" not in rows and "Visits" in rows  # not a headline metric
+    assert result.stdout.splitlines()[-1] == (
+        "* still imprecise after 2 replications (the cap): 95% CI half-width within 0.1% of "
+        "the mean not reached"
+    )

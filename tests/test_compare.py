@@ -13,6 +13,7 @@ import simsales
 from simsales.cli import app
 from simsales.metrics.compare import paired_comparison
 from tests.conftest import BASELINE, small_overrides
+from tests.test_cli import rows_of
 
 
 def frame(values: dict[str, dict[str, list[float]]]) -> pd.DataFrame:
@@ -52,6 +53,27 @@ def test_fewer_washouts_are_better():
                "B": {"class_washout_of_trainees": [0.1, 0.1, 0.05]}})  # fmt: skip
     row = paired_comparison(m, "A").iloc[0]
     assert row["better_if"] == "lower" and row["p_better"] == pytest.approx(2 / 3)
+
+
+def test_the_catalogue_says_which_way_is_better_and_diagnostics_have_none():
+    """Directions come from the catalogue; a calibration diagnostic has none, so no
+    P(better); a metric equal in every replication is flagged ``identical``; rows follow
+    the catalogue's order and carry its label, group and unit."""
+    m = frame({"A": {"f7_share_phone": [0.01, 0.02, 0.01], "payroll": [5.0, 5, 5],
+                     "revenue": [1.0, 2, 3]},
+               "B": {"f7_share_phone": [0.02, 0.03, 0.00], "payroll": [5.0, 5, 5],
+                     "revenue": [2.0, 2, 4]}})  # fmt: skip
+    t = paired_comparison(m, "A")
+    assert list(t["metric"]) == ["revenue", "payroll", "f7_share_phone"]  # catalogue order
+    t = t.set_index("metric")
+    assert pd.isna(t.loc["f7_share_phone", "better_if"])  # no direction: missing
+    assert np.isnan(t.loc["f7_share_phone", "p_better"])
+    assert t.loc["f7_share_phone", "group"] == "Calibration diagnostics"
+    assert t.loc["payroll", "identical"] and not t.loc["revenue", "identical"]
+    assert t.loc["payroll", "p_value"] == 1.0
+    assert t.loc["revenue", "p_better"] == pytest.approx(2 / 3)
+    assert (t.loc["revenue", "label"], t.loc["revenue", "unit"]) == ("Revenue", "yuan")
+    assert t.loc["f7_share_phone", "unit"] == "share"
 
 
 def test_holm_adjusts_over_the_scenarios_compared():
@@ -136,16 +158,53 @@ def test_cli_compare_prints_the_paired_table_and_saves_it(tmp_path):
     a = small_file(tmp_path, "plan_a")
     b = small_file(tmp_path, "plan_b", revenue_per_month=180_000.0)
     out = tmp_path / "cmp"
-    result = runner.invoke(app, ["compare", a, b, "-r", "3", "-w", "1", "--no-progress",
-                                 "--out", str(out)])  # fmt: skip
+    args = ["compare", a, b, "-r", "3", "-w", "1", "--no-progress", "--out", str(out)]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "plan_b vs plan_a" in result.output and "P(better)" in result.output
+    lines = result.stdout.splitlines()
+    assert (
+        lines[0] == "paired comparison with 'plan_a': 2 months after a 1-month warm-up; "
+        "3 replications, seed 0"
+    )
+    assert "95% CI of the mean difference over 3 simulated runs of 2 months" in lines[2]
+    assert "plan_b vs plan_a" in lines and "P(better)" in result.stdout
+    assert "e+" not in result.stdout and "e-0" not in result.stdout
+    rows = rows_of(result.stdout)
+    # A higher quota, the same sales: attainment falls in every replication, in points.
+    attainment = rows["Team attainment (revenue as a share of quota)"]
+    assert attainment[0] == "share" and attainment[1].endswith("%")
+    assert attainment[3].startswith("-") and attainment[3].endswith(" pp")
+    assert attainment[-1] == "0% (higher)"  # worse in every replication
+    # A calibration diagnostic: no way is better, so no P(better).
+    phone = rows["F7: deals closed on the phone (field: 1%)"]
+    assert phone[-1] in ("-", "no difference") and "higher" not in phone
     table = pd.read_csv(out / "comparison.csv")
     assert set(table["scenario"]) == {"plan_b"}
     # Every metric pairs all 3 replications, or none where it is undefined (F2 needs 4
     # months; classes need completed windows).
     assert table["n"].isin([0, 3]).all() and (table.set_index("metric").loc["revenue", "n"] == 3)
     assert (out / "plan_a" / "manifest.json").is_file() and (out / "plan_b").is_dir()
+    # Again on the same folder: nothing left to compute, and it says so.
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert again.stderr == (f"all 6 replications (2 scenarios x 3) already stored in {out}; "
+                            "nothing to compute; showing the stored results\n")  # fmt: skip
+    assert again.stdout == result.stdout
+
+
+def test_cli_compare_a_scenario_with_a_copy_of_itself_shows_no_difference(tmp_path):
+    """Every metric is identical in every replication: "no difference", no p-value and no
+    P(better) of 0.00, for every row shown."""
+    a = small_file(tmp_path, "plan_a")
+    copy = small_file(tmp_path, "copy")
+    result = runner.invoke(app, ["compare", a, copy, "-r", "2", "-w", "1", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    rows = rows_of(result.stdout)
+    assert "Revenue" in rows and "F7: deals closed on the phone (field: 1%)" in rows
+    for label, cells in rows.items():
+        assert cells[-1] == "no difference", (label, cells)
+        assert cells[4:6] == ["-", "-"], (label, cells)  # no CI, no p-value
+    assert "0%" not in " ".join(c for cells in rows.values() for c in cells[4:])
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import simsales  # noqa: E402
@@ -21,26 +22,91 @@ def comparison():
     return simsales.compare([base, more], replications=4, seed=1, workers=1)
 
 
+def figure_texts(fig) -> list[str]:
+    """Every text a reader sees in a figure: titles, axis labels, tick labels, legend
+    entries and annotations (drawn first, so the tick labels exist)."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    return [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+
+
+def _as_scenarios(tm, names):
+    """The same team_month under several scenario names: enough for a fan chart's layout."""
+    import pandas as pd
+
+    return pd.concat([tm.assign(scenario=name) for name in names], ignore_index=True)
+
+
 def test_fan_chart_has_two_bands_and_a_median_per_scenario(comparison):
     res = comparison.results
     tm = next(iter(res.values())).team_month
-    fig = plotting.fan_chart(tm, "revenue", unit="yuan")
-    ax = fig.axes[0]
-    assert ax.get_xlabel() == "month" and ax.get_ylabel() == "revenue [yuan]"
+    fig = plotting.fan_chart(tm, "revenue")
+    (ax,) = fig.axes
+    assert ax.get_xlabel() == "month" and ax.get_ylabel() == "Revenue in the month [yuan]"
     assert len(ax.collections) == 2 and len(ax.lines) == 1  # P10-P90, P25-P75; median
     median = ax.lines[0].get_ydata()
     assert list(median) == list(tm.groupby("month")["revenue"].median())
+    assert "Reps on post in the month [reps]" == plotting.fan_chart(tm, "reps_on_post").axes[
+        0].get_ylabel()  # fmt: skip
 
 
-def test_forest_plot_shows_every_metric_of_every_scenario(comparison):
+def test_fan_chart_of_two_scenarios_is_one_axes_of_four_a_panel_each(comparison):
+    import pandas as pd
+
+    two = pd.concat([r.team_month for r in comparison.results.values()])
+    (ax,) = plotting.fan_chart(two, "margin").axes
+    assert [line.get_label() for line in ax.lines] == list(comparison.results)
+    names = ["baseline", "more_quota", "hire_more", "hire_less"]
+    tm = next(iter(comparison.results.values())).team_month
+    fig = plotting.fan_chart(_as_scenarios(tm, names), "margin", baseline="baseline")
+    assert [ax.get_title() for ax in fig.axes] == names  # one panel per scenario
+    first = fig.axes[0]
+    assert all(first.get_shared_y_axes().joined(first, ax) for ax in fig.axes)
+    reference = list(tm.groupby("month")["margin"].median())
+    for ax in fig.axes:
+        assert len(ax.collections) == 2  # its own two bands
+        faint = [line for line in ax.lines if line.get_linestyle() == "--"]
+        if ax.get_title() == "baseline":
+            assert not faint
+        else:  # the baseline's median, for reference
+            assert [list(line.get_ydata()) for line in faint] == [reference]
+    assert "Margin in the month [yuan]" in figure_texts(fig)
+    five = plotting.fan_chart(_as_scenarios(tm, [*names, "fifth"]), "margin")
+    assert len(five.axes) == 5  # the grid's sixth place is removed, not left empty
+    with pytest.raises(ValueError, match="baseline 'zzz' is not among"):
+        plotting.fan_chart(_as_scenarios(tm, names), "margin", baseline="zzz")
+
+
+def test_forest_plot_groups_metrics_and_marks_the_better_direction(comparison):
     table = comparison.table()
-    fig = plotting.forest_plot(table, metrics=["revenue", "attainment", "payroll"])
+    fig = plotting.forest_plot(table, metrics=["payroll", "visits", "attainment", "revenue"])
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["revenue", "attainment", "payroll"]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [
+        "Money",
+        "Revenue  (↑ better)",
+        "Reps' pay (payroll)  (↓ better)",
+        "Sales",
+        "Team attainment (revenue as a share of quota)  (↑ better)",
+        "Visits",  # no better direction: no mark
+    ]
+    weights = [t.get_fontweight() for t in ax.get_yticklabels()]
+    assert [w == "bold" for w in weights] == [True, False, False, True, False, False]
     assert "% of its mean" in ax.get_xlabel()
-    # Attainment falls when the quota rises: its marker sits left of zero.
+    # Attainment falls when the quota rises: its marker (row 4) sits left of zero.
     points = ax.containers[0].lines[0]  # the errorbar's markers, one per metric
-    assert len(points.get_xdata()) == 3 and points.get_xdata()[1] < 0
+    x, y = points.get_data()
+    assert list(y) == [1, 2, 4, 5] and x[2] < 0
+    # The better side is shaded for the three metrics with a direction, not for visits:
+    # right of zero for revenue and attainment, left of zero for payroll.
+    shades = [c for c in ax.collections if len(c.get_paths()) == 1 and c.get_alpha() == 0.15]
+    spans = sorted((round(float(np.mean(p.vertices[:, 1]))), p.vertices[:, 0].min(),
+                    p.vertices[:, 0].max()) for c in shades for p in c.get_paths())  # fmt: skip
+    assert [row for row, _, _ in spans] == [1, 2, 4]
+    (_, lo1, hi1), (_, lo2, hi2), (_, lo4, _) = spans
+    assert lo1 == 0 and hi1 > 0 and hi2 == 0 and lo2 < 0 and lo4 == 0
+    assert "the better side" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def test_attainment_histogram_marks_the_quota(comparison):
@@ -79,12 +145,20 @@ def _pooled_mean(cohorts, column):
     return (by[column].sum() / by["on_post"].sum()).mean()
 
 
-def test_cohort_survival_starts_at_one_and_shows_each_observed_window(trainees):
+def _pooled_over_trainees(cohorts, column):
+    """Mean over replications of Σ column ÷ Σ trainees over the classes done training."""
+    done = cohorts[cohorts["in_class"] == 0].groupby("replication")
+    return (done[column].sum() / done["trainees"].sum()).mean()
+
+
+def test_cohort_survival_shows_reps_on_post_and_all_trainees_still_there(trainees):
     fig = plotting.cohort_survival(trainees.cohorts)
-    ax = fig.axes[0]
-    assert ax.get_xlabel() == "months on post" and "still on the team" in ax.get_ylabel()
-    (curve,) = ax.containers  # one errorbar curve: the scenario's classes pooled
-    assert curve.get_label() == "trainer_class"
+    on_post, all_trainees = fig.axes
+    assert on_post.get_ylabel() == "share of reps who went on post still there"
+    assert all_trainees.get_ylabel() == "share of all trainees still there"
+    assert on_post.get_xlabel() == all_trainees.get_xlabel() == "months on post"
+    (curve,) = on_post.containers  # one errorbar curve: the scenario's classes pooled
+    assert curve.get_label() == trainees.cohorts["scenario"].iloc[0]
     months, shares = curve.lines[0].get_data()
     # 8 months from the class's start: 1, 3 and 6 months on post are observed, 12 is not.
     assert list(months) == [0, 1, 3, 6]
@@ -92,6 +166,16 @@ def test_cohort_survival_starts_at_one_and_shows_each_observed_window(trainees):
     for m, share in zip([1, 3, 6], shares[1:], strict=True):
         assert share == pytest.approx(_pooled_mean(trainees.cohorts, f"survived_{m}m"))
     assert list(shares) == sorted(shares, reverse=True)  # survival never rises
+    # Of all trainees: it starts at the share who went on post, and stays below the
+    # curve of those on post by that factor (washouts and failed trials count as gone).
+    (of_all,) = all_trainees.containers
+    months, remaining = of_all.lines[0].get_data()
+    assert list(months) == [0, 1, 3, 6]
+    assert remaining[0] == pytest.approx(_pooled_over_trainees(trainees.cohorts, "on_post"))
+    assert remaining[0] < 1
+    for m, share in zip([1, 3, 6], remaining[1:], strict=True):
+        assert share == pytest.approx(_pooled_over_trainees(trainees.cohorts, f"survived_{m}m"))
+    assert all(r < s for r, s in zip(remaining, shares, strict=True))
 
 
 def test_class_kpis_show_f23_f26_and_f24_per_class(trainees):
@@ -101,6 +185,9 @@ def test_class_kpis_show_f23_f26_and_f24_per_class(trainees):
     assert bars == pytest.approx(
         [_pooled_mean(trainees.cohorts, c) for c in ("signed_1m", "earning_6m", "survived_3m")]
     )
+    ticks = [t.get_text().replace("\n", " ") for t in left.get_xticklabels()]
+    assert ticks == ["Signed in the first month (F23)", "Earning by the 6th month (F26)",
+                     "Still there 3 months after going on post (F26)"]  # fmt: skip
     assert right.patches[0].get_height() == pytest.approx(
         _pooled_mean(trainees.cohorts, "orders_1m")
     )

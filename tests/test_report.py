@@ -1,43 +1,85 @@
 """The HTML report: every section present, plots embedded, nothing fetched from outside
-the file, the numbers those of the comparison; and ``simsales report`` end to end."""
+the file, the numbers those of the comparison; the executive summary's sentences, its
+warning when replications are too few, p-values only in the appendix, no code names in
+the text or the figures; and ``simsales report`` end to end."""
 
 from __future__ import annotations
 
 import base64
+import math
+import re
 from html.parser import HTMLParser
 
+import numpy as np
 import pytest
 import yaml
 
 import simsales
 import simsales.report
-from simsales.report import HEADLINE, render_report
+from simsales.metrics.catalogue import CATALOGUE
+from simsales.metrics.catalogue import metric as catalogued
+from simsales.metrics.cohorts import COUNTS, RATES
+from simsales.report import (
+    Effect,
+    changes_in_words,
+    detectable,
+    effects,
+    field_name,
+    margin_sentence,
+    render_report,
+    replications_needed,
+)
 from tests.conftest import BASELINE, STEADY, small_overrides
 from tests.test_cli import assert_bad_input, invoke
+from tests.test_plotting import figure_texts
 
-SECTIONS = ["scenarios", "headline", "comparison", "fan-charts", "funnel", "cohorts", "manifest"]
+SECTIONS = ["summary", "scenarios", "headline", "comparison", "fan-charts", "funnel", "cohorts",
+            "manifest", "appendix-tests"]  # fmt: skip
 PNG = b"\x89PNG\r\n\x1a\n"
+SNAKE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")
 
 
 class Page(HTMLParser):
-    """Sections, images, every attribute that could load something, and the text."""
+    """Sections, images, every attribute that could load something, and the text a reader
+    sees (not styles, nor the scenario files shown as code), overall and by section."""
 
     def __init__(self, text: str):
         super().__init__()
         self.sections, self.images, self.links, self.tags, self.text = [], [], [], [], []
+        self.by_section: dict[str, list[str]] = {}
+        self.heads: dict[str, list[str]] = {}  # table headers by section
+        self._open: list[str] = []
         self.feed(text)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         self.tags.append(tag)
+        self._open.append(tag)
         if tag == "section":
             self.sections.append(attrs["id"])
+            self.by_section[attrs["id"]] = []
+            self.heads[attrs["id"]] = []
         if tag == "img":
             self.images.append(attrs["src"])
+            self._open.pop()  # no end tag
         self.links += [v for k, v in attrs.items() if k in ("href", "src", "action", "srcset")]
 
+    def handle_endtag(self, tag):
+        while self._open and self._open.pop() != tag:
+            pass
+
     def handle_data(self, data):
+        if {"style", "pre", "script"} & set(self._open):
+            return
         self.text.append(data)
+        if self.sections and "section" in self._open:
+            self.by_section[self.sections[-1]].append(data)
+            if "th" in self._open and "thead" in self._open:
+                self.heads[self.sections[-1]].append(data)
+
+    def words(self, section: str | None = None, sep: str = " ") -> str:
+        """The text, chunks joined by ``sep`` ("" keeps a sentence with markup whole)."""
+        return sep.join(self.text if section is None else self.by_section[section])
 
 
 def small_hiring(name: str, **overrides) -> simsales.Scenario:
@@ -50,25 +92,40 @@ def small_hiring(name: str, **overrides) -> simsales.Scenario:
 
 @pytest.fixture(scope="module")
 def comparison():
+    """Four scenarios, 3 replications: a quota change, a noisy smaller team, and a copy of
+    the baseline under another name."""
     scenarios = [
         small_hiring("base"),
         small_hiring("more_quota", **{"quota.revenue_per_month": 180_000.0}),
+        small_hiring("fewer_reps", **{"team.reps": 6}),
+        small_hiring("copy"),
     ]
-    return simsales.compare(scenarios, replications=3, seed=2, workers=1)
+    # Its metrics and table computed once for all the tests (as the report does).
+    return simsales.report._once(simsales.compare(scenarios, replications=3, seed=2, workers=1))
 
 
 @pytest.fixture(scope="module")
 def page(comparison):
-    text = render_report(comparison, {"base": "base.yaml", "more_quota": "more.yaml"}, "T")
-    return text, Page(text)
+    """The rendered report, and the texts of every figure in it."""
+    texts = []
+    image = simsales.report._image
+
+    def recording(fig, alt):
+        texts.extend(figure_texts(fig))
+        return image(fig, alt)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(simsales.report, "_image", recording)
+        text = render_report(comparison, {"base": "base.yaml", "more_quota": "more.yaml"}, "T")
+    return text, Page(text), texts
 
 
 def test_every_section_in_order_with_embedded_pngs_and_no_outside_address(page):
-    text, p = page
+    text, p, _ = page
     assert p.sections == SECTIONS
     assert text.startswith("<!DOCTYPE html>") and p.tags[0] == "html"
-    # Forest plot, 3 fan charts, 2 headcounts, 2 funnels, survival and class KPIs.
-    assert len(p.images) == 10
+    # Forest plot, 3 fan charts, 4 headcounts, 4 funnels, survival and class KPIs.
+    assert len(p.images) == 14
     for src in p.images:
         head, data = src.split(",", 1)
         assert head == "data:image/png;base64"
@@ -79,33 +136,261 @@ def test_every_section_in_order_with_embedded_pngs_and_no_outside_address(page):
         assert scheme not in text.lower()
 
 
-def test_headline_and_comparison_show_the_computed_numbers(comparison, page):
-    _, p = page
-    words = " ".join(p.text)
-    summary = comparison.results["base"].summary().set_index("metric")
-    _, _, scale, fmt = HEADLINE["revenue"]
-    r = summary.loc["revenue"]
+def _paired(comparison, scenario: str, metric: str) -> np.ndarray:
+    values = comparison.metrics()[metric]
+    base = values.xs(comparison.baseline, level="scenario")
+    return (values.xs(scenario, level="scenario") - base).dropna().to_numpy()
+
+
+def test_summary_says_each_scenarios_change_margin_and_years_better(comparison, page):
+    _, p, _ = page
+    summary = p.words("summary", "")
+    table = comparison.table().set_index(["scenario", "metric"])
+    m = catalogued("margin")
+    # The baseline's own headline numbers open the summary.
+    base = comparison.results["base"].summary().set_index("metric").loc["margin"]
     assert (
-        f"{fmt.format(r['mean'] * scale)} [{fmt.format(r['ci_low'] * scale)}, "
-        f"{fmt.format(r['ci_high'] * scale)}]"
-    ) in words
+        f"The baseline, base, makes a margin of {m.format_short(base['mean'])} yuan over the "
+        f"6-month horizon (95% CI {m.format_short(base['ci_low'])} to "
+        f"{m.format_short(base['ci_high'])})"
+    ) in summary
+    # A smaller team whose difference this run cannot tell from noise: the CI is quoted
+    # and said to include zero.
+    r = table.loc[("fewer_reps", "margin")]
+    assert r["ci_low"] < 0 < r["ci_high"], "precondition: seed 2 gives an unclear margin"
+    better = int((_paired(comparison, "fewer_reps", "margin") > 0).sum())
+    assert (
+        "fewer_reps: changes reps on post on the first day: 8 → 6 reps (-25%). Against base, "
+        f"it makes no clear difference to margin ({m.format_short(r['difference'], True)} yuan "
+        f"over the 6-month horizon; 95% CI [{m.format_short(r['ci_low'], True)}, "
+        f"{m.format_short(r['ci_high'], True)}] includes zero); it did better in {better} of "
+        "3 simulated runs of 6 months."
+    ) in summary
+    # A renamed copy: the same inputs, the same numbers.
+    assert (
+        "copy: the same inputs as the baseline. Against base, it makes no difference to "
+        "margin: the same in all 3 simulated runs of 6 months."
+    ) in summary
+    assert "monthly quota of a rep on post all month: 150,000 → 180,000 yuan a month (+20%)" in (
+        summary
+    )
+
+
+def test_summary_warns_when_replications_are_too_few(comparison, page):
+    _, p, _ = page
+    summary = p.words("summary", "")
+    assert "Too few replications for the differences shown." in summary
+    assert "With only 3 simulated runs of 6 months" in summary
+    effect = effects(comparison, "fewer_reps", ["margin"])["margin"]
+    smallest = detectable(effect.standard_error, 3)
+    assert smallest > abs(effect.difference)  # why it is unclear
+    m = catalogued("margin")
+    assert (
+        f"fewer_reps: margin {m.format_short(effect.difference, True)} yuan, where only a "
+        f"difference of about {m.format_short(smallest)} yuan or more can be told from noise"
+    ) in summary
+    needed = replications_needed(effect)
+    advice = f"-r {needed}" if needed else "for planning, treat them as no difference"
+    assert advice in summary
+    assert "(t0.975 + t0.80)" in summary  # the rule is stated
+
+
+@pytest.fixture(scope="module")
+def steady():
+    """A steady team of 8 against one of 4: the smaller one sells clearly less."""
+    base = simsales.load_scenario(BASELINE).with_overrides({**small_overrides(), "name": "base"})
+    fewer = base.with_overrides({"name": "fewer_reps", "team.reps": 4})
+    return simsales.report._once(simsales.compare([base, fewer], replications=3, seed=3, workers=1))
+
+
+def test_a_smaller_team_costs_margin_and_needs_no_warning(steady):
+    text = Page(simsales.report._executive_summary(steady)).words(sep="")
+    r = steady.table().set_index(["scenario", "metric"]).loc[("fewer_reps", "margin")]
+    assert r["ci_high"] < 0  # far from zero: the run tells it
+    m = catalogued("margin")
+    assert (
+        f"Against base, it costs {m.format_short(-r['difference'])} yuan of margin over the "
+        f"4-month horizon (95% CI {m.format_short(-r['ci_high'])} to "
+        f"{m.format_short(-r['ci_low'])}); it did better in 0 of 3 simulated runs of 4 months. "
+        "It has 4.0 fewer reps on post on average (4.0 against 8.0; the same difference in "
+        "all 3 simulated runs of 4 months)."
+    ) in text
+    assert "Too few replications" not in text
+
+
+def _effect(differences, low, high, metric="margin") -> Effect:
+    d = np.asarray(differences, dtype=float)
+    return Effect(metric, d, float(d.mean()), low, high, 100e6, 100e6 + d.mean())
+
+
+def test_margin_sentence_words_the_sign_the_interval_and_ties():
+    adds = _effect([2e6, 3e6, 1e6, 0.0], 0.5e6, 3.5e6)
+    assert margin_sentence(adds, "a year", None) == (
+        "it adds 1.5 M yuan of margin a year (95% CI 500 k to 3.5 M); it did better in 3 of "
+        "4 simulated years (the same in 1)"
+    )
+    costs = _effect([-16.7e6] * 2 + [-16.6e6, -16.8e6], -18.4e6, -14.9e6)
+    assert margin_sentence(costs, "a year", None) == (
+        "it costs 16.7 M yuan of margin a year (95% CI 14.9 M to 18.4 M); it did better in 0 "
+        "of 4 simulated years"
+    )
+    unclear = _effect([-1e6, 1e6, -0.5e6], -2.9e6, 2.2e6)
+    assert margin_sentence(unclear, "a year", None) == (
+        "it makes no clear difference to margin (-167 k yuan a year; 95% CI [-2.9 M, +2.2 M] "
+        "includes zero); it did better in 1 of 3 simulated years"
+    )
+    same = _effect([0.0, 0.0], 0.0, 0.0)
+    assert margin_sentence(same, "a year", None) == (
+        "it makes no difference to margin: the same in all 2 simulated years"
+    )
+
+
+def test_smallest_detectable_difference_and_replications_needed():
+    from scipy import stats
+
+    # 80% power, 5% two-sided: (t(0.975) + t(0.80)) standard errors, 2.80 for many.
+    assert detectable(1.0, 3) == pytest.approx(stats.t.ppf(0.975, 2) + stats.t.ppf(0.8, 2))
+    assert detectable(1.0, 3) == pytest.approx(5.36, abs=0.01)
+    assert detectable(1.0, 100_000) == pytest.approx(2.80, abs=0.01)
+    assert math.isnan(detectable(1.0, 1))
+    # Differences of sd 1 and mean 0.5: (2.8 / 0.5)^2 = 31 by the normal approximation,
+    # 34 with t quantiles, rounded up to 40.
+    d = np.array([1.5, -0.5, 0.5, 1.0, 0.0])
+    effect = _effect((d - d.mean()) / d.std(ddof=1) + 0.5, -1, 2)
+    assert effect.standard_error * math.sqrt(effect.n) == pytest.approx(1.0)
+    assert replications_needed(effect) == 40
+    assert detectable(1.0 / math.sqrt(34), 34) <= 0.5 < detectable(1.0 / math.sqrt(33), 33)
+    assert replications_needed(_effect([1.0, -1.0, 0.01], -1, 1)) is None  # beyond 1,000
+
+
+def test_p_values_are_only_in_the_appendix(comparison, page):
+    _, p, _ = page
+    for section in SECTIONS[:-1]:
+        assert not any(h.startswith("p ") for h in p.heads[section]), section
+    assert {"p (paired t-test)", "p (Holm)"} <= set(p.heads["appendix-tests"])
+    tests = simsales.report.p_value_table(comparison)
+    r = comparison.table().set_index(["scenario", "metric"]).loc[("fewer_reps", "payroll")]
+    row = tests[(tests["scenario"] == "fewer_reps") & (tests["metric"] == "Reps' pay (payroll)")]
+    assert row["p (paired t-test)"].item() == simsales.report._p(r["p_value"])
+    assert row["p (Holm)"].item() == simsales.report._p(r["p_holm"])
+    words = p.words("appendix-tests")
+    assert row["p (Holm)"].item() in words and row["difference [95% CI]"].item() in words
+
+
+def _code_names(results) -> set[str]:
+    """Names of metrics and result columns with an underscore: code, not words."""
+    columns = {c for r in results.values() for c in r.team_month.columns}
+    return {n for n in {*CATALOGUE, *RATES, *COUNTS, *columns} if "_" in n}
+
+
+def test_no_code_names_in_the_report_text_or_any_figure(comparison, page):
+    _, p, figure_text = page
+    names = _code_names(comparison.results)
+    assert {"reps_on_post", "class_survival_3m_of_on_post", "survival_3m_of_on_post"} <= names
+    seen = set(SNAKE.findall(p.words())) & names
+    assert not seen, f"code names in the report's text: {sorted(seen)}"
+    assert len(figure_text) > 100  # titles, labels, ticks and legends of 14 figures
+    seen = {t for text in figure_text for t in SNAKE.findall(text)} & names
+    assert not seen, f"code names in the figures: {sorted(seen)}"
+    assert "share of reps who went on post still there" in figure_text
+    assert "share of all trainees still there" in figure_text
+    assert "Margin (revenue less cost of sales)  (↑ better)" in figure_text
+    # Four scenarios: each fan chart is a panel per scenario.
+    assert figure_text.count("fewer_reps") >= 3
+
+
+def test_headline_and_comparison_show_the_computed_numbers(comparison, page):
+    _, p, _ = page
+    words = p.words("headline")
+    r = comparison.results["base"].summary().set_index("metric").loc["revenue"]
+    m = catalogued("revenue")
+    assert f"{m.format(r['mean'])} [{m.format(r['ci_low'])}, {m.format(r['ci_high'])}]" in words
+    assert "Revenue" in words and "Money" in words and "Calibration diagnostics" in words
     table = comparison.table().set_index(["scenario", "metric"])
     d = table.loc[("more_quota", "share_at_quota")]
-    assert f"{d['difference']:+.3f}" in words and f"[{d['ci_low']:+.3f}, " in words
-    # What differs from the baseline, and the manifest's seed and files.
-    assert "quota.revenue_per_month = 180000.0" in words
-    assert "more.yaml" in words and "simsales 0.1.0" in words
+    m = catalogued("share_at_quota")
+    words = p.words("comparison")
+    assert "Reps at quota (share of reps on post)" in words
+    assert f"{m.format(d['difference'], True)}" in words
+    assert f"[{m.format(d['ci_low'], True)}, {m.format(d['ci_high'], True)}]" in words
+    # What differs from the baseline, in words, and the manifest's seed and files.
+    assert "monthly quota of a rep on post all month: 150,000 → 180,000 yuan a month" in (
+        p.words("scenarios")
+    )
+    assert "more.yaml" in p.words() and "simsales 0.1.0" in p.words()
 
 
-def test_a_single_scenario_report_has_no_comparison(comparison):
-    p = Page(render_report(comparison.results["base"]))
-    assert p.sections == [s for s in SECTIONS if s != "comparison"]
+def test_changes_in_words_name_fields_items_and_grades():
+    base = simsales.load_scenario(BASELINE)
+    dump = base.model_dump(mode="json")
+    assert changes_in_words(dump, base.with_overrides({"name": "other"}).model_dump()) == []
+    quota = base.with_overrides({"quota.revenue_per_month": 180_000.0,
+                                 "workforce.dismissal.monthly_attainment_below": 0.6,
+                                 "workforce.dismissal.consecutive_months": 3})  # fmt: skip
+    assert changes_in_words(dump, quota.model_dump(mode="json")) == [
+        "monthly quota of a rep on post all month: 150,000 → 180,000 yuan a month (+20%)",
+        # A field the description names is written with its value.
+        "dismissed after 3 whole months in a row on post with attainment below this: 0 → 0.6",
+    ]
+    names = [t.name for t in base.market.territories]
+    firms = base.with_overrides({"market.territories.1.firms": 50_000})
+    (change,) = changes_in_words(dump, firms.model_dump(mode="json"))
+    assert change == f"prospect firms in the territory ({names[1]}): 40,000 → 50,000 firms (+25%)"
+    fewer = base.with_overrides({"market.territories": [{"name": "A", "firms": 100}],
+                                 "team.supervisor_groups": 1})  # fmt: skip
+    assert changes_in_words(dump, fewer.model_dump(mode="json")) == [
+        f"supervisor groups: {len(names)} → 1 groups (-88%)",
+        f"territories: {', '.join(names)} → A",  # a list that shrank: one change
+    ]
+    assert field_name("leads.grade_mix.B") == ("share of entered leads, grade B", "")
+    assert field_name("leads.followup_cadence_days.C") == (
+        "working days between follow-up touches, grade C", "days")  # fmt: skip
+    assert field_name("workforce.hiring.policy") == ("hiring policy", "")
+    assert field_name("leads.pool_claim_scope") == ("who may claim a pool lead", "")
+
+
+def test_a_description_opens_the_scenarios_sentence(comparison):
+    base = comparison.results["base"].manifest
+    described = {**base, "scenario": {**base["scenario"], "name": "x",
+                 "description": "Raises the quota 20% to see what it costs"}}  # fmt: skip
+    assert simsales.report._what(described, base) == "Raises the quota 20% to see what it costs."
+    many = {
+        **base,
+        "scenario": {
+            **base["scenario"],
+            "team": {
+                **base["scenario"]["team"],
+                "reps": 9,
+                "supervisor_groups": 1,
+                "tenure_months_min": 1,
+                "tenure_months_max": 2,
+            },
+        },
+    }
+    what = simsales.report._what(many, base)
+    assert what.startswith("changes reps on post on the first day: 8 → 9 reps (+12%); ")
+    assert what.endswith("; and 1 more change (see Scenarios).")
+    assert simsales.report.Scenario.model_fields["description"].default is None
+
+
+def test_a_single_scenario_report_has_no_comparison_and_a_summary_of_its_own(comparison):
+    res = comparison.results["base"]
+    p = Page(render_report(res))
+    assert p.sections == [s for s in SECTIONS if s not in ("comparison", "appendix-tests")]
+    r = res.summary().set_index("metric")
+    m = catalogued("margin")
+    assert (
+        f"base makes a margin of {m.format_short(r.loc['margin', 'mean'])} yuan over the "
+        f"6-month horizon (95% CI {m.format_short(r.loc['margin', 'ci_low'])} to "
+        f"{m.format_short(r.loc['margin', 'ci_high'])}) on revenue of "
+        f"{m.format_short(r.loc['revenue', 'mean'])} yuan"
+    ) in p.words("summary", "")
 
 
 def test_no_class_on_post_says_so():
     base = simsales.load_scenario(BASELINE).with_overrides(small_overrides(months=2))
     p = Page(render_report(simsales.run(base, replications=2, seed=1, workers=1)))
-    assert "No hiring class went on post in these scenarios." in " ".join(p.text)
+    assert "No hiring class went on post in these scenarios." in p.words()
 
 
 def write(tmp_path, scenario: simsales.Scenario):
@@ -153,13 +438,23 @@ def test_cli_twice_the_same_scenario_is_exit_2(tmp_path):
 def test_difference_table_wide_has_a_row_per_metric_in_the_order_asked(comparison):
     metrics = ["share_at_quota", "revenue", "attainment"]
     wide = simsales.report.difference_table(comparison, metrics, wide=True)
-    # Revenue is the same in every paired replication here (a quota changes no sale in
-    # this small team), so it is left out; the others keep the order asked for.
-    assert [m for m, _ in wide.index] == ["share of reps at quota", "team attainment"]
-    assert list(wide.columns) == [
-        "base", "more_quota: difference [95% CI]", "more_quota: P(better)"]  # fmt: skip
+    # A row per metric in the order asked for. Revenue is the same in every paired
+    # replication of more_quota (a quota changes no sale in this small team): its cell
+    # there is empty; the smaller team's is not.
+    quota, attainment = "Reps at quota (share of reps on post)", catalogued("attainment").label
+    assert [m for m, _ in wide.index] == [quota, "Revenue", attainment]
+    assert wide.loc[("Revenue", "yuan"), "more_quota: difference [95% CI]"] == ""
+    assert wide.loc[("Revenue", "yuan"), "fewer_reps: difference [95% CI]"] != ""
+    more = [c for c in wide.columns if c.startswith("more_quota: ")]
+    assert more == ["more_quota: difference [95% CI]", "more_quota: P(better)"]
+    assert list(wide.columns)[0] == "base"
     r = comparison.table().set_index(["scenario", "metric"]).loc[("more_quota", "attainment")]
-    cell = wide.loc[("team attainment", "revenue / quota"), "more_quota: difference [95% CI]"]
-    assert cell == f"{r['difference']:+.3f} [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]"
-    with pytest.raises(ValueError, match="no display format"):
+    m = catalogued("attainment")
+    cell = wide.loc[(attainment, "%"), "more_quota: difference [95% CI]"]
+    assert cell == (
+        f"{m.format(r['difference'], True)} [{m.format(r['ci_low'], True)}, "
+        f"{m.format(r['ci_high'], True)}]"
+    )
+    assert wide.loc[(attainment, "%"), "more_quota: P(better)"] == f"{r['p_better'] * 100:.0f}%"
+    with pytest.raises(ValueError, match="no such metric"):
         simsales.report.difference_table(comparison, ["no_such_metric"])

@@ -57,7 +57,7 @@ class Metric:
             return f"{text} pp" if signed else f"{text}%"
         decimals = 0 if self.kind == "money" else self.decimals
         text = f"{value:{sign},.{decimals}f}"
-        return "-0" if text in ("-0", "-0.0") and not signed else text
+        return text.lstrip("-") if float(text.replace(",", "")) == 0 and not signed else text
 
     def format_short(self, value: float, signed: bool = False) -> str:
         """Money in millions or thousands (``16.7 M``), anything else as ``format``."""

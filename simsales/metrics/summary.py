@@ -6,8 +6,17 @@ count; percentiles show the spread a planner should expect in a single year.
 
 from __future__ import annotations
 
+import html
+import math
+import textwrap
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+
+from simsales.metrics.catalogue import metric as catalogued
+from simsales.metrics.catalogue import ordered
 
 # A lead cohort counts towards the F2 sign rate once this many months have passed since
 # its entry month: a C/D lead's 11 follow-ups every 6 working days take ~66 days (< 78).
@@ -142,25 +151,297 @@ def mean_interval(x: np.ndarray, confidence: float = 0.95) -> tuple[float, float
     return mean, mean - half, mean + half, n
 
 
-def summarize(metrics: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Mean, t-interval, P10/P50/P90 and n for every metric, per scenario."""
+# The numbers of a summary, then what a person needs to read them (from the catalogue).
+NUMERIC = ["mean", "ci_low", "ci_high", "p10", "p50", "p90", "n"]
+COLUMNS = ["scenario", "metric", *NUMERIC, "group", "label", "unit"]
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What a scenario's replications were: the horizon and how many, with which seed."""
+
+    months: int  # reported months (horizon.months)
+    warmup_months: int
+    replications: int
+    seed: int | None = None
+
+    @classmethod
+    def of(cls, manifest: Mapping) -> RunInfo | None:
+        """From a ``Results.manifest``; None when it does not say (e.g. an empty one)."""
+        try:
+            horizon = manifest["scenario"]["horizon"]
+            return cls(int(horizon["months"]), int(horizon["warmup_months"]),
+                       int(manifest["replications"]), manifest.get("seed"))  # fmt: skip
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    @property
+    def horizon(self) -> str:
+        """The horizon in words: "12 months after a 3-month warm-up"."""
+        months = f"{self.months} month{'s' if self.months != 1 else ''}"
+        if self.warmup_months == 0:
+            return f"{months}, no warm-up"
+        return f"{months} after a {self.warmup_months}-month warm-up"
+
+
+def replications_phrase(info: RunInfo | None, n: int) -> tuple[str, str]:
+    """What ``n`` replications are, and what one is called: ("50 simulated years",
+    "years"), or ("50 simulated runs of 6 months", "runs") when the horizon is not 12
+    months (the warm-up is not reported)."""
+    if info is None or info.months == 12:
+        return f"{n} simulated years", "years"
+    return f"{n} simulated runs of {info.months} months", "runs"
+
+
+def interval_sentence(info: RunInfo | None, n: int, confidence: float = 0.95) -> str:
+    """What the interval and the percentiles are, e.g. "95% CI of the mean over 50
+    simulated years; P10-P90: the spread of single years"."""
+    runs, single = replications_phrase(info, n)
+    return (
+        f"{confidence * 100:g}% CI of the mean over {runs}; P10-P90: the spread of single {single}"
+    )
+
+
+def totals_sentence(info: RunInfo | None) -> str:
+    """Over what the amounts add up."""
+    over = f"the {info.months} reported months" if info else "the reported months"
+    return f"Amounts are totals over {over} unless the label says per month, per day or average."
+
+
+def summarize(
+    metrics: pd.DataFrame,
+    confidence: float = 0.95,
+    runs: Mapping[str, RunInfo | None] | None = None,
+) -> Summary:
+    """Mean, t-interval, P10/P50/P90 and n for every metric, per scenario, with each
+    metric's group, label and unit from the catalogue, in the catalogue's order.
+    ``runs`` (scenario -> RunInfo) lets the summary say its horizon when shown."""
     rows = []
+    names = ordered(list(metrics.columns))
     for scenario, block in metrics.groupby(level="scenario", sort=False):
-        for metric in metrics.columns:
-            x = block[metric].to_numpy(dtype=float)
+        for name in names:
+            x = block[name].to_numpy(dtype=float)
             mean, low, high, n = mean_interval(x, confidence)
             p10, p50, p90 = np.percentile(x[np.isfinite(x)], [10, 50, 90]) if n else (np.nan,) * 3
-            rows.append(
-                {
-                    "scenario": scenario,
-                    "metric": metric,
-                    "mean": mean,
-                    "ci_low": low,
-                    "ci_high": high,
-                    "p10": p10,
-                    "p50": p50,
-                    "p90": p90,
-                    "n": n,
-                }
-            )
-    return pd.DataFrame(rows)
+            m = catalogued(name)
+            rows.append({"scenario": scenario, "metric": name, "mean": mean, "ci_low": low,
+                         "ci_high": high, "p10": p10, "p50": p50, "p90": p90, "n": n,
+                         "group": m.group, "label": m.label, "unit": unit_of(name)})  # fmt: skip
+    out = Summary(pd.DataFrame(rows, columns=COLUMNS))
+    out.runs = {k: v for k, v in (runs or {}).items() if v is not None}
+    out.confidence = confidence
+    return out
+
+
+def unit_of(name: str) -> str:
+    """The unit of a metric's numbers in a table: "yuan", "reps", ..., "share" (a fraction
+    between 0 and 1)."""
+    m = catalogued(name)
+    return "share" if m.kind == "share" else m.unit
+
+
+class Summary(pd.DataFrame):
+    """``Results.summary()``: a DataFrame (one row per scenario and metric, the columns of
+    ``COLUMNS``) that shows itself as a person reads it: grouped, labelled, with units,
+    money with thousands separators and shares as percentages, under a header saying the
+    horizon and what the interval is. Frames derived from it keep its type; one with
+    other columns (``set_index``, a selection of columns) shows as a plain DataFrame.
+    See pandas' "Subclassing pandas data structures"."""
+
+    _metadata = ["runs", "confidence"]
+
+    @property
+    def _constructor(self):
+        return Summary
+
+    def __finalize__(self, other, method: str | None = None, **kwargs) -> Summary:
+        """Keep ``runs`` and ``confidence``; ``pd.concat`` of summaries merges their runs."""
+        out = super().__finalize__(other, method=method, **kwargs)
+        parts = getattr(other, "input_objs", None)
+        if parts is not None:
+            runs: dict[str, RunInfo] = {}
+            levels = {getattr(p, "confidence", None) for p in parts}
+            for part in parts:
+                runs.update(getattr(part, "runs", None) or {})
+            object.__setattr__(out, "runs", runs)
+            object.__setattr__(out, "confidence", levels.pop() if len(levels) == 1 else None)
+        return out
+
+    def _readable(self) -> bool:
+        required = {"scenario", "metric", "mean", "ci_low", "ci_high", "p10", "p90", "n"}
+        return required <= set(self.columns) <= set(COLUMNS)
+
+    def __repr__(self) -> str:
+        if not self._readable():
+            return super().__repr__()
+        return summary_text(self, note_all_rows=True)
+
+    def _repr_html_(self) -> str | None:
+        if not self._readable():
+            return super()._repr_html_()
+        return summary_html(self)
+
+
+@dataclass
+class _Block:
+    """One scenario of a summary, ready to write: header lines, rows by group, notes."""
+
+    header: list[str]
+    groups: list[tuple[str, list[list[str]]]]
+    notes: list[str]
+
+
+SUMMARY_HEAD = ("metric", "unit", "mean", "{level} CI", "P10", "P90")
+
+
+def _blocks(
+    summary: pd.DataFrame,
+    imprecise: Collection[str] = (),
+    note_all_rows: bool = False,
+) -> list[_Block]:
+    """The summary's scenarios as blocks of formatted rows, in catalogue order. Hidden: a
+    metric shown only when non-zero (``only_if_any``) that is zero in every replication,
+    and a metric with no value in this run (n = 0), both counted in a note."""
+    runs = getattr(summary, "runs", None) or {}
+    confidence = getattr(summary, "confidence", None) or 0.95
+    blocks = []
+    for scenario, block in summary.groupby("scenario", sort=False):
+        info = runs.get(scenario)
+        n = info.replications if info else int(block["n"].max())
+        what = f"{info.horizon}; {n} replications" if info else f"{n} replications"
+        seed = f", seed {info.seed}" if info and info.seed is not None else ""
+        header = [f"scenario {scenario!r}: {what}{seed}",
+                  f"{totals_sentence(info)} {interval_sentence(info, n, confidence)}."]  # fmt: skip
+        groups: dict[str, list[list[str]]] = {}
+        zero, unknown = 0, []
+        for name in ordered(list(block["metric"])):
+            row = block[block["metric"] == name].iloc[0]
+            m = catalogued(name)
+            if row["n"] == 0:
+                unknown.append(name)
+                continue
+            if m.only_if_any and _all_zero(row):
+                zero += 1
+                continue
+            label = f"{m.label} *" if name in imprecise else m.label
+            ci = (f"[{m.format(row['ci_low'])}, {m.format(row['ci_high'])}]"
+                  if math.isfinite(row["ci_low"]) else "-")  # fmt: skip
+            cells = [label, unit_of(name), m.format(row["mean"]), ci,
+                     m.format(row["p10"]), m.format(row["p90"])]  # fmt: skip
+            groups.setdefault(m.group, []).append(cells)
+        blocks.append(_Block(header, list(groups.items()), _notes(zero, unknown, note_all_rows)))
+    return blocks
+
+
+def _all_zero(row) -> bool:
+    values = [row[c] for c in ("mean", "ci_low", "ci_high", "p10", "p90")]
+    return all(v == 0 for v in values if math.isfinite(v))
+
+
+def _notes(zero: int, unknown: list[str], note_all_rows: bool) -> list[str]:
+    notes = []
+    if "f2_sign_rate" in unknown:
+        notes.append(
+            f"{catalogued('f2_sign_rate').label}: nan - needs lead cohorts at least "
+            f"{RESOLVE_MONTHS} months old; run more than that many months"
+        )
+    hidden = []
+    if zero:
+        hidden.append(f"{zero} metric{'s' if zero != 1 else ''} zero in every replication")
+    rest = len(unknown)
+    if rest:
+        hidden.append(f"{rest} without a value in this run (e.g. new-rep class figures "
+                      "before a class completes its window)")  # fmt: skip
+    if hidden:
+        tail = "; the DataFrame has every row" if note_all_rows else ""
+        notes.append(f"Not shown: {' and '.join(hidden)}{tail}.")
+    return notes
+
+
+def summary_text(
+    summary: pd.DataFrame,
+    precision: Mapping | None = None,
+    note_all_rows: bool = False,
+) -> str:
+    """A summary (``summarize``) as plain text, one block per scenario: the header (the
+    horizon, replications, seed and what the interval is), then per group label, unit,
+    mean, CI, P10 and P90. With ``precision`` (a ``run_until_precise`` manifest entry),
+    metrics whose interval is still wider than the target are marked with ``*``."""
+    imprecise = set(precision["imprecise"]) if precision else set()
+    level = f"{(getattr(summary, 'confidence', None) or 0.95) * 100:g}%"
+    head = [h.format(level=level) for h in SUMMARY_HEAD]
+    blocks = _blocks(summary, imprecise, note_all_rows)
+    out = []
+    for block in blocks:
+        lines = [*block.header, "", *grouped_table(head, block.groups), *block.notes]
+        out.append("\n".join(lines))
+    text = "\n\n".join(out)
+    if precision:
+        target = f"95% CI half-width within {precision['target'] * 100:g}% of the mean"
+        done = precision.get("replications")
+        if imprecise:
+            text += (f"\n* still imprecise after {done} replications (the cap): "
+                     f"{target} not reached")  # fmt: skip
+        else:
+            labels = ", ".join(catalogued(m).label for m in precision["metrics"])
+            text += f"\nprecision: {target} for {labels} after {done} replications"
+    return text
+
+
+# Labels longer than this wrap onto more lines, so a table fits a terminal.
+LABEL_WIDTH = 58
+
+
+def grouped_table(head, groups) -> list[str]:
+    """Lines of a plain-text table: the column heads, then each group's name and its rows
+    (label, unit, then numbers). Labels are indented under their group and wrap at
+    ``LABEL_WIDTH``, the numbers on the first line; numbers are right-aligned."""
+    lines_of = {}
+    for _, rows in groups:
+        for row in rows:
+            label = textwrap.wrap(row[0], LABEL_WIDTH) or [""]
+            blank = [""] * (len(row) - 1)
+            lines_of[id(row)] = [[label[0], *row[1:]], *[["  " + w, *blank] for w in label[1:]]]
+    every = [cells for many in lines_of.values() for cells in many]
+    widths = [max(len(r[i]) for r in [head, *every]) for i in range(len(head))]
+    out = [_cells_line(head, widths)]
+    for group, rows in groups:
+        out.append(group)
+        out += [_cells_line(cells, widths) for row in rows for cells in lines_of[id(row)]]
+    return out
+
+
+def _cells_line(cells, widths) -> str:
+    label = ("  " + cells[0]).ljust(widths[0] + 2)
+    unit = cells[1].ljust(widths[1])
+    numbers = [c.rjust(w) for c, w in zip(cells[2:], widths[2:], strict=True)]
+    return "  ".join([label, unit, *numbers]).rstrip()
+
+
+def summary_html(summary: pd.DataFrame) -> str:
+    """The same view as ``summary_text``, as an HTML table for notebooks."""
+    level = f"{(getattr(summary, 'confidence', None) or 0.95) * 100:g}%"
+    head = [h.format(level=level) for h in SUMMARY_HEAD]
+    e = html.escape
+    parts = ['<div class="simsales-summary">']
+    for block in _blocks(summary, note_all_rows=True):
+        parts.append(f"<p><b>{e(block.header[0])}</b><br>{e(block.header[1])}</p>")
+        parts.append("<table>")
+        cells = "".join(f'<th style="text-align:{_align(i)}">{e(h)}</th>' for i, h in
+                        enumerate(head))  # fmt: skip
+        parts.append(f"<thead><tr>{cells}</tr></thead><tbody>")
+        for group, rows in block.groups:
+            parts.append(f'<tr><th colspan="{len(head)}" style="text-align:left">{e(group)}'
+                         "</th></tr>")  # fmt: skip
+            for row in rows:
+                tds = "".join(f'<td style="text-align:{_align(i)}">{e(c)}</td>'
+                              for i, c in enumerate(row))  # fmt: skip
+                parts.append(f"<tr>{tds}</tr>")
+        parts.append("</tbody></table>")
+        parts += [f"<p>{e(note)}</p>" for note in block.notes]
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+def _align(column: int) -> str:
+    return "left" if column < 2 else "right"
