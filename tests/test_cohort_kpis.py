@@ -311,3 +311,31 @@ def test_a_default_index_is_named_by_its_label():
 def test_a_missing_column_is_refused():
     msg = refused(sample().drop(columns=["leave_day"]))
     assert_names(msg, "['leave_day']", "needs")
+
+
+def test_pooled_rates_over_trainees_wait_for_classes_still_in_training():
+    """A class still in training has nobody on post yet and survived_3m = 0: it must not
+    count as 20 trainees of whom none remained (the pooled share of trainees would halve)."""
+    from simsales.metrics.summary import _classes
+
+    cohorts = pd.DataFrame(
+        {
+            "scenario": "s",
+            "replication": 0,
+            "trainees": [20, 20],
+            "washed_out": [2, 0],
+            "on_post": [16, 0],
+            "in_class": [0, 20],
+            "signed_1m": [6, 0],
+            "orders_1m": [9, 0],
+            "survived_3m": [10, 0],
+            "survived_12m": [np.nan, np.nan],
+            "earning_6m": [np.nan, np.nan],
+        }
+    )
+    index = pd.MultiIndex.from_tuples([("s", 0)], names=["scenario", "replication"])
+    k = _classes(cohorts, index).iloc[0]
+    assert k["class_remaining_3m_of_trainees"] == pytest.approx(10 / 20)
+    assert k["class_survival_3m_of_on_post"] == pytest.approx(10 / 16)
+    assert k["class_washout_of_trainees"] == pytest.approx(2 / 20)
+    assert np.isnan(k["class_remaining_12m_of_trainees"])

@@ -97,8 +97,9 @@ def replication_metrics(
 def _classes(cohorts: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     """New-hire KPIs (F21-F26) pooled over a replication's classes: each a ratio of
     summed counts, over the classes where it is known (NaN: no class, or windows not
-    yet complete at the end of the run; washout and trial rates only over classes with
-    nobody still in training or on trial)."""
+    yet complete at the end of the run); rates over trainees (washout, trial, remaining)
+    only over classes with nobody still in training or on trial, whose trainees' fate is
+    known."""
     ratios = {  # metric: (numerator, denominator)
         "class_washout_of_trainees": ("washed_out", "trainees"),
         "class_trial_pass_of_reached_trial": ("on_post", "reached_trial"),
@@ -114,8 +115,8 @@ def _classes(cohorts: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     out = pd.DataFrame(index=index)
     for metric, (num, den) in ratios.items():
         known = c[c[num].notna()]
-        if metric in ("class_washout_of_trainees", "class_trial_pass_of_reached_trial"):
-            known = known[known["in_class"] == 0]  # classes done with training and trial
+        if den != "on_post":  # over trainees: only classes done with training and trial
+            known = known[known["in_class"] == 0]
         g = known.groupby(KEYS, sort=True)[[num, den]].sum()
         with np.errstate(invalid="ignore", divide="ignore"):
             out[metric] = (g[num] / g[den].where(g[den] > 0)).reindex(index)
