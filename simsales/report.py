@@ -672,9 +672,21 @@ def _executive_summary(comparison: Comparison) -> str:
         found[name] = effects(comparison, name, (MONEY, HEADS))
         what = _what(res.manifest, base_manifest)
         own_period, own_info = _horizon(res.manifest)
-        if own_period != period:  # horizons differ: say both
-            own_period = f"over its horizon ({own_info.months if own_info else '?'} months)"
-        parts = [f"<strong>{_e(name)}</strong>: {_e(what)} Against {_e(baseline)}, "]
+        parts = [f"<strong>{_e(name)}</strong>: {_e(what)} "]
+        if own_period != period:  # totals over different periods: no effect to state
+            found.pop(name)
+            months = own_info.months if own_info else "?"
+            base_months = info.months if info else "?"
+            parts.append(
+                _e(
+                    f"It runs {months} months against the baseline's {base_months}, so its totals "
+                    "(margin, revenue, deals) cannot be set against the baseline's; compare "
+                    "scenarios over the same horizon."
+                )
+            )
+            items.append("<li>" + "".join(parts) + "</li>")
+            continue
+        parts.append(f"Against {_e(baseline)}, ")
         if MONEY in found[name]:
             parts.append(_e(margin_sentence(found[name][MONEY], own_period, info)) + ".")
         if HEADS in found[name]:

@@ -458,3 +458,21 @@ def test_difference_table_wide_has_a_row_per_metric_in_the_order_asked(compariso
     assert wide.loc[(attainment, "%"), "more_quota: P(better)"] == f"{r['p_better'] * 100:.0f}%"
     with pytest.raises(ValueError, match="no such metric"):
         simsales.report.difference_table(comparison, ["no_such_metric"])
+
+
+def test_a_longer_horizon_is_not_set_against_the_baselines_totals(steady):
+    """Totals over 5 months against 4 would flatter the longer run: the summary says the
+    horizons differ instead of stating an effect, and compare's text cautions."""
+    base = steady.results["base"]
+    longer = simsales.load_scenario(BASELINE).with_overrides(
+        {**small_overrides(months=5), "name": "longer"}
+    )
+    scenarios = [simsales.Scenario.model_validate(base.manifest["scenario"]), longer]
+    c = simsales.report._once(simsales.compare(scenarios, replications=3, seed=3, workers=1))
+    text = Page(simsales.report._executive_summary(c)).words(sep="")
+    assert "It runs 5 months against the baseline's 4, so its totals" in text
+    assert "Against base" not in text and "Too few replications" not in text
+    from simsales.cli import format_comparison
+
+    shown = format_comparison(c)
+    assert "Caution: longer runs 5 months after a 1-month warm-up, base 4 months" in shown

@@ -146,8 +146,14 @@ def comparison_text(
         head = [h.format(level=level, **names) for h in COMPARISON_HEAD]
         groups, hidden = _comparison_rows(block)
         other = runs.get(name)
-        differs = f" ({other.horizon})" if other and info and other.horizon != info.horizon else ""
-        lines += ["", f"{name} vs {baseline}{differs}", *grouped_table(head, groups)]
+        lines += ["", f"{name} vs {baseline}"]
+        if other and info and other.horizon != info.horizon:
+            lines.append(
+                f"Caution: {name} runs {other.horizon}, {baseline} {info.horizon}; totals "
+                "cover different periods and are not comparable (shares, averages and "
+                "per-month figures are)."
+            )
+        lines += grouped_table(head, groups)
         if hidden:
             lines.append(f"Not shown: {hidden}.")
     return "\n".join(lines)
