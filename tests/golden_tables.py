@@ -1,6 +1,7 @@
 """Golden tables: every bundled scenario's results, pinned.
 
-For each scenario in ``scenarios/`` (short horizon, few replications, one seed), the
+For each scenario in ``scenarios/`` (short horizon, few replications, one seed), and for
+a few stress cases that run the model's rare branches every day, the
 golden file ``tests/golden/<scenario>.json`` holds the summary of every headline metric
 and, per result table, its shape, columns and a SHA-256 checksum. ``test_golden.py``
 recomputes them and compares exactly, so no number can move unnoticed.
@@ -38,11 +39,37 @@ DIGITS = 12
 # for its 3-month survival to be known (a month of recruiting, 27 days of training, trial).
 HORIZON = {"horizon.months": 6, "horizon.warmup_months": 1}
 LONGER = {"trainer_class": {"horizon.months": 8}}
+# Stress cases: the baseline pushed where rare branches of the model run every day, so a
+# change to them moves a golden number (the bundled scenarios meet them too seldom for a
+# few short replications to notice). By case name: its scenario file and overrides.
+STRESS = {
+    # Strong closers: joint visits on most touches at three times the close chance, a wide
+    # spread of skill and many customer referrals, so sign chances hit their caps (2.6).
+    "stress_strong_closers": ("baseline.yaml", {
+        "supervisor.joint_visits_per_day": 8,
+        "supervisor.joint_visit_close_multiplier": 3.0,
+        "skill.potential_sigma": 0.5,
+        "leads.customer_referrals_per_signing": 1.0,
+    }),
+    # A crowded market: small territories run dry and cool off, leads go stale fast and the
+    # public pool is claimed and reclaimed, with F31 pay and gaming reps.
+    "stress_crowded_market": ("commission_gold_silver_bronze.yaml", {
+        "market.territories": [{"name": f"T{i + 1}", "firms": 2500} for i in range(8)],
+        "leads.followup_cadence_days": {"A": 2, "B": 2, "C": 3, "D": 3},
+        "leads.stale_after_days": 3,
+        "leads.pool_claims_per_rep_day": 5,
+    }),
+}  # fmt: skip
 
 
 def scenario_files() -> list[Path]:
     """Every bundled scenario file."""
     return sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+def cases() -> list[str]:
+    """Every golden case: the bundled scenarios, then the stress cases."""
+    return [p.stem for p in scenario_files()] + list(STRESS)
 
 
 def _number(x) -> str:
@@ -55,12 +82,13 @@ def _checksum(df: pd.DataFrame) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def golden_of(path: Path) -> dict:
-    """The golden record of one scenario file: its summary and its tables' checksums."""
-    name = path.stem
-    sc = simsales.load_scenario(path).with_overrides(
-        {**HORIZON, **LONGER.get(name, {}), "name": name}
-    )
+def golden_of(name: str) -> dict:
+    """The golden record of one case (a bundled scenario's name or a stress case): its
+    summary and its tables' checksums."""
+    file, extra = STRESS.get(name, (f"{name}.yaml", {}))
+    path = ROOT / "scenarios" / file
+    overrides = {**HORIZON, **LONGER.get(name, {}), **extra}
+    sc = simsales.load_scenario(path).with_overrides({**overrides, "name": name})
     res = simsales.run(sc, replications=REPLICATIONS, seed=SEED, workers=1)
     summary = {
         row["metric"]: {k: _number(row[k]) for k in ("mean", "ci_low", "ci_high", "p10", "p90")}
@@ -77,7 +105,7 @@ def golden_of(path: Path) -> dict:
     }
     return {
         "scenario": str(path.relative_to(ROOT)),
-        "overrides": {**HORIZON, **LONGER.get(name, {})},
+        "overrides": overrides,
         "seed": SEED,
         "replications": REPLICATIONS,
         "summary": summary,
@@ -130,18 +158,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     GOLDEN.mkdir(exist_ok=True)
     moved = 0
-    for path in scenario_files():
-        target = GOLDEN / f"{path.stem}.json"
-        new = golden_of(path)
+    for name in cases():
+        target = GOLDEN / f"{name}.json"
+        new = golden_of(name)
         old = json.loads(target.read_text()) if target.is_file() else None
         lines = differences(old, new) if old else ["new golden file"]
         if lines:
             moved += 1
-            print(f"{path.stem}:")
+            print(f"{name}:")
             print("\n".join(f"  {line}" for line in lines))
         if not args.diff:
             target.write_text(json.dumps(new, indent=1, sort_keys=True) + "\n")
-    print(f"{moved} of {len(scenario_files())} scenarios moved")
+    print(f"{moved} of {len(cases())} cases moved")
     return 0
 
 
