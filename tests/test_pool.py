@@ -176,14 +176,21 @@ def test_a_worker_that_runs_the_script_again_stops_without_a_flood(tmp_path):
     assert len(out.stderr.splitlines()) <= 40, out.stderr
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_in_a_terminal_ends_the_command_with_one_line(tmp_path):
     """A terminal's Ctrl-C reaches the command and its workers (one process group): the
     workers leave it to the command, which stops them and says what was kept."""
     out = tmp_path / "store"
     cmd = [sys.executable, "-m", "simsales", "run", str(BASELINE), "-r", "300", "-w", "2",
            "--no-progress", "--out", str(out)]  # fmt: skip
+    # As in a terminal, Ctrl-C is not ignored: a run started in the background of a shell
+    # without job control (as CI may be) inherits SIGINT ignored, and Python keeps that.
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, cwd=ROOT)  # fmt: skip
+                            start_new_session=True, cwd=ROOT,
+                            preexec_fn=_ctrl_c_as_in_a_terminal)  # fmt: skip
     shards = out / "shards" / "baseline"
     deadline = time.monotonic() + 120
     while not shards.is_dir() or not any(p.name.isdigit() for p in shards.iterdir()):
