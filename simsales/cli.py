@@ -371,12 +371,13 @@ def _executor(workers: int | None, scheduler: str | None, dask_local: int | None
 
 
 @contextmanager
-def _running(total: int, progress: bool, out: Path | None, workers, scheduler, dask_local):
+def _running(total: int, progress: bool, out: Path | None, workers, scheduler, dask_local,
+             desc: str = "replications"):  # fmt: skip
     """Around a run: the progress bar and executor; an --out folder of another run, and
     Ctrl-C, end the command cleanly (exit 2, and 130 saying what is kept)."""
     from simsales.store import StoreError
 
-    bar = _progress_bar(total) if progress else None
+    bar = _progress_bar(total, desc) if progress else None
     try:
         with _executor(workers, scheduler, dask_local) as executor:
             yield (bar.update_to if bar else None), executor
@@ -575,16 +576,8 @@ def calibrate(
     from simsales.calibration import calibrate_sign_probability
 
     (sc,) = _load([file or baseline_path()], overrides)
-    bar = _progress_bar(0, "evaluations x replications") if progress else None
-    try:
-        cal = calibrate_sign_probability(sc, target, replications, seed, workers,
-                                         progress=bar.update_to if bar else None)  # fmt: skip
-    except KeyboardInterrupt:
-        typer.echo(_interrupted(None), err=True)
-        raise typer.Exit(130) from None
-    finally:
-        if bar:
-            bar.close()
+    with _running(0, progress, None, None, None, None, "evaluations x replications") as (tick, _):
+        cal = calibrate_sign_probability(sc, target, replications, seed, workers, progress=tick)
     typer.echo(
         f"leads.sign_probability: {cal.sign_probability:.5f}  "
         f"(realised F2 {cal.f2_mean:.5f}, 95% CI [{cal.f2_ci_low:.5f}, {cal.f2_ci_high:.5f}], "
