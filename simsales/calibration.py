@@ -15,10 +15,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from simsales.experiment import Progress, run
-from simsales.metrics.summary import summarize
+from simsales.metrics.summary import RESOLVE_MONTHS, summarize
 from simsales.scenario.schema import Scenario
 
 KEY = "leads.sign_probability"
+# F2 counts the leads entered at least RESOLVE_MONTHS months before the last reported
+# month (metrics.summary), so the horizon needs one month more than that to count any.
+MIN_MONTHS = RESOLVE_MONTHS + 1
+
+
+class CalibrationError(ValueError):
+    """The scenario cannot be calibrated (e.g. a horizon too short for F2 to count any
+    lead, or a team that signs nothing)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,7 @@ def calibrate_sign_probability(
     ``max_steps`` x ``replications`` until the search ends, then the replications run."""
     if not 0 < target < 1:
         raise ValueError(f"target must be in (0, 1), got {target}")
+    check_horizon(scenario)
     steps = 0
     if progress is not None:
         progress(0, max_steps * replications)
@@ -82,7 +91,8 @@ def calibrate_sign_probability(
             progress(done + d, max_steps * replications)
 
         steps += 1
-        return realised_f2(sc, replications, seed, workers, step if progress else None)
+        f2 = realised_f2(sc, replications, seed, workers, step if progress else None)
+        return _signing(f2, sc.leads.sign_probability, replications)
 
     p0 = scenario.leads.sign_probability
     f0 = evaluate(scenario)
@@ -90,6 +100,8 @@ def calibrate_sign_probability(
     f1 = evaluate(scenario.with_overrides({KEY: p1}))
     while abs(f1["mean"] - target) > tolerance and steps < max_steps:
         slope = (f1["mean"] - f0["mean"]) / (p1 - p0)
+        if not np.isfinite(slope) or slope == 0:  # F2 did not move: no secant step to take
+            break
         p0, f0 = p1, f1
         p1 = float(np.clip(p1 + (target - f1["mean"]) / slope, 1e-6, 0.999))
         f1 = evaluate(scenario.with_overrides({KEY: p1}))
@@ -103,3 +115,28 @@ def calibrate_sign_probability(
         replications=replications,
         steps=steps,
     )
+
+
+def check_horizon(scenario: Scenario) -> None:
+    """Raise CalibrationError unless ``scenario`` reports enough months for F2 to count a
+    lead (``MIN_MONTHS``)."""
+    months = scenario.horizon.months
+    if months < MIN_MONTHS:
+        raise CalibrationError(
+            f"horizon.months = {months}: too short to calibrate F2, which counts only the "
+            f"leads entered at least {RESOLVE_MONTHS} months before the last month (time "
+            f"to resolve); needs horizon.months >= {MIN_MONTHS}, e.g. "
+            f"--set horizon.months=12"
+        )
+
+
+def _signing(f2, sign_probability: float, replications: int):
+    """``f2`` (a summary row) if its mean is a positive rate, else CalibrationError: no
+    lead signed, so no sign probability can be scaled to the target."""
+    if not np.isfinite(f2["mean"]) or f2["mean"] <= 0:
+        raise CalibrationError(
+            f"with leads.sign_probability = {sign_probability:g} the team signed no lead "
+            f"counted by F2 in {replications} replications (realised F2 {f2['mean']:g}); "
+            "calibrate a scenario whose team enters and signs leads"
+        )
+    return f2

@@ -191,8 +191,7 @@ def run_cmd(
     if precision is not None:
         replications = max_replications  # the progress bar's total
 
-    if precision is None:
-        _say_if_stored(out, [sc], seed, replications, force)
+    _say_if_stored(out, [sc], seed, replications if precision is None else None, force)
     with _running(replications, progress, out, workers, scheduler, dask_local) as (tick, ex):
         if precision is None:
             res = run_scenario(sc, replications, seed, workers, tick, ex, out, force)
@@ -245,11 +244,15 @@ def compare_cmd(
     table = comparison.table()
     if out is not None:
         try:
+            from simsales.results import atomic_write
+            from simsales.store import StoreError, inside
+
             out.mkdir(parents=True, exist_ok=True)
             for name, res in comparison.results.items():
-                res.save(out / name)
-            table.to_csv(out / "comparison.csv", index=False)
-        except OSError as exc:
+                res.save(inside(out, name))  # a safe folder name, checked to stay in out
+            csv = table.to_csv(index=False).encode()
+            atomic_write(out / "comparison.csv", lambda f: f.write(csv))
+        except (OSError, StoreError) as exc:
             _fail(f"--out {out}: cannot write results ({exc})")
     typer.echo(format_comparison(comparison, table))
     if out is not None:
@@ -392,8 +395,15 @@ def _running(total: int, progress: bool, out: Path | None, workers, scheduler, d
 
 
 def _check_out(out: Path | None) -> None:
-    if out is not None and out.exists() and not out.is_dir():
-        _fail(f"--out {out}: exists and is not a folder")
+    """Refuse an --out that is, or lies under, something other than a folder."""
+    if out is None:
+        return
+    for path in (out, *out.parents):
+        if path.exists():
+            if not path.is_dir():
+                where = "exists" if path == out else f"lies under {path}, which exists"
+                _fail(f"--out {out}: {where} and is not a folder")
+            return
 
 
 def _interrupted(out: Path | None) -> str:
@@ -405,10 +415,11 @@ def _interrupted(out: Path | None) -> str:
     )
 
 
-def _say_if_stored(out: Path | None, scenarios: list, seed: int, replications: int,
+def _say_if_stored(out: Path | None, scenarios: list, seed: int, replications: int | None,
                    force: bool) -> None:  # fmt: skip
-    """On stderr: ``out`` already holds every replication asked for, so nothing is
-    computed (a resumed run that had finished)."""
+    """On stderr: how many stored shards were damaged and will be computed again, and
+    whether ``out`` already holds every replication asked for (``replications``; None:
+    not known in advance), so nothing is computed (a resumed run that had finished)."""
     from simsales.store import STORE, StoreError
 
     if out is None or not (out / STORE).is_file():
@@ -419,11 +430,25 @@ def _say_if_stored(out: Path | None, scenarios: list, seed: int, replications: i
         store = open_store(out, scenarios, seed, force)
     except StoreError as exc:
         _fail(f"--out {exc}")
-    if all(set(range(replications)) <= store.done(sc.name) for sc in scenarios):
+    have = {sc.name: store.done(sc.name) for sc in scenarios}  # verifies every shard
+    if store.damaged_count():
+        typer.echo(_damaged(out, store.damaged), err=True)
+    if replications is None:
+        return
+    if all(set(range(replications)) <= have[sc.name] for sc in scenarios):
         total = replications * len(scenarios)
         each = f" ({len(scenarios)} scenarios x {replications})" if len(scenarios) > 1 else ""
         typer.echo(f"all {total} replications{each} already stored in {out}; nothing to "
                    "compute; showing the stored results", err=True)  # fmt: skip
+
+
+def _damaged(out: Path, damaged: dict[str, dict[int, str]]) -> str:
+    """One line: how many shards of ``out`` are recomputed, and the first few reasons."""
+    found = [(name, r, why) for name, reps in damaged.items() for r, why in sorted(reps.items())]
+    shown = "; ".join(f"{name} replication {r}: {why}" for name, r, why in found[:3])
+    more = f"; and {len(found) - 3} more" if len(found) > 3 else ""
+    return (f"{out}: recomputing {len(found)} damaged shard{'s' * (len(found) != 1)} "
+            f"({shown}{more})")  # fmt: skip
 
 
 def format_comparison(comparison, table=None, confidence: float = 0.95) -> str:
@@ -501,17 +526,26 @@ def sensitivity_cmd(
     overrides: OverridesOption = None,
     plot: Annotated[Path | None, typer.Option(help="Save the bar plot here (PNG).")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Save indices as CSV.")] = None,
+    force: Annotated[bool, typer.Option(help="Replace existing --out and --plot files.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Run a design of more than 2,000 points.")
+    ] = False,
     progress: ProgressOption = True,
 ) -> None:
     """Morris screening or Sobol indices of one metric over chosen parameters (needs the
-    simsales[sensitivity] extra); every point on common random numbers."""
+    simsales[sensitivity] extra); every point on common random numbers. Says the number
+    of points and the estimated run time first; a design of more than 2,000 points runs
+    only with --yes."""
     from simsales.sweeps import point_scenario
 
+    _check_new_file(out, "--out", force)
+    _check_new_file(plot, "--plot", force)
     try:
         from simsales.sensitivity_analysis import load_sensitivity, sample_points, sensitivity
 
         base, spec = load_sensitivity(file)
         (base,) = _overridden([base], overrides)
+        _confirm_design(base, spec, replications, seed, workers, yes)
         names = list(spec.parameters)
         problem = {"num_vars": len(names), "names": names,
                    "bounds": [[b.low, b.high] for b in spec.parameters.values()]}  # fmt: skip
@@ -535,12 +569,58 @@ def sensitivity_cmd(
     typer.echo(f"{spec.method} indices of {spec.metric}: {len(x)} points x {replications} "
                f"replications, seed {seed}")  # fmt: skip
     typer.echo(format_indices(result.table, spec.metric))
-    if out is not None:
-        result.table.to_csv(out, index=False)
-    if plot is not None:
-        _headless_plots()
-        result.plot().savefig(plot, dpi=120)
-        typer.echo(f"plot saved to {plot}")
+    try:
+        if out is not None:
+            result.table.to_csv(out, index=False)
+        if plot is not None:
+            _headless_plots()
+            result.plot().savefig(plot, dpi=120)
+            typer.echo(f"plot saved to {plot}")
+    except OSError as exc:
+        _fail(f"cannot write {exc.filename or out or plot}: {exc.strerror or exc}")
+
+
+def _check_new_file(path: Path | None, option: str, force: bool) -> None:
+    """Exit 2 unless ``path`` can be written: its folder exists, and it is no folder and
+    does not exist yet (or ``force``)."""
+    if path is None:
+        return
+    if path.is_dir():
+        _fail(f"{option} {path}: is a folder; give a file name")
+    if not path.parent.is_dir():
+        _fail(f"{option} {path}: folder {path.parent} does not exist")
+    if path.exists() and not force:
+        _fail(f"{option} {path}: exists; add --force to replace it")
+
+
+def _confirm_design(base, spec, replications: int, seed: int, workers: int | None,
+                    yes: bool) -> None:  # fmt: skip
+    """On stderr: the design's size and estimated run time, before sampling it; exit 2 for
+    a design above ``CONFIRM_POINTS`` points without ``--yes``."""
+    from simsales.sensitivity_analysis import (
+        CONFIRM_POINTS,
+        design_size,
+        estimated_seconds,
+        seconds_per_replication,
+    )
+
+    points = design_size(spec.method, spec.samples, len(spec.parameters))
+    seconds = estimated_seconds(seconds_per_replication(base, seed), points, replications,
+                                workers)  # fmt: skip
+    typer.echo(f"{spec.method} design: {points:,} points x {replications} replications; "
+               f"estimated run time {_duration(seconds)}", err=True)  # fmt: skip
+    if points > CONFIRM_POINTS and not yes:
+        _fail(f"the design has {points:,} points, more than {CONFIRM_POINTS:,}; add --yes to "
+              "run it, or lower samples or the number of parameters")  # fmt: skip
+
+
+def _duration(seconds: float) -> str:
+    """A run time in words: "about 40 s", "about 12 min", "about 3.5 h"."""
+    if seconds < 90:
+        return f"about {max(1, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"about {round(seconds / 60)} min"
+    return f"about {seconds / 3600:.1f} h"
 
 
 @app.command()
@@ -573,11 +653,16 @@ def calibrate(
 ) -> None:
     """Find leads.sign_probability so the simulated team signs TARGET of entered leads (F2),
     and say how to use it."""
-    from simsales.calibration import calibrate_sign_probability
+    from simsales.calibration import CalibrationError, calibrate_sign_probability
 
     (sc,) = _load([file or baseline_path()], overrides)
-    with _running(0, progress, None, None, None, None, "evaluations x replications") as (tick, _):
-        cal = calibrate_sign_probability(sc, target, replications, seed, workers, progress=tick)
+    try:
+        with _running(0, progress, None, None, None, None,
+                      "evaluations x replications") as (tick, _):  # fmt: skip
+            cal = calibrate_sign_probability(sc, target, replications, seed, workers,
+                                             progress=tick)  # fmt: skip
+    except CalibrationError as exc:
+        _fail(f"{file or baseline_path()}: {exc}")
     typer.echo(
         f"leads.sign_probability: {cal.sign_probability:.5f}  "
         f"(realised F2 {cal.f2_mean:.5f}, 95% CI [{cal.f2_ci_low:.5f}, {cal.f2_ci_high:.5f}], "

@@ -7,7 +7,8 @@ Local worker processes are started once per process and worker count and kept fo
 every later call (``shared_pool``): starting one costs about a second and a half
 (it imports simsales and loads the compiled working day), which a sweep, a comparison
 or a notebook would otherwise pay on every call. They are closed at exit, or by
-``close_pools()``.
+``close_pools()``; a worker whose parent ends without closing them (``kill -9``, a
+crash) ends too, within a second.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import ast
 import atexit
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sys
@@ -112,17 +114,47 @@ def shared_pool(workers: int) -> ProcessPoolExecutor:
             _refuse_while_bootstrapping()
             check_main_guard()
             pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_ignore_ctrl_c)  # fmt: skip
+                                       initializer=_start_worker)  # fmt: skip
             for _ in range(workers):  # start every worker now; left to itself the pool
                 pool.submit(os.getpid)  # would start fewer once some sit idle
             _pools[workers] = pool
         return pool
 
 
+def _start_worker() -> None:
+    """In a worker, as it starts: leave Ctrl-C to the parent, and end with the parent."""
+    _ignore_ctrl_c()
+    _exit_with_parent()
+
+
 def _ignore_ctrl_c() -> None:
-    """In a worker: Ctrl-C in a terminal reaches every process of the group; the parent
-    handles it (and stops the workers), so a worker does not print a traceback of its own."""
+    """Ctrl-C in a terminal reaches every process of the group; the parent handles it
+    (and stops the workers), so a worker does not print a traceback of its own."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _exit_with_parent() -> None:
+    """End this worker as soon as its parent process ends, however it ends (``kill -9``
+    too, which runs no clean-up in the parent): a daemon thread waits on the parent's
+    sentinel (a pipe only the parent holds open, readable once it closes) and then
+    leaves at once, abandoning the task in hand, whose result nobody would read. With
+    every worker gone, the resource tracker ends too (its pipe closes)."""
+    parent = multiprocessing.parent_process()
+    if parent is None:  # not started by multiprocessing: no parent to watch
+        return
+    threading.Thread(target=_exit_when_ready, args=(parent.sentinel,),
+                     name="simsales-parent-watch", daemon=True).start()  # fmt: skip
+
+
+def _exit_when_ready(sentinel: int) -> None:
+    """Wait until ``sentinel`` is ready (the parent ended), then end this process."""
+    multiprocessing.connection.wait([sentinel])
+    os._exit(EXIT_PARENT_GONE)
+
+
+# A worker's exit code when its parent ended: 128 + SIGHUP, as a shell gives a process
+# whose terminal went away (assumption: no standard code; nobody is left to read it).
+EXIT_PARENT_GONE = 128 + 1
 
 
 def close_pools() -> None:
@@ -284,6 +316,11 @@ class DaskCluster:
         except (OSError, TimeoutError) as exc:
             self.close()
             raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        except ValueError as exc:  # Dask cannot parse the address
+            self.close()
+            raise ExecutorError(
+                f"{address!r} is not a Dask scheduler address ({exc}); give tcp://host:port"
+            ) from None
         self.workers = max(1, sum(self.client.nthreads().values()))
 
     def imap(self, fn, items):

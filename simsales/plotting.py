@@ -59,6 +59,13 @@ def monthly_label(name: str) -> str:
     return f"{base} in the month"
 
 
+def literal(text: object) -> str:
+    """``text`` as matplotlib shows it literally: a text with two ``$`` would otherwise be
+    read as mathtext (``p $\\frac{1}$`` fails to draw, ``$x$`` shows an italic x). Every
+    user-given name (scenario, class, territory) passes through it on its way to a plot."""
+    return str(text).replace("$", r"\$")
+
+
 def _fan(ax, block: pd.DataFrame, metric: str, colour: str, label: str) -> pd.DataFrame:
     """One scenario's fan on ``ax``: P10-P90 and P25-P75 bands and the median line."""
     q = block.groupby("month")[metric].quantile([0.1, 0.25, 0.5, 0.75, 0.9]).unstack()
@@ -85,7 +92,7 @@ def fan_chart(team_month: pd.DataFrame, metric: str, unit: str | None = None,
         return _fan_panels(team_month, metric, scenarios, ylabel, title, baseline)
     fig, ax = _figure()
     for i, (scenario, block) in enumerate(team_month.groupby("scenario", sort=False)):
-        _fan(ax, block, metric, PALETTE[i % len(PALETTE)], str(scenario))
+        _fan(ax, block, metric, PALETTE[i % len(PALETTE)], literal(scenario))
     ax.set_xlabel("month")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -116,7 +123,7 @@ def _fan_panels(team_month, metric, scenarios, ylabel, title, baseline):
         if name != baseline:
             ax.plot(reference.index, reference.to_numpy(), color="grey", linewidth=1.2,
                     linestyle="--", alpha=0.8)  # fmt: skip
-        ax.set_title(str(name), fontsize="medium")
+        ax.set_title(literal(name), fontsize="medium")
         _thousands(ax.yaxis)
     for ax in list(axes.flat[len(scenarios) :]):
         fig.delaxes(ax)
@@ -126,11 +133,12 @@ def _fan_panels(team_month, metric, scenarios, ylabel, title, baseline):
     fig.supxlabel("month")
     fig.supylabel(ylabel)
     fig.suptitle(title, y=0.99)
+    base = literal(baseline)
     handles = [
         Line2D([], [], color="black", linewidth=2, label="median"),
         Patch(color="black", alpha=0.3, label="P25-P75"),
         Patch(color="black", alpha=0.12, label="P10-P90"),
-        Line2D([], [], color="grey", linestyle="--", label=f"median of the baseline, {baseline}"),
+        Line2D([], [], color="grey", linestyle="--", label=f"median of the baseline, {base}"),
     ]
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.955), ncol=4,
                fontsize="small", frameon=False)  # fmt: skip
@@ -165,7 +173,7 @@ def forest_plot(table: pd.DataFrame, metrics: list[str] | None = None):
                     xerr=[block["difference"] - block["ci_low"],
                           block["ci_high"] - block["difference"]],
                     fmt="o", color=PALETTE[i % len(PALETTE)], capsize=3,
-                    label=str(scenario))  # fmt: skip
+                    label=literal(scenario))  # fmt: skip
     ax.axvline(0, color="grey", linewidth=1)
     ax.set_yticks(list(ticks), list(ticks.values()))
     for tick, y in zip(ax.yaxis.get_major_ticks(), ticks, strict=True):
@@ -231,7 +239,7 @@ def attainment_histogram(rep_month: pd.DataFrame, bins: int = 30):
     for i, (scenario, block) in enumerate(on_post.groupby("scenario", sort=False)):
         values = block["attainment"].dropna().clip(upper=4)
         ax.hist(values, bins=bins, range=(0, 4), alpha=0.5, color=PALETTE[i % len(PALETTE)],
-                label=scenario)  # fmt: skip
+                label=literal(scenario))  # fmt: skip
     ax.axvline(1.0, color="black", linestyle="--", linewidth=1.5, label="quota")
     ax.set_xlabel("attainment in the month (revenue / quota; above 4 shown at 4)")
     ax.set_ylabel("rep-months")
@@ -255,7 +263,7 @@ def headcount(team_month: pd.DataFrame, scenario: str | None = None):
     ax.set_xlabel("month")
     ax.set_ylabel("reps (mean over replications)")
     name = scenario or ", ".join(tm["scenario"].unique())
-    ax.set_title(f"Headcount by status: {name}")
+    ax.set_title(f"Headcount by status: {literal(name)}")
     ax.set_ylim(0, mean.sum(axis=1).max() * 1.2)  # room for the legend above the stack
     ax.legend(loc="upper center", ncol=3, fontsize="small", frameon=False)
     fig.tight_layout()
@@ -339,7 +347,7 @@ def cohort_survival(cohorts: pd.DataFrame, by: str = "scenario"):
             low = np.nan_to_num(curve["mean"] - curve["ci_low"])
             high = np.nan_to_num(curve["ci_high"] - curve["mean"])
             ax.errorbar(curve.index, curve["mean"], yerr=[low, high], marker="o", capsize=3,
-                        color=PALETTE[i % len(PALETTE)], label=str(key))  # fmt: skip
+                        color=PALETTE[i % len(PALETTE)], label=literal(key))  # fmt: skip
         ax.axvline(3, color="grey", linestyle=":", linewidth=1)
         ax.annotate("F26: survives 3 months?", (3, 0.02), xytext=(4, 0),
                     textcoords="offset points", fontsize="small", color="grey")  # fmt: skip
@@ -399,7 +407,7 @@ def class_kpis(cohorts: pd.DataFrame, by: str = "scenario"):
             rates["mean"],
             width,
             color=colour,
-            label=str(key),
+            label=literal(key),
             yerr=[rates["mean"] - rates["ci_low"], rates["ci_high"] - rates["mean"]],
             capsize=3,
         )
@@ -429,7 +437,7 @@ def class_kpis(cohorts: pd.DataFrame, by: str = "scenario"):
     left.set_title("New-rep KPIs (mean, 95% CI)")
     left.legend(loc="upper center", ncol=2, fontsize="small", frameon=False)
     right.set_xticks(
-        range(len(keys)), [str(k) for k in keys], rotation=20, ha="right", fontsize="small"
+        range(len(keys)), [literal(k) for k in keys], rotation=20, ha="right", fontsize="small"
     )
     right.set_ylabel(textwrap.fill(plain_label("class_orders_1m_per_on_post"), 36))
     right.set_title("F24 order level")
@@ -471,7 +479,7 @@ def territory_saturation(
             ax.plot(mean.index, mean[col].clip(lower=1), color=PALETTE[i], linewidth=2,
                     label=label)  # fmt: skip
         ax.set_yscale("log")
-        ax.set_title(name, fontsize="medium")
+        ax.set_title(literal(name), fontsize="medium")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         _thousands(ax.yaxis)
     for ax in axes.flat[len(names) :]:
@@ -481,7 +489,7 @@ def territory_saturation(
     for ax in axes[-1, :]:
         ax.set_xlabel("month")
     label = scenario or ", ".join(tm["scenario"].unique())
-    fig.suptitle(f"Territory saturation: firms by state (mean over replications), {label}")
+    fig.suptitle(f"Territory saturation: firms by state (mean over replications), {literal(label)}")
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=4, fontsize="small", frameon=False)
     fig.tight_layout(rect=(0, 0.06, 1, 1))

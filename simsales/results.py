@@ -85,13 +85,20 @@ def load_results(directory: str | os.PathLike) -> Results:
         raise ResultsError(
             f"{d}: not a complete simsales results folder; missing {', '.join(missing)}"
         )
-    manifest = json.loads((d / MANIFEST).read_text())
-    tables = {name: pd.read_parquet(d / f"{name}.parquet") for name in TABLES}
+    try:
+        manifest = json.loads((d / MANIFEST).read_text())
+        tables = {name: pd.read_parquet(d / f"{name}.parquet") for name in TABLES}
+    except (OSError, ValueError) as exc:  # ArrowInvalid and JSONDecodeError are ValueErrors
+        raise ResultsError(f"{d}: a damaged simsales results folder ({exc})") from exc
+    if not isinstance(manifest, dict):
+        raise ResultsError(f"{d}: a damaged simsales results folder ({MANIFEST} is not a mapping)")
     return Results(**tables, manifest=manifest)
 
 
 def atomic_write(path: Path, write) -> None:
-    """Write to a temporary file in the same folder, then rename over the target."""
+    """Write to a temporary file in the same folder, then rename over the target: the
+    target is whole or untouched, and no temporary file is left, whatever fails (an
+    ``OSError`` such as a full disk or no permission is raised as it is)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

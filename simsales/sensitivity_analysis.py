@@ -13,10 +13,16 @@ is YAML like a sweep's::
     metric: revenue
     parameters:
       quota.revenue_per_month: {low: 120000, high: 200000}
+
+Bounds are finite, low below high. ``design_size`` gives the number of points before
+sampling, and ``estimated_seconds`` the run time: ``simsales sensitivity`` says both
+first and runs a design of more than ``CONFIRM_POINTS`` points only with ``--yes``.
 """
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,18 +30,32 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simsales.executors import Executor, default_executor
-from simsales.experiment import Progress, check_run, run_many
-from simsales.scenario.schema import Scenario
+from simsales.experiment import Progress, check_run, run, run_many
+from simsales.scenario.schema import Inconsistent, Scenario
 from simsales.sweeps import load_spec, point_scenario
+
+# A design of more points than this runs only when asked twice (the CLI's --yes).
+# Assumption: 2,000 points x 2 replications at ~0.1 s each (the baseline on one core) is
+# about 7 minutes on one core; beyond that a mistyped samples or parameter list should
+# not silently take hours (a Sobol design of 4,096 samples over 10 parameters: 49,152).
+CONFIRM_POINTS = 2_000
 
 
 class Bounds(BaseModel):
+    """A parameter's range: finite bounds, low below high."""
+
     model_config = ConfigDict(extra="forbid", strict=True)
-    low: float
-    high: float
+    low: float = Field(allow_inf_nan=False)
+    high: float = Field(allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bounds:
+        if not self.high > self.low:
+            raise Inconsistent("high", self.high, f"must be above low ({self.low})")
+        return self
 
 
 class SensitivityFile(BaseModel):
@@ -83,6 +103,28 @@ class SensitivityResults:
         ax.set_title(f"Sensitivity of {self.metric} ({self.method})")
         fig.tight_layout()
         return fig
+
+
+def design_size(method: str, samples: int, parameters: int) -> int:
+    """The number of points of a design, known before sampling it: Sobol (Saltelli, no
+    second order) N x (D + 2); Morris N trajectories x (D + 1)."""
+    return samples * (parameters + (2 if method == "sobol" else 1))
+
+
+def seconds_per_replication(base: Scenario, seed: int = 0) -> float:
+    """Wall time of one replication of ``base`` on one core, measured here: a second
+    run after a first that warms up (imports, the compiled working day)."""
+    run(base, replications=1, seed=seed, workers=1)
+    start = time.perf_counter()
+    run(base, replications=1, seed=seed, workers=1)
+    return time.perf_counter() - start
+
+
+def estimated_seconds(per_replication: float, points: int, replications: int,
+                      workers: int | None) -> float:  # fmt: skip
+    """Run time of ``points`` x ``replications`` on ``workers`` processes (default all
+    cores), from the time of one replication on one core."""
+    return per_replication * points * replications / (workers or os.cpu_count() or 1)
 
 
 def _salib():

@@ -13,11 +13,15 @@ is YAML::
     parameters:
       quota.revenue_per_month: {values: [150000, 180000]}
       workforce.hiring.class_size: {values: [4, 6]}      # lhs: {low: 2, high: 8, integer: true}
+
+A grid has at most ``MAX_POINTS`` points (the product of its numbers of values, checked
+before any point is built); lhs bounds are finite; ``name`` cannot be swept.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,7 +30,16 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from simsales.executors import Executor, default_executor
 from simsales.experiment import Progress, as_progress, check_run, open_store, run_many
@@ -43,8 +56,8 @@ class Axis(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     values: list[Any] | None = Field(default=None, min_length=1)
-    low: float | None = None
-    high: float | None = None
+    low: float | None = Field(default=None, allow_inf_nan=False)  # lhs samples between
+    high: float | None = Field(default=None, allow_inf_nan=False)  # finite bounds only
     integer: bool = False
 
     @model_validator(mode="after")
@@ -70,6 +83,19 @@ class SweepFile(BaseModel):
     design_seed: int = Field(default=0, ge=0)
     parameters: dict[str, Axis] = Field(min_length=1)
 
+    @field_validator("parameters")
+    @classmethod
+    def _parameters(cls, parameters: dict[str, Axis], info: ValidationInfo) -> dict[str, Axis]:
+        """No swept name; a grid small enough to build (checked before building it)."""
+        if "name" in parameters:
+            raise PydanticCustomError(
+                "sweep", "name cannot be swept: each point is named <scenario name>[<point>]"
+            )
+        problem = grid_size_problem(parameters) if info.data.get("design") == "grid" else None
+        if problem:
+            raise PydanticCustomError("sweep", problem)
+        return parameters
+
     @model_validator(mode="after")
     def _design(self) -> SweepFile:
         kinds = {name: a.values is not None for name, a in self.parameters.items()}
@@ -91,9 +117,10 @@ def design_points(parameters: Mapping[str, Axis], design: str, samples: int | No
     """The sweep's points: one row per point, one column per parameter."""
     names = list(parameters)
     if design == "grid":
+        problem = grid_size_problem(parameters)  # before building a single point
+        if problem:
+            raise ValueError(problem)
         rows = list(itertools.product(*(parameters[n].values for n in names)))
-        if len(rows) > MAX_POINTS:
-            raise ValueError(f"the grid has {len(rows):,} points; at most {MAX_POINTS:,} allowed")
         return pd.DataFrame(rows, columns=names)
     from scipy.stats import qmc
 
@@ -106,6 +133,17 @@ def design_points(parameters: Mapping[str, Axis], design: str, samples: int | No
         else:
             cols[name] = axis.low + unit[:, j] * (axis.high - axis.low)
     return pd.DataFrame(cols)
+
+
+def grid_size_problem(parameters: Mapping[str, Axis]) -> str | None:
+    """What is wrong with a grid over ``parameters`` of more than ``MAX_POINTS`` points, or
+    None: its size is the product of the numbers of values, known without building it."""
+    counts = [len(axis.values or ()) for axis in parameters.values()]
+    size = math.prod(counts)
+    if size <= MAX_POINTS:
+        return None
+    shape = " x ".join(map(str, counts))
+    return f"the grid has {size:,} points ({shape} values); at most {MAX_POINTS:,} allowed"
 
 
 @dataclass
@@ -188,13 +226,13 @@ def _is_whole_number_field(base: Scenario, key: str) -> bool:
 
 def load_spec(path: str | Path, model: type[BaseModel]) -> tuple[Scenario, Any]:
     """Read a sweep or sensitivity file (``model``) and its base scenario, named by the
-    file's ``scenario`` relative to it; every problem is a ScenarioError."""
-    from simsales.scenario.loader import load_scenario, parse_yaml
+    file's ``scenario`` relative to it; every problem is a ScenarioError. The file is read
+    as a scenario file is: a regular file of at most 1 MiB of UTF-8, YAML without aliases
+    or deep nesting."""
+    from simsales.scenario.loader import load_scenario, parse_yaml, read_text_file
 
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(str(path), [Problem("", "file not found")])
-    data, _ = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    data, _ = parse_yaml(read_text_file(path), str(path))
     try:
         spec = model.model_validate(data)
     except ValidationError as exc:

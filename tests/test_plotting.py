@@ -236,3 +236,60 @@ def test_plots_leave_the_backend_to_the_caller(monkeypatch, comparison, trainees
     plotting.headcount(tm)
     plotting.cohort_survival(trainees.cohorts)
     plotting.territory_saturation(trainees.territory_month)
+
+
+ODD_NAMES = ("p $\\frac{1}$", "$x$ and $y$")  # mathtext that fails to draw; that draws italic
+
+
+def _shown(fig) -> list[str]:
+    """What the reader sees of every text of ``fig``, drawn to a PNG as the report does
+    (mathtext is parsed then: a name it cannot read raises)."""
+    import io
+
+    from matplotlib import cbook
+    from matplotlib.text import Text
+
+    fig.savefig(io.BytesIO(), format="png")
+    texts = [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+    matplotlib.pyplot.close(fig)
+    assert not [t for t in texts if cbook.is_math_text(t)]  # no text is read as mathtext
+    return [t.replace(r"\$", "$") for t in texts]  # as matplotlib shows an escaped $
+
+
+def _renamed(table, names=ODD_NAMES):
+    """``table`` with its scenarios renamed to ``names``, in order."""
+    old = list(dict.fromkeys(table["scenario"]))
+    return table.assign(scenario=table["scenario"].map(dict(zip(old, names, strict=False))))
+
+
+def test_scenario_names_show_literally_in_every_plot(comparison, trainees):
+    """Scenario (and territory) names that matplotlib would read as mathtext show as
+    written: plotting functions take tables, whose name columns can hold anything."""
+    import pandas as pd
+
+    both = pd.concat([r.team_month for r in comparison.results.values()], ignore_index=True)
+    rep_month = pd.concat([r.rep_month for r in comparison.results.values()], ignore_index=True)
+    four = _as_scenarios(next(iter(comparison.results.values())).team_month,
+                         [*ODD_NAMES, "c", "d"])  # fmt: skip
+    figures = [
+        plotting.fan_chart(_renamed(both), "revenue"),
+        plotting.fan_chart(four, "revenue"),
+        plotting.forest_plot(_renamed(comparison.table(), ODD_NAMES[1:])),
+        plotting.attainment_histogram(_renamed(rep_month)),
+        plotting.headcount(_renamed(both)),
+        plotting.headcount(_renamed(both), ODD_NAMES[0]),
+        plotting.cohort_survival(_renamed(trainees.cohorts)),
+        plotting.class_kpis(_renamed(trainees.cohorts)),
+    ]
+    for fig in figures:
+        shown = " | ".join(_shown(fig))
+        assert any(name in shown for name in ODD_NAMES), shown
+    tm = _renamed(trainees.territory_month).assign(territory=lambda t: t["territory"] + " $1$")
+    shown = _shown(plotting.territory_saturation(tm))
+    assert "T1 $1$" in shown and any(ODD_NAMES[0] in text for text in shown)
+
+
+def test_literal_escapes_every_dollar_and_nothing_else():
+    assert plotting.literal("p $\\frac{1}$") == "p \\$\\frac{1}\\$"
+    assert plotting.literal("a\\$b") == "a\\\\$b"  # shown as a\$b: the escape is undone once
+    assert plotting.literal("plan B, 80 reps") == "plan B, 80 reps"

@@ -43,12 +43,13 @@ def test_a_killed_run_resumes_to_exactly_the_uninterrupted_tables(tmp_path):
     proc.wait()
     partial = [s for s in shards(out) if s.isdigit()]
     assert 3 <= len(partial) < REPLICATIONS
-    for name in partial:  # a shard is whole or absent
+    for name in partial:  # a shard is whole (its tables and their checksums) or absent
         assert sorted(p.name for p in (out / "shards" / "baseline" / name).iterdir()) == sorted(
-            f"{t}.parquet" for t in TABLES
+            [*(f"{t}.parquet" for t in TABLES), "shard.json"]
         )
     done = subprocess.run(command(out), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
+    assert "recomputing" not in done.stderr  # every shard a kill leaves is whole
     assert [s for s in shards(out) if s.isdigit()] == sorted(str(r) for r in range(REPLICATIONS))
     fresh = tmp_path / "fresh"
     assert subprocess.run(command(fresh), capture_output=True, timeout=300).returncode == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,62 @@ MAX_BASE_DEPTH = 10  # files in a chain of bases: what-ifs of what-ifs, not a lo
 BASE_KEY = "base"
 OWN_KEYS = ("name", "description")  # say what one file is: never inherited from a base
 BOUND_ERRORS = ("less_than_equal", "less_than")
+# Levels of mappings and lists in one file: a scenario needs 4
+# (market.territories[0].grade_mix), a sweep file 3; 20 is room to spare, far below where
+# Python's recursion limit would end a deeper file with a RecursionError.
+MAX_NESTING = 20
+SHOWN_CHARS = 40  # longest piece of a bad value's text quoted in a message
+_KINDS = {"int": "a whole number", "float": "a number", "bool": "true or false",
+          "timestamp": "a date"}  # fmt: skip
+
+
+class RefusedYAML(yaml.composer.ComposerError):
+    """YAML that is well formed but refused: an alias, or nesting deeper than MAX_NESTING."""
 
 
 class SafeLoader(yaml.SafeLoader):
     """PyYAML's safe loader (no code, no objects), also reading ``1e-05`` as a float.
 
     YAML 1.1 wants a dot in a float's mantissa, so plain PyYAML reads ``1e-05`` as text.
+
+    It refuses, while composing and so before anything is built, every alias (``*name``)
+    and nesting deeper than MAX_NESTING levels. Aliases are refused outright rather than
+    within a budget: a scenario file reuses another with ``base:``, and no bundled or
+    documented file uses anchors, so a budget would only leave room for an alias bomb
+    ("billion laughs") or a self-referencing alias (``name: &n [*n]``). An anchor that is
+    never used is harmless and left alone.
     """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0  # collections open around the node being composed
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        """Compose one node, refusing an alias or one collection too many."""
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise RefusedYAML(
+                None,
+                None,
+                f"YAML aliases (*{event.anchor}) are not allowed; write the value out, "
+                "or start from another scenario file with base:",
+                event.start_mark,
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            if self._depth >= MAX_NESTING:
+                raise RefusedYAML(
+                    None,
+                    None,
+                    f"nested more than {MAX_NESTING} levels deep; no scenario, sweep or "
+                    "sensitivity file needs more than a few",
+                    event.start_mark,
+                )
+            self._depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+        return super().compose_node(parent, index)
 
 
 SafeLoader.add_implicit_resolver(
@@ -59,21 +109,55 @@ def load_scenario(path: str | Path) -> Scenario:
     return validate(data, str(path), origins)
 
 
-def _read(path: Path) -> str:
-    """The text of one scenario file, after checking it exists, is small and is UTF-8."""
+def read_text_file(path: Path) -> str:
+    """The text of a scenario, sweep or sensitivity file, after checking that it is a
+    regular file (not a folder, a named pipe, whose reading would wait forever, or a
+    device such as /dev/zero, which never ends), readable, at most MAX_FILE_BYTES and
+    UTF-8. Raises ScenarioError naming the file and what is wrong."""
     src = str(path)
-    if not path.is_file():
-        what = "is a directory, not a file" if path.is_dir() else "file not found"
-        raise ScenarioError(src, [Problem("", what)])
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ScenarioError(
-            src, [Problem("", f"file is {size:,} bytes; at most {MAX_FILE_BYTES:,} are allowed")]
-        )
     try:
-        return path.read_text(encoding="utf-8")
+        info = path.stat()
+    except FileNotFoundError:
+        raise ScenarioError(src, [Problem("", "file not found")]) from None
+    except OSError as exc:
+        raise ScenarioError(src, [Problem("", f"cannot be read: {_os_reason(exc)}")]) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ScenarioError(src, [Problem("", _file_kind(info.st_mode))])
+    if info.st_size > MAX_FILE_BYTES:
+        raise ScenarioError(src, [Problem("", _too_big(f"{info.st_size:,} bytes"))])
+    try:
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)  # a file growing since stat stops here
+    except OSError as exc:
+        raise ScenarioError(src, [Problem("", f"cannot be read: {_os_reason(exc)}")]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(src, [Problem("", _too_big(f"over {MAX_FILE_BYTES:,} bytes"))])
+    try:
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(src, [Problem("", f"not UTF-8 text ({exc.reason})")]) from None
+
+
+def _too_big(size: str) -> str:
+    return f"file is {size}; at most {MAX_FILE_BYTES:,} are allowed"
+
+
+def _os_reason(exc: OSError) -> str:
+    """``permission denied`` and the like: the system's reason without the path."""
+    return (exc.strerror or type(exc).__name__).lower()
+
+
+def _file_kind(mode: int) -> str:
+    """What a path that is not a regular file is, e.g. ``is a directory, not a file``."""
+    kinds = (
+        (stat.S_ISDIR, "is a directory"),
+        (stat.S_ISFIFO, "is a named pipe (FIFO)"),
+        (stat.S_ISCHR, "is a character device"),
+        (stat.S_ISBLK, "is a block device"),
+        (stat.S_ISSOCK, "is a socket"),
+    )
+    what = next((what for test, what in kinds if test(mode)), "is a special file")
+    return f"{what}, not a file" if stat.S_ISDIR(mode) else f"{what}, not a regular file"
 
 
 def _load_tree(path: Path, chain: tuple[Path, ...]) -> tuple[Any, dict[Path_, Origin]]:
@@ -82,7 +166,7 @@ def _load_tree(path: Path, chain: tuple[Path, ...]) -> tuple[Any, dict[Path_, Or
     ``chain`` holds the (resolved) files that have ``path`` as a base, nearest last.
     """
     src = str(path)
-    data, lines = parse_yaml(_read(path), src)
+    data, lines = parse_yaml(read_text_file(path), src)
     origins: dict[Path_, Origin] = {p: (src, n) for p, n in lines.items()}
     if not isinstance(data, dict) or BASE_KEY not in data:
         return data, origins
@@ -143,7 +227,7 @@ def _resolve_base(value: Any, path: Path, line: int | None) -> Path:
         raise ScenarioError(
             src, [Problem(BASE_KEY, f"{candidate} is a folder; name {usage}", value, line, True)]
         )
-    if candidate.is_file():
+    if candidate.exists():  # a file, or a pipe or device that read_text_file refuses
         return candidate
     bundled = bundled_scenario(value)
     if bundled is not None:
@@ -190,26 +274,92 @@ def _paths(node: Any, path: Path_ = ()) -> list[Path_]:
 
 
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
-    """Parse YAML with ``safe_load`` semantics; also map each key path to its line."""
+    """Parse YAML with ``safe_load`` semantics; also map each key path to its line.
+
+    Aliases and nesting deeper than MAX_NESTING are refused before anything is built
+    (SafeLoader), and a value the loader cannot read (``2020-02-30``, ``!!int abc``, a
+    whole number of more digits than Python converts) is a ScenarioError naming its field.
+    """
+    loader = SafeLoader(text)
     try:
-        node = yaml.compose(text, Loader=SafeLoader)
-        data = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(source, [Problem("", f"malformed YAML: {reason}", line=line)]) from None
-    lines: dict[Path_, int] = {}
-    if node is not None:
-        _walk(node, (), lines, source)
-    return data, lines
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError as exc:
+            raise _yaml_error(exc, source) from None
+        lines: dict[Path_, int] = {}
+        if node is None:
+            return None, lines
+        _walk(node, (), lines, source, loader)  # builds each scalar, naming a bad one's field
+        try:
+            data = loader.construct_document(node)
+        except yaml.YAMLError as exc:
+            raise _yaml_error(exc, source) from None
+        except Exception as exc:  # noqa: BLE001 - a tagged collection PyYAML cannot build
+            raise ScenarioError(source, [Problem("", f"unreadable YAML value: {exc}")]) from None
+        return data, lines
+    finally:
+        loader.dispose()
 
 
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], source: str) -> None:
+def _yaml_error(exc: yaml.YAMLError, source: str) -> ScenarioError:
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    prefix = "" if isinstance(exc, RefusedYAML) else "malformed YAML: "
+    return ScenarioError(source, [Problem("", f"{prefix}{reason}", line=line)])
+
+
+def _construct_scalar(node: yaml.ScalarNode, path: Path_, source: str, loader: SafeLoader) -> None:
+    """Build one scalar (kept by the loader for the whole document), or raise a
+    ScenarioError naming its field, line and text when its tag cannot read it."""
+    try:
+        loader.construct_object(node, deep=True)
+    except Exception as exc:  # noqa: BLE001 - any failure means the text is not of its tag
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, yaml.MarkedYAMLError):
+            reason = exc.problem or reason
+        tag = node.tag.rsplit(":", 1)[-1]
+        if tag == "int" and "digits" in reason:
+            digits = sum(c.isdigit() for c in node.value)
+            reason = f"a whole number of {digits:,} digits; no field takes one that long"
+        kind = _KINDS.get(tag, f"a {node.tag} value")
+        text = node.value if len(node.value) <= SHOWN_CHARS else node.value[:SHOWN_CHARS] + "..."
+        raise ScenarioError(
+            source,
+            [
+                Problem(
+                    _dotted(path),
+                    f"cannot be read as {kind} ({reason[:120]})",
+                    text,
+                    node.start_mark.line + 1,
+                    True,
+                )
+            ],
+        ) from None
+
+
+def _walk(
+    node: yaml.Node, path: Path_, lines: dict[Path_, int], source: str, loader: SafeLoader
+) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, yaml.ScalarNode):
+        _construct_scalar(node, path, source, loader)
+    elif isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ScenarioError(
+                    source,
+                    [
+                        Problem(
+                            _dotted(path),
+                            "a key must be plain text, not a list or mapping",
+                            line=key_node.start_mark.line + 1,
+                        )
+                    ],
+                )
+            if key_node.tag != "tag:yaml.org,2002:merge":  # `<<` is flattened, not built
+                _construct_scalar(key_node, (*path, key_node.value), source, loader)
             key = key_node.value
             if key in seen:
                 raise ScenarioError(
@@ -224,10 +374,10 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], source: str) ->
                 )
             seen.add(key)
             lines[(*path, key)] = key_node.start_mark.line + 1
-            _walk(value_node, (*path, key), lines, source)
+            _walk(value_node, (*path, key), lines, source, loader)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, (*path, i), lines, source)
+            _walk(item, (*path, i), lines, source, loader)
 
 
 def validate(data: Any, source: str, lines: Mapping[Path_, int | Origin] | None = None) -> Scenario:

@@ -13,10 +13,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import yaml
-
 from simsales.scenario.errors import Problem, ScenarioError
-from simsales.scenario.loader import SafeLoader, allowed_keys, validate
+from simsales.scenario.loader import allowed_keys, parse_yaml, validate
 from simsales.scenario.schema import Scenario
 
 SOURCE = "override"
@@ -25,7 +23,8 @@ LABEL_CHARS = 60  # longest list of changes appended to a name
 NAME_CHARS = next(  # the schema's limit on a name
     m.max_length for m in Scenario.model_fields["name"].metadata if hasattr(m, "max_length")
 )
-_PLAIN_TEXT = re.compile(r"[\w .+-]{1,30}")  # text values shown as they are in a name
+# text values shown as they are in a name: no space at either end, so a name never ends in one
+_PLAIN_TEXT = re.compile(r"[\w.+-](?:[\w .+-]{0,28}[\w.+-])?")
 _MISSING = object()
 
 
@@ -218,18 +217,35 @@ def _check_distinct(before: list[str], after: list[str]) -> None:
 
 
 def parse_assignment(text: str, source: str = "--set") -> tuple[str, Any]:
-    """Parse a CLI ``key=value``; the value is read as YAML (safe loader)."""
+    """Parse a CLI ``key=value``; the value is read as YAML by the scenario loader's
+    ``parse_yaml`` (safe, no aliases, bounded nesting), so a value it cannot read
+    (``2020-02-30`` for a number, ``!!int abc``) is a ScenarioError naming ``key``."""
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not key:
         raise ScenarioError(source, [Problem("", f"{text!r} is not of the form dotted.key=value")])
+    if not raw.strip():
+        return key, raw
     try:
-        value = yaml.load(raw, Loader=SafeLoader) if raw.strip() else raw  # noqa: S506
-    except yaml.YAMLError:
-        raise ScenarioError(
-            source, [Problem(key, "value is not valid YAML", value=raw, has_value=True)]
-        ) from None
+        value, _ = parse_yaml(raw, source)
+    except ScenarioError as exc:
+        problems = [_under_key(key, p, raw) for p in exc.problems]
+        raise ScenarioError(source, problems) from None
     return key, value
+
+
+def _under_key(key: str, problem: Problem, raw: str) -> Problem:
+    """A problem found reading the YAML value of ``key=...``: named by the key (and the
+    path inside the value), with the value in place of a line number."""
+    inner = problem.field
+    field = key + ("" if not inner else inner if inner.startswith("[") else f".{inner}")
+    message = problem.message
+    if not problem.has_value and not message.startswith("malformed YAML"):
+        message = f"value is refused: {message}"
+    elif not problem.has_value:
+        message = "value is not valid YAML"
+    value = problem.value if problem.has_value else raw
+    return Problem(field, message, value, None, True)
 
 
 def _set(data: dict, key: str, value: Any, source: str) -> None:

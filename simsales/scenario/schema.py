@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
 GRADES = ("A", "B", "C", "D")
@@ -36,6 +36,23 @@ RATIO_BOUND = 3.0  # fields limited to at most this are shares or ratios: 1 = 10
 ATTAINMENT_BAR_MAX = 1.5
 ATTAINMENT_STEP_MAX = 2.0
 ATTAINMENT_CAP_MAX = 3.0
+# assumption: no amount of money in a plan for a field-sales team (a deal, a month's pay or
+# quota, a cost) reaches a billion yuan; the bound keeps every sum a run forms (100,000 reps
+# x 120 months x many deals) finite and exact to the yuan, where 1e308 would give inf/nan.
+MONEY_MAX = 1e9
+# assumption: relative weights (grade mix, sign weights, touch shares) are normalised by
+# their sum; a million to one is more than any plan means (percentages or per-mille fit)
+# and keeps the sum finite.
+WEIGHT_MAX = 1e6
+NAME_MAX = 120
+# A scenario name labels tables and plots and names the results store's folder, so it is a
+# safe label: it starts with a letter or digit (never "." or "-"), holds letters, digits,
+# spaces and _ - . , : = + # [ ] ( ) ~ (what automatic names such as
+# "baseline, team.reps=80", "baseline, 4 changes #a1b2c3" and "baseline[3]" use), and no
+# path separator, control character or other punctuation; it does not end in a space.
+NAME_PUNCTUATION = "_-.,:=+#[]()~"
+_NAME = re.compile(r"[^\W_](?:[\w ,.:=+#\[\]()~-]*[\w,.:=+#\[\]()~-])?")
+NAME_PATTERN = r"^[\p{L}\p{N}](?:[\p{L}\p{N}_ ,.:=+#\[\]()~-]*[\p{L}\p{N}_,.:=+#\[\]()~-])?$"
 
 
 def percentage_hint(value: Any, upper: float | None) -> str | None:
@@ -60,6 +77,33 @@ def percentage_hint(value: Any, upper: float | None) -> str | None:
     if upper < value <= 100 and value >= (2 if upper <= 1 else 10):
         return f"value {value:g} looks like a percentage; write {value / 100:g} for {value:g}%"
     return None
+
+
+def check_name(name: str) -> str:
+    """``name`` if it is a safe label (see NAME_PUNCTUATION), else a ValueError saying why."""
+    if _NAME.fullmatch(name):
+        return name
+    bad = sorted({c for c in name if not (c.isalnum() or c == " " or c in NAME_PUNCTUATION)})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        why = f"has characters a name may not hold: {shown}"
+    elif not name[0].isalnum():
+        why = "must start with a letter or digit"
+    else:
+        why = "must not end in a space"
+    raise ValueError(
+        f"{why}; a name holds letters, digits, spaces and {' '.join(NAME_PUNCTUATION)} "
+        "(no path separators or control characters), e.g. more_reps or 'plan B, 80 reps'"
+    )
+
+
+SafeName = Annotated[
+    str,
+    Field(min_length=1, max_length=NAME_MAX, json_schema_extra={"pattern": NAME_PATTERN}),
+    AfterValidator(check_name),
+]
+Money = Annotated[float, Field(le=MONEY_MAX)]
+Weight = Annotated[float, Field(le=WEIGHT_MAX)]
 
 
 def _with_hint(message: str, shares: list[float]) -> str:
@@ -87,7 +131,8 @@ def _check_policy_fields(
 
 class _Strict(BaseModel):
     # strict: a YAML `true` is not the number 1, and "64" is not 64 (ints still fill floats).
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # allow_inf_nan=False: .inf and .nan are never a number a scenario means.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Horizon(_Strict):
@@ -210,10 +255,10 @@ class Supervisor(_Strict):
 class GradeValues(_Strict):
     """One number per lead grade A-D (F6)."""
 
-    A: float = Field(ge=0)
-    B: float = Field(ge=0)
-    C: float = Field(ge=0)
-    D: float = Field(ge=0)
+    A: float = Field(ge=0, le=WEIGHT_MAX)
+    B: float = Field(ge=0, le=WEIGHT_MAX)
+    C: float = Field(ge=0, le=WEIGHT_MAX)
+    D: float = Field(ge=0, le=WEIGHT_MAX)
 
     def as_tuple(self) -> tuple[float, float, float, float]:
         return (self.A, self.B, self.C, self.D)
@@ -309,7 +354,10 @@ class Rebalancing(_Strict):
         "the receiving territory in turn, or to the public pool (F11).",
     )
     cost_per_account: float | None = Field(
-        default=None, ge=0, description="Disruption cost of each open lead moved [yuan]."
+        default=None,
+        ge=0,
+        le=MONEY_MAX,
+        description="Disruption cost of each open lead moved [yuan].",
     )
 
     @model_validator(mode="after")
@@ -403,7 +451,7 @@ class Leads(_Strict):
         description="Chance that an entered lead signs if worked to its last touch by a rep "
         "of skill 1 without joint visits [-].",
     )
-    signing_touch_shares: list[float] = Field(
+    signing_touch_shares: list[Weight] = Field(
         min_length=3,
         max_length=60,
         description="Relative share of signings at each touch: index 0 = phone, 1 = first "
@@ -417,7 +465,9 @@ class Leads(_Strict):
         lt=1,
         description="Share of the still-open non-buying leads that say no at each follow-up [-].",
     )
-    deal_value_mean: float = Field(gt=0, description="Mean value of a signed deal [yuan].")
+    deal_value_mean: float = Field(
+        gt=0, le=MONEY_MAX, description="Mean value of a signed deal [yuan]."
+    )
     deal_value_cv: float = Field(
         ge=0,
         le=2,
@@ -530,6 +580,7 @@ class Quota(_Strict):
     revenue_per_month: float | None = Field(
         default=None,
         gt=0,
+        le=MONEY_MAX,
         description="flat, ramped: monthly quota of a rep on post all month; growth: quota "
         "of a rep without a whole last month on post [yuan/month].",
     )
@@ -548,7 +599,10 @@ class Quota(_Strict):
         "halving to doubling month on month [-].",
     )
     min_revenue_per_month: float | None = Field(
-        default=None, ge=0, description="growth: the lowest quota the rule sets [yuan/month]."
+        default=None,
+        ge=0,
+        le=MONEY_MAX,
+        description="growth: the lowest quota the rule sets [yuan/month].",
     )
     pay_multiple: float | None = Field(
         default=None,
@@ -558,7 +612,7 @@ class Quota(_Strict):
         "(pay.package, F40); at most 100, when pay would be 1% of the quota [-].",
     )
     annual_revenue: float | None = Field(
-        default=None, gt=0, description="annual: a rep's annual quota [yuan/year]."
+        default=None, gt=0, le=MONEY_MAX, description="annual: a rep's annual quota [yuan/year]."
     )
     quarter_shares: list[float] | None = Field(
         default=None,
@@ -640,7 +694,9 @@ class Hiring(_Strict):
         description="Months from the hiring decision (a month's close) to the class's first "
         "day; 0 = the next month [months].",
     )
-    cost_per_hire: float = Field(ge=0, description="Recruiting cost of one trainee [yuan].")
+    cost_per_hire: float = Field(
+        ge=0, le=MONEY_MAX, description="Recruiting cost of one trainee [yuan]."
+    )
     potential_mean: float = Field(
         gt=0,
         le=2,
@@ -674,7 +730,9 @@ class Training(_Strict):
         ge=0, le=1, description="Share of trainees on trial who pass and go on post (F22) [-]."
     )
     cost_per_trainee_day: float = Field(
-        ge=0, description="Cost of a trainee's day in training or on trial [yuan/day]."
+        ge=0,
+        le=MONEY_MAX,
+        description="Cost of a trainee's day in training or on trial [yuan/day].",
     )
     trainer_visit_learning: float = Field(
         ge=0,
@@ -698,7 +756,7 @@ class Attrition(_Strict):
         "holds after [1/month].",
     )
     reservation_pay: float = Field(
-        ge=0, description="Monthly pay a rep would get elsewhere [yuan/month]."
+        ge=0, le=MONEY_MAX, description="Monthly pay a rep would get elsewhere [yuan/month]."
     )
     low_pay_multiplier: float = Field(
         ge=1,
@@ -964,7 +1022,7 @@ class Commission(_Strict):
 class Package(_Strict):
     """A pay package by year on post, split into fixed and performance pay (F34, F40)."""
 
-    target_by_year: list[float] = Field(
+    target_by_year: list[Money] = Field(
         min_length=1,
         max_length=10,
         description="Monthly target pay in the 1st, 2nd, ... year on post; the last value "
@@ -1026,6 +1084,7 @@ class Pay(_Strict):
     base_per_month: float | None = Field(
         default=None,
         ge=0,
+        le=MONEY_MAX,
         description="Base salary of a rep on post all month; give this or package [yuan/month].",
     )
     package: Package | None = Field(
@@ -1035,11 +1094,13 @@ class Pay(_Strict):
     bonus: Bonus
     fine_per_visit_short: float = Field(
         ge=0,
+        le=MONEY_MAX,
         description="Fine for each visit short of the daily norm (F32); a month's fines are "
         "at most its base salary [yuan/visit].",
     )
     earning_threshold: float = Field(
         ge=0,
+        le=MONEY_MAX,
         description="Monthly pay that counts as 'earning money' in the F26 cohort KPI "
         "[yuan/month].",
     )
@@ -1072,6 +1133,7 @@ class Behaviour(_Strict):
     )
     min_gain: float = Field(
         ge=0,
+        le=MONEY_MAX,
         description="Gain in pay, for one deal of mean value, below which a rep does not "
         "bother to time it [yuan].",
     )
@@ -1144,7 +1206,10 @@ class NewGroups(_Strict):
         "first day; 0 = the next month [months].",
     )
     cost_per_hire: float | None = Field(
-        default=None, ge=0, description="hire: recruiting cost of a supervisor [yuan]."
+        default=None,
+        ge=0,
+        le=MONEY_MAX,
+        description="hire: recruiting cost of a supervisor [yuan].",
     )
 
     @model_validator(mode="after")
@@ -1184,7 +1249,10 @@ class Scenario(_Strict):
     schema_version: int = Field(
         ge=SCHEMA_VERSION, le=SCHEMA_VERSION, description="Scenario file format version; must be 1."
     )
-    name: str = Field(min_length=1, max_length=120, description="Scenario name used in tables.")
+    name: SafeName = Field(
+        description="Scenario name used in tables, plots and the results folder: 1-120 "
+        "letters, digits, spaces and _ - . , : = + # [ ] ( ) ~, starting with a letter or digit."
+    )
     description: str | None = Field(
         default=None,
         min_length=1,
