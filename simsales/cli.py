@@ -386,6 +386,8 @@ def _running(total: int, progress: bool, out: Path | None, workers, scheduler, d
             yield (bar.update_to if bar else None), executor
     except StoreError as exc:
         _fail(f"--out {exc}")
+    except ScenarioError as exc:  # e.g. too big for this machine's memory (engine.memory)
+        _fail(str(exc))
     except KeyboardInterrupt:
         typer.echo(_interrupted(out), err=True)
         raise typer.Exit(130) from None

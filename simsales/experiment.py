@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from simsales.engine.memory import check_fits
 from simsales.engine.simulate import Columns, simulate_many
-from simsales.executors import Executor, InProcess, default_executor
+from simsales.executors import Executor, InProcess, LocalProcesses, default_executor
 from simsales.results import TABLES, Results
 from simsales.scenario.schema import Scenario
 
@@ -108,7 +109,12 @@ def run_many(
     (``progress(done, total)`` counts replications of all of them). With ``stores`` (one
     per scenario, or None), replications already stored are read back, the others stored
     as each finishes, and the tables read from the store: a resumed run gives exactly the
-    tables of an uninterrupted one."""
+    tables of an uninterrupted one. A scenario whose replications would not fit in this
+    machine's memory, as many at once as local workers, is refused first (``ScenarioError``,
+    ``engine.memory``)."""
+    local = isinstance(executor, (InProcess, LocalProcesses))
+    for sc in scenarios:
+        check_fits(sc, min(executor.workers, replications) if local else 1)
     stores = list(stores) if stores is not None else [None] * len(scenarios)
     wanted = list(range(replications))
     todo = [wanted if store is None else sorted(set(wanted) - store.done(sc.name))
