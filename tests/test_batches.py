@@ -4,13 +4,12 @@ replication as it finishes, and a rerun simulates nothing."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 import simsales
 from simsales.executors import LocalProcesses
-from simsales.results import TABLES
 from tests.conftest import BASELINE, small_overrides
+from tests.test_reproducible import assert_same_tables
 
 
 class Recording:
@@ -31,11 +30,6 @@ def base():
     return simsales.load_scenario(BASELINE).with_overrides(small_overrides(months=1))
 
 
-def same_tables(a: simsales.Results, b: simsales.Results) -> None:
-    for table in TABLES:
-        pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table), check_exact=True)
-
-
 def test_a_sweep_is_one_batch_with_the_tables_of_separate_runs(base):
     quotas = [140_000.0, 150_000.0, 160_000.0, 170_000.0]
     ex, ticks = Recording(), []
@@ -46,7 +40,7 @@ def test_a_sweep_is_one_batch_with_the_tables_of_separate_runs(base):
     for point, quota in enumerate(quotas):
         named = f"{base.name}[{point}]"
         alone = base.with_overrides({"quota.revenue_per_month": quota, "name": named})
-        same_tables(s.results[point], simsales.run(alone, replications=3, seed=5, workers=1))
+        assert_same_tables(s.results[point], simsales.run(alone, replications=3, seed=5, workers=1))
 
 
 def test_a_stored_comparison_is_one_batch_stores_every_replication_and_resumes(base, tmp_path):
@@ -57,10 +51,10 @@ def test_a_stored_comparison_is_one_batch_stores_every_replication_and_resumes(b
     for sc in (base, other):
         shards = tmp_path / "shards" / sc.name
         assert sorted(int(p.name) for p in shards.iterdir() if p.name.isdigit()) == [0, 1, 2]
-        same_tables(c.results[sc.name], simsales.run(sc, replications=3, seed=2, workers=1))
+        assert_same_tables(c.results[sc.name], simsales.run(sc, replications=3, seed=2, workers=1))
     again = Recording()
     resumed = simsales.compare([base, other], replications=3, seed=2, executor=again,
                                out=tmp_path)  # fmt: skip
     assert again.calls == [0]  # everything was stored: nothing to simulate
     for name, res in c.results.items():
-        same_tables(resumed.results[name], res)
+        assert_same_tables(resumed.results[name], res)
