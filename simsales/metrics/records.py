@@ -223,17 +223,21 @@ class Recorder:
         return np.bincount(late // dpm, minlength=self.cal.total_months)[: self.cal.total_months]
 
     def _territory_columns(self, month_no: np.ndarray) -> dict[str, np.ndarray]:
-        """territory_month: one row per reported month and territory that exists then."""
+        """territory_month: one row per reported month and territory that exists then:
+        it has firms or reps (a re-split can give all of an empty territory's firms away
+        before a rep goes on post there)."""
         w = self.cal.warmup_months
         market, terr = self.market[w:], self.terr[w:]
-        m_idx, t_idx = np.nonzero(market[:, MARKET.index("firms")] > 0)
+        exists = (market[:, MARKET.index("firms")] > 0) | (market[:, MARKET.index("reps")] > 0)
+        m_idx, t_idx = np.nonzero(exists)
         col = {name: market[m_idx, i, t_idx] for i, name in enumerate(MARKET)}
         names = np.asarray(self.territory_names, dtype=object)
         out: dict[str, np.ndarray] = {"month": month_no[m_idx], "territory": names[t_idx]}
         out["firms"] = col["firms"]
         for name in ("available", "untouched", "cooling", "in_pipeline", "customers"):
             out[f"firms_{name}"] = col[name]
-        out["penetration"] = col["customers"] / col["firms"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["penetration"] = np.where(col["firms"] > 0, col["customers"] / col["firms"], 0.0)
         out["pool_size"] = col["pool"]
         for i, name in enumerate(TERRITORY_COUNTERS):
             if name not in ("signings", "revenue"):
