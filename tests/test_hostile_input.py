@@ -244,7 +244,7 @@ def test_unreadable_values_in_a_file_name_field_and_line(tmp_path, value, says):
     (problem,) = err.problems
     assert (problem.field, problem.line) == ("team.reps", line)
     assert problem.message.startswith(says)
-    assert len(str(err)) < 300  # a 5,000-digit number is not echoed whole
+    assert len(problem.describe()) < 300  # a 5,000-digit number is not echoed whole
 
 
 @pytest.mark.parametrize(("value", "says"), UNREADABLE, ids=[u[1][17:40] for u in UNREADABLE])
@@ -481,3 +481,43 @@ def test_inline_merge_key_without_alias_is_still_read():
     data, lines = parse_yaml("a:\n  <<: {x: 1}\n  y: 2\n", "t")
     assert data == {"a": {"x": 1, "y": 2}}
     assert lines[("a", "y")] == 3
+
+
+# --- found by the fuzz test (tests/fuzz_scenarios.py) ------------------------------------
+
+
+@pytest.mark.parametrize("char", ["\x1e", "\x07", "\ufffe"])
+def test_control_characters_in_the_text_are_a_clear_error(tmp_path, char):
+    """PyYAML refuses them while it sets up, before the loader's own error handling ran."""
+    err = load_error(write(tmp_path, BASE_TEXT.replace("name: baseline", f"name: a{char}b")))
+    (problem,) = err.problems
+    assert problem.line == 5  # the name's line in baseline.yaml
+    assert problem.message == (
+        f"malformed YAML: character #x{ord(char):04x} is not allowed in YAML text"
+    )
+
+
+@pytest.mark.parametrize(
+    "base",
+    ["a" * 5000, '"a\\0b"'],
+    ids=["name too long", "NUL byte"],
+)
+def test_a_base_that_cannot_be_a_file_name_is_a_clear_error(tmp_path, base):
+    err = load_error(write(tmp_path, f"base: {base}\nname: x\n"))
+    (problem,) = err.problems
+    assert problem.field == "base"
+    assert len(str(err)) < 500
+
+
+def test_long_values_and_assignments_are_quoted_cut(tmp_path):
+    """A 5,000-character value, list or --set text is quoted cut to 120 characters, with
+    its length, so that the error stays one readable line."""
+    err = load_error(write(tmp_path, set_line("reps", "a" * 5000)))
+    assert "... (5,002 characters)" in str(err) and len(str(err)) < 500
+    hazards = "[" + ", ".join(["0.1"] * 2000) + "]"
+    err = load_error(write(tmp_path, set_line("quit_hazard_by_year", hazards)))
+    assert "characters)" in str(err) and len(str(err)) < 500
+    for text in ["x" * 5000, f"nobody:team.reps={'1' * 5000}"]:
+        with pytest.raises(simsales.ScenarioError) as info:
+            simsales.scenario.overrides.apply_cli_overrides([BASE], [text])
+        assert len(str(info.value)) < 600, str(info.value)[:700]

@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+SHOWN_CHARS = 120  # longest repr of a bad value quoted in a message; longer is cut
+
+
+def shown_value(value: object) -> str:
+    """``repr(value)``, cut to SHOWN_CHARS with the full length said, so that a long
+    string or list in a file gives a one-line error."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[: SHOWN_CHARS - 3]}... ({len(text):,} characters)"
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -17,9 +28,9 @@ class Problem:
     file: str | None = None  # the base file the line is in, when not the file reported
 
     def describe(self) -> str:
-        where = self.field
+        where = self.field if len(self.field) <= 2 * SHOWN_CHARS else shown_value(self.field)
         if self.has_value:
-            where += f" = {self.value!r}"
+            where += f" = {shown_value(self.value)}"
         if self.line is not None:
             at = f"line {self.line}" + (f" of {self.file}" if self.file else "")
             where += f" ({at})" if where else at

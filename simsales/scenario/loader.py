@@ -25,7 +25,6 @@ BOUND_ERRORS = ("less_than_equal", "less_than")
 # (market.territories[0].grade_mix), a sweep file 3; 20 is room to spare, far below where
 # Python's recursion limit would end a deeper file with a RecursionError.
 MAX_NESTING = 20
-SHOWN_CHARS = 40  # longest piece of a bad value's text quoted in a message
 _KINDS = {"int": "a whole number", "float": "a number", "bool": "true or false",
           "timestamp": "a date"}  # fmt: skip
 
@@ -223,11 +222,23 @@ def _resolve_base(value: Any, path: Path, line: int | None) -> Path:
     if not isinstance(value, str) or not value.strip():
         raise ScenarioError(src, [Problem(BASE_KEY, f"must name {usage}", value, line, True)])
     candidate = path.parent / value
-    if candidate.is_dir():
+    try:
+        is_dir, exists = candidate.is_dir(), candidate.exists()
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte
+        reason = _os_reason(exc) if isinstance(exc, OSError) else str(exc)
+        raise ScenarioError(
+            src,
+            [
+                Problem(
+                    BASE_KEY, f"cannot be a file name ({reason}); name {usage}", value, line, True
+                )
+            ],  # fmt: skip
+        ) from None
+    if is_dir:
         raise ScenarioError(
             src, [Problem(BASE_KEY, f"{candidate} is a folder; name {usage}", value, line, True)]
         )
-    if candidate.exists():  # a file, or a pipe or device that read_text_file refuses
+    if exists:  # a file, or a pipe or device that read_text_file refuses
         return candidate
     bundled = bundled_scenario(value)
     if bundled is not None:
@@ -280,7 +291,12 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
     (SafeLoader), and a value the loader cannot read (``2020-02-30``, ``!!int abc``, a
     whole number of more digits than Python converts) is a ScenarioError naming its field.
     """
-    loader = SafeLoader(text)
+    try:
+        loader = SafeLoader(text)  # refuses a control character in the text
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        message = f"malformed YAML: character #x{exc.character:04x} is not allowed in YAML text"
+        raise ScenarioError(source, [Problem("", message, line=line)]) from None
     try:
         try:
             node = loader.get_single_node()
@@ -323,14 +339,13 @@ def _construct_scalar(node: yaml.ScalarNode, path: Path_, source: str, loader: S
             digits = sum(c.isdigit() for c in node.value)
             reason = f"a whole number of {digits:,} digits; no field takes one that long"
         kind = _KINDS.get(tag, f"a {node.tag} value")
-        text = node.value if len(node.value) <= SHOWN_CHARS else node.value[:SHOWN_CHARS] + "..."
         raise ScenarioError(
             source,
             [
                 Problem(
                     _dotted(path),
                     f"cannot be read as {kind} ({reason[:120]})",
-                    text,
+                    node.value,  # Problem.describe cuts a long one
                     node.start_mark.line + 1,
                     True,
                 )

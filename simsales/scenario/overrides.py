@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from simsales.scenario.errors import Problem, ScenarioError
+from simsales.scenario.errors import Problem, ScenarioError, shown_value
 from simsales.scenario.loader import allowed_keys, parse_yaml, validate
 from simsales.scenario.schema import Scenario
 
@@ -171,7 +171,8 @@ def _scoped_assignment(text: str, names: list[str]) -> tuple[str | None, str, An
             [
                 Problem(
                     "",
-                    f"{text!r}: no scenario is named {scope!r}; scenarios here: "
+                    f"{shown_value(text)}: no scenario is named {shown_value(scope)}; "
+                    "scenarios here: "
                     f"{', '.join(map(repr, names))} (write NAME:dotted.key=value, or "
                     "dotted.key=value for every scenario)",
                 )
@@ -223,7 +224,9 @@ def parse_assignment(text: str, source: str = "--set") -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise ScenarioError(source, [Problem("", f"{text!r} is not of the form dotted.key=value")])
+        raise ScenarioError(
+            source, [Problem("", f"{shown_value(text)} is not of the form dotted.key=value")]
+        )
     if not raw.strip():
         return key, raw
     try:
