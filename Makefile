@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed
 
-.PHONY: run test lint schema golden bench screenshots clean
+.PHONY: run test fuzz lint schema golden bench screenshots clean
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ run: $(READY)  ## simulate the bundled baseline and print its summary
 
 test: $(READY)  ## the whole test suite and the three notebooks, small (under 10 minutes on 2 cores)
 	SIMSALES_NOTEBOOK_REPLICATIONS=4 $(BIN)/python -m pytest -q tests --nbmake notebooks
+
+fuzz: $(READY)  ## 10,000 mutated scenario files and --set values: each must load or be refused clearly (about 3 minutes; SEED=n for other cases)
+	$(BIN)/python -m tests.fuzz_scenarios --cases 10000 --run-share 0.03 --seed $(or $(SEED),0)
 
 lint: $(READY)
 	$(BIN)/ruff check simsales tests benchmarks docs
