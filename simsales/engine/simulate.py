@@ -1,18 +1,18 @@
 """Simulate one replication of one scenario: the unit of parallelism.
 
-SimPy drives the calendar: a team-day process does each working day's work in
-one call to the compiled day (leads are data, not processes) and a month process
-closes each month. Two events a day in all, whatever the team size.
+The model's dated events (month closes, hiring classes, trainees moving on, leavers,
+group splits, re-splits, month starts, deal-timing days) are events on one agenda run by
+SimPy (``engine.clock``), in the order of ``Phase`` on any one day. The team's work is
+the last phase of a day: one call to the compiled day for each working day up to the
+next event (leads are data, not processes), so SimPy handles only real events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
-import simpy
 
 from simsales.engine.calendar import Calendar
+from simsales.engine.clock import Agenda, Phase
 from simsales.engine.rng import make_streams
 from simsales.metrics.cohorts import class_columns
 from simsales.metrics.records import C_OPEN, Columns, Recorder
@@ -35,6 +35,7 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     Pure: the output depends only on (scenario, replication, seed).
     """
     cal = Calendar.from_horizon(scenario.horizon)
+    dpm = cal.days_per_month
     streams = make_streams(seed, replication)
     most_reps = scenario.team.reps + most_hires(scenario.workforce.hiring, cal)
     firms = layout(scenario).firms
@@ -44,37 +45,34 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     odds = lead_odds(scenario.leads)
     pipe = Pipeline()
     rec = Recorder(cal, team.capacity, odds.sign.shape[1], market.n)
+    agenda = Agenda(end=cal.total_days)
     work = TeamDay(scenario, cal, streams, team, market, pipe, odds, rec)
     payroll = Payroll(scenario, cal, team, rec, streams.pricing)
-    workforce = Workforce(scenario, cal, team, streams.workforce, pipe, work, rec, payroll)
-    timing = DealTiming(scenario, cal, team, rec, payroll, work.state, streams.behaviour)
-    rebalancer = Rebalancer(scenario, cal, team, market, pipe, rec)
+    workforce = Workforce(scenario, cal, team, streams.workforce, pipe, work, rec, payroll, agenda)
+    DealTiming(scenario, cal, team, rec, payroll, work.state, streams.behaviour, agenda)
+    rebalancer = Rebalancer(scenario, cal, team, market, pipe, rec, agenda, work.roster_changed)
 
-    env = simpy.Environment()
+    def month_close(day: int) -> None:  # the month that ended yesterday
+        month = day // dpm - 1
+        workforce.month_close(month, end_day=day)
+        rebalancer.month_close(month, end_day=day)
+        rec.close_month(month)
+        _snapshot(rec, month, team, pipe, market, work.state.interested, end_day=day)
 
-    def month_close() -> Iterator[simpy.Event]:
-        for month in range(cal.total_months):
-            yield env.timeout(cal.days_per_month)  # runs before the next month's first day
-            workforce.month_close(month, end_day=int(env.now))
-            rebalancer.month_close(month)
-            rec.close_month(month)
-            _snapshot(rec, month, team, pipe, market, work.state.interested, end_day=int(env.now))
+    def month_start(day: int) -> None:
+        payroll.start_month(day // dpm, day)
 
-    def team_days() -> Iterator[simpy.Event]:
-        for day in range(cal.total_days):
-            workforce.start_of_day(day)  # leavers are paid and go first
-            if day % cal.days_per_month == 0:
-                month = day // cal.days_per_month
-                if rebalancer.start_of_month(day, month):
-                    work.refresh_roster()
-                payroll.start_month(month, day)
-            timing.start_of_day(day)
-            work.run(day)
-            yield env.timeout(1)
+    def work_until_next_event(day: int) -> None:
+        end = agenda.next_event_day()
+        workforce.count_trainee_days(day, end - day)
+        work.run_days(day, end)
+        agenda.at(end, Phase.WORK, work_until_next_event)
 
-    env.process(month_close())
-    env.process(team_days())
-    env.run()
+    for month in range(cal.total_months):
+        agenda.at(month * dpm, Phase.MONTH_START, month_start)
+        agenda.at((month + 1) * dpm, Phase.MONTH_CLOSE, month_close)
+    agenda.at(0, Phase.WORK, work_until_next_event)
+    agenda.run()
     # Leads still open at the end, by entry month and source (checks entered = signed+lost+open).
     still = pipe.open_mask() & (pipe.entered == 1)
     np.add.at(rec.cohort[C_OPEN], (pipe.entry_month[still], pipe.source[still]), 1)

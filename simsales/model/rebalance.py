@@ -2,19 +2,23 @@
 
 At a month's close the policy decides whether to re-split (every N months, or when a
 territory's reps on post have changed by more than a share since the last re-split);
-the re-split happens on the next month's first day, after that day's leavers and
-joiners. Each territory's available firms are moved towards an equal share per rep on
-post: a territory with more than its share gives the surplus - that share of its
-available and cooling-off firms, and the same share of its open leads (the accounts) -
-to those with less, in proportion to what they lack. Moved accounts go to the receiving
-territory's reps in turn, or to the public pool, and each costs ``cost_per_account``.
+the re-split is put on the agenda for the next month's first day, after that day's
+leavers and joiners (``engine.clock.Phase``). Each territory's available firms are moved
+towards an equal share per rep on post: a territory with more than its share gives the
+surplus - that share of its available and cooling-off firms, and the same share of its
+open leads (the accounts) - to those with less, in proportion to what they lack. Moved
+accounts go to the receiving territory's reps in turn, or to the public pool, and each
+costs ``cost_per_account``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from simsales.engine.calendar import Calendar
+from simsales.engine.clock import Agenda, Phase
 from simsales.metrics import records as rc
 from simsales.metrics.records import Recorder
 from simsales.model.market import Market
@@ -50,31 +54,33 @@ class Rebalancer:
     """Decides and carries out re-splits of one replication's territories."""
 
     def __init__(self, scenario: Scenario, cal: Calendar, team: Team, market: Market,
-                 pipe: Pipeline, rec: Recorder):  # fmt: skip
+                 pipe: Pipeline, rec: Recorder, agenda: Agenda,
+                 roster_changed: Callable[[], None]):  # fmt: skip
         self.rule, self.cal = scenario.market.rebalancing, cal
         self.team, self.market, self.pipe, self.rec = team, market, pipe, rec
+        self.agenda, self.roster_changed = agenda, roster_changed
         self.reference = self._reps()  # reps on post per territory at the last re-split
-        self.pending = False
 
     def _reps(self) -> np.ndarray:
         team = self.team
         return np.bincount(team.territory[team.on_post()], minlength=self.market.n)
 
-    def month_close(self, month: int) -> None:
-        """Decide whether the next month starts with a re-split."""
+    def month_close(self, month: int, end_day: int) -> None:
+        """Decide whether the next month, starting on ``end_day``, starts with a re-split."""
         rule = self.rule
+        resplit = False
         if rule.policy == "every_months":
-            self.pending = (month - self.cal.warmup_months + 1) % rule.every_months == 0
+            resplit = (month - self.cal.warmup_months + 1) % rule.every_months == 0
         elif rule.policy == "on_headcount":
             now, ref = self._reps(), self.reference
             change = np.abs(now - ref) / np.maximum(ref, 1)
-            self.pending = bool((change > rule.headcount_change).any())
+            resplit = bool((change > rule.headcount_change).any())
+        if resplit:
+            self.agenda.at(end_day, Phase.REBALANCE, self.resplit)
 
-    def start_of_month(self, day: int, month: int) -> bool:
-        """Re-split today if decided; True if anything moved (the roster must refresh)."""
-        if not self.pending:
-            return False
-        self.pending = False
+    def resplit(self, day: int) -> None:
+        """Re-split the territories today."""
+        month = day // self.cal.days_per_month
         reps = self._reps()
         self.reference = reps
         market = self.market
@@ -96,7 +102,8 @@ class Rebalancer:
                 first += n
             moved_any = True
         self.rec.team[month, rc.REBALANCINGS] += 1
-        return moved_any
+        if moved_any:
+            self.roster_changed()
 
     def _accounts(self, t: int) -> np.ndarray:
         """Territory t's open entered leads (owned or in its pool), spread over owners and

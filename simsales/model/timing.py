@@ -1,7 +1,9 @@
 """When deals are booked: held deals, pulled deals and the month-end surge (F13, F31).
 
-Each working day, before the team works, this sets the compiled day's ``hold``,
-``pulling`` and ``due_until`` arrays. In the last ``surge_days`` of every month all reps
+On the first day of every month, and on each day of a month-end surge or a deal-timing
+window (and the day after, to reset), an event on the agenda (``Phase.DEAL_TIMING``)
+sets the compiled day's ``hold``, ``pulling`` and ``due_until`` arrays before the team
+works; on other days nobody holds or works ahead. In the last ``surge_days`` of every month all reps
 also make the follow-ups due up to ``surge_ahead_days`` later (F13: most is closed in a
 month's last days).
 In the last ``decision_days`` of a period plan's period, each gaming rep compares what
@@ -18,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from simsales.engine.calendar import Calendar
+from simsales.engine.clock import Agenda, Phase
 from simsales.metrics import records as rc
 from simsales.metrics.records import HELD_OPEN, L_DAY, L_REP, Recorder
 from simsales.model.kernel import DayState
@@ -38,6 +41,7 @@ class DealTiming:
         payroll: Payroll,
         state: DayState,
         rng: np.random.Generator,
+        agenda: Agenda,
     ):
         self.b, self.cal, self.team, self.rec, self.pay, self.st = (
             scenario.behaviour,
@@ -52,6 +56,24 @@ class DealTiming:
         self.gamer = rng.random(team.capacity) < self.b.gaming_share
         self.games = payroll.period_plan and self.b.gaming_share > 0
         self.set_yesterday = True  # the day's arrays need resetting before they are set
+        self.agenda = agenda
+        for month in range(cal.total_months):
+            agenda.at(month * cal.days_per_month, Phase.DEAL_TIMING, self.month_start)
+
+    def month_start(self, day: int) -> None:
+        """Book held deals and set today's arrays; put the month's surge and deal-timing
+        days (and each next day, which resets the arrays) on the agenda."""
+        self.start_of_day(day)
+        dpm, b = self.cal.days_per_month, self.b
+        next_period = int(self.st.next_period[0])
+
+        def busy(d: int) -> bool:
+            surge = b.surge_days and d - day >= dpm - b.surge_days
+            return bool(surge or (self.games and next_period - d <= b.decision_days))
+
+        for d in range(day + 1, day + dpm):
+            if busy(d) or busy(d - 1):
+                self.agenda.at(d, Phase.DEAL_TIMING, self.start_of_day)
 
     def start_of_day(self, day: int) -> None:
         """Book held deals on a period's first day; set today's hold and work-ahead."""

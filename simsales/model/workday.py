@@ -136,6 +136,7 @@ class TeamDay:
         self._need = np.zeros(len(DRAWN), dtype=np.int64)
         self.hq_month = np.zeros((cal.days_per_month, market.n), dtype=np.int64)
         self.refresh_roster()
+        self.roster_stale = False
 
     def _bind_books(self) -> None:
         rec = self.rec
@@ -148,8 +149,13 @@ class TeamDay:
         self.tables.grade_cdf[target] = self.tables.grade_cdf[source]
         self.travel[target] = self.travel[source]
 
+    def roster_changed(self) -> None:
+        """Someone's status, group or territory changed: refresh before the next day."""
+        self.roster_stale = True
+
     def refresh_roster(self) -> None:
-        """Recompute what depends on who is on post; call after any status change."""
+        """Recompute what depends on who is on post (``roster_changed`` asks for it)."""
+        self.roster_stale = False
         team = self.team
         on_post = team.on_post()
         reps = np.flatnonzero(on_post)
@@ -174,6 +180,14 @@ class TeamDay:
             travel=self.travel[team.territory],
         )
         self.hq_rate = self.hq_per_rep_day * territory_reps
+
+    def run_days(self, first: int, end: int) -> None:
+        """Simulate working days ``first`` .. ``end - 1`` (0 = first day of the warm-up),
+        days on which nothing but the team's work happens."""
+        if self.roster_stale:
+            self.refresh_roster()
+        for day in range(first, end):
+            self.run(day)
 
     def run(self, day: int) -> None:
         """Simulate working day ``day`` (0 = first day of the warm-up)."""

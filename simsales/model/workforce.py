@@ -2,21 +2,23 @@
 and new supervisor groups.
 
 Decisions are taken at a month's close (whom to hire for a later month, who quits, who
-is dismissed, which group splits) and take effect on working days: a class starts on
-the first day of its month; each trainee's washout day (F21), trial result (F22) and
-day on post (F20) are drawn when the class starts; leavers go, and promoted supervisors
-take up their groups, on the first day after the decision; a supervisor hired from
-outside starts on the first day of the month after the lead time. Policies are small
-functions of the team's state that return decisions; they schedule nothing.
+is dismissed, which group splits) and take effect as events on the agenda
+(``engine.clock``): a class starts on the first day of its month; each trainee's washout
+day (F21), trial result (F22) and day on post (F20) are drawn when the class starts and
+put on the agenda; leavers go, and promoted supervisors take up their groups, on the
+first day after the decision; a supervisor hired from outside starts on the first day of
+the month after the lead time. Policies are small functions of the team's state that
+return decisions; they schedule nothing.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from functools import partial
 
 import numpy as np
 
 from simsales.engine.calendar import Calendar
+from simsales.engine.clock import Agenda, Phase
 from simsales.metrics import records as rc
 from simsales.metrics.records import (
     DISMISSALS,
@@ -144,6 +146,7 @@ class Workforce:
         work: TeamDay,
         rec: Recorder,
         payroll: Payroll,
+        agenda: Agenda,
     ):
         self.s, self.wf, self.cal, self.team, self.rng = (
             scenario,
@@ -153,53 +156,41 @@ class Workforce:
             rng,
         )
         self.pipe, self.work, self.rec, self.payroll = pipe, work, rec, payroll
+        self.agenda = agenda
         self.counts = np.zeros((cal.total_months, len(WORKFORCE_COUNTERS)))
         self.missed_quarters = np.zeros(team.capacity, dtype=np.int64)  # F29: in a row
         self.missed_months = np.zeros(team.capacity, dtype=np.int64)  # monthly rule: in a row
         self.groups = np.zeros(cal.total_months, dtype=np.int64)  # groups at month end
-        self.splits: dict[int, list[int]] = defaultdict(list)  # day -> groups splitting
         self.splitting: set[int] = set()  # groups with a split decided, not yet done
         self.territory_names = list(layout(scenario).names)
         self.classes: dict[int, int] = {}  # month index -> class size
-        self.events: dict[int, list[tuple[np.ndarray, str]]] = defaultdict(list)  # day ->
         self.leaving: list[tuple[np.ndarray, int]] = []  # (reps, reason) going tomorrow
         self.n_classes = 0  # classes started so far; class k is numbered k (0: starting team)
         self.n_learning = 0  # trainees in training or on trial now
         hiring = self.wf.hiring
         if hiring.policy == "fixed_classes":
             for m in range(0, cal.total_months, hiring.every_months):
-                self.classes[m] = hiring.class_size
+                self._plan_class(m, hiring.class_size)
         elif hiring.policy == "plan":
             for c in hiring.plan:
-                self.classes[c.month + cal.warmup_months - 1] = c.size
+                self._plan_class(c.month + cal.warmup_months - 1, c.size)
         else:  # reactive policies decide first at the close of month -1
             self._decide_class(-1, leavers=0)
 
-    # ----------------------------------------------------------- days
-    def start_of_day(self, day: int) -> None:
-        """Apply what happens today: a class starts, trainees move on, leavers go."""
-        month, day_in_month = divmod(day, self.cal.days_per_month)
-        changed = False
-        if day_in_month == 0 and self.classes.get(month, 0) > 0:
-            self._start_class(month, day)
-            changed = True
-        for reps, event in self.events.pop(day, []):
-            self._move_on(reps, event, day, month)
-            changed = True
-        for reps, reason in self.leaving:
-            self._leave(reps, reason, day)
-            self.counts[month, QUITS if reason == QUIT else DISMISSALS] += reps.size
-            changed = True
-        self.leaving = []
-        for g in self.splits.pop(day, []):
-            self._split_group(g, day, month)
-            changed = True
-        if changed:
-            self.work.refresh_roster()
-        self.counts[month, TRAINEE_DAYS] += self.n_learning
+    def _plan_class(self, month: int, size: int) -> None:
+        """A class of ``size`` starts on the first day of ``month``."""
+        self.classes[month] = size
+        if size > 0:
+            self.agenda.at(month * self.cal.days_per_month, Phase.CLASS_START, self._start_class)
 
-    def _start_class(self, month: int, day: int) -> None:
+    def count_trainee_days(self, day: int, days: int) -> None:
+        """The trainees of today count ``days`` trainee-days, from ``day`` on (in one month)."""
+        self.counts[day // self.cal.days_per_month, TRAINEE_DAYS] += self.n_learning * days
+
+    # ----------------------------------------------------------- events
+    def _start_class(self, day: int) -> None:
         team, wf, rng = self.team, self.wf, self.rng
+        month = day // self.cal.days_per_month
         size = self.classes[month]
         reps = np.arange(team.n, team.n + size)
         team.n += size
@@ -220,13 +211,19 @@ class Workforce:
         washes = u[0] < tr.washout_share
         wash_day = day + np.floor(u[1] * tr.days).astype(np.int64)
         for d in np.unique(wash_day[washes]):
-            self.events[int(d)].append((reps[washes & (wash_day == d)], "washout"))
+            self._trainees(int(d), reps[washes & (wash_day == d)], "washout")
         stay = reps[~washes]
         passes = u[2][~washes] < tr.trial_pass_share
         end_training, end_trial = day + tr.days, day + tr.days + tr.trial_days
-        self.events[end_training].append((stay, TO_TRIAL))
-        self.events[end_trial].append((stay[passes], TO_POST))
-        self.events[end_trial].append((stay[~passes], "fail"))
+        self._trainees(end_training, stay, TO_TRIAL)
+        self._trainees(end_trial, stay[passes], TO_POST)
+        self._trainees(end_trial, stay[~passes], "fail")
+        self.work.roster_changed()
+
+    def _trainees(self, day: int, reps: np.ndarray, event: str) -> None:
+        """On ``day``, ``reps`` wash out, start the trial, go on post or fail the trial."""
+        if reps.size:
+            self.agenda.at(day, Phase.TRAINEES, partial(self._move_on, reps, event))
 
     def _place(self, reps: np.ndarray) -> None:
         """New reps join the group, then the group's territory, with the fewest active reps."""
@@ -247,10 +244,9 @@ class Workforce:
             per_group[g] += 1
             per_terr[t] += 1
 
-    def _move_on(self, reps: np.ndarray, event: str, day: int, month: int) -> None:
-        team = self.team
-        if reps.size == 0:
-            return
+    def _move_on(self, reps: np.ndarray, event: str, day: int) -> None:
+        team, month = self.team, day // self.cal.days_per_month
+        self.work.roster_changed()
         if event == "washout":
             self._leave(reps, WASHED_OUT, day)
             self.counts[month, WASHOUTS] += reps.size
@@ -340,8 +336,19 @@ class Workforce:
             self.leaving.append((quits, QUIT))
         if out.size:
             self.leaving.append((out, DISMISSED))
+        if self.leaving:
+            self.agenda.at(end_day, Phase.LEAVERS, self._leavers)
         self._decide_class(month, leavers=quits.size + out.size)
         self._decide_splits(month, end_day)
+
+    def _leavers(self, day: int) -> None:
+        """The quits and dismissals decided at the month's close go (paid in full)."""
+        month = day // self.cal.days_per_month
+        for reps, reason in self.leaving:
+            self._leave(reps, reason, day)
+            self.counts[month, QUITS if reason == QUIT else DISMISSALS] += reps.size
+        self.leaving = []
+        self.work.roster_changed()
 
     def _total(self, counter: int, first: int, month: int) -> np.ndarray:
         """Each rep's ``counter`` (a REP_COUNTERS index) summed over months
@@ -426,7 +433,7 @@ class Workforce:
         planned = sum(size for m, size in self.classes.items() if m > month)
         size = class_size_for(hiring, active, planned, leavers)
         if size:
-            self.classes[start] = size
+            self._plan_class(start, size)
 
     # ------------------------------------------------------ new groups
     def _decide_splits(self, month: int, end_day: int) -> None:
@@ -447,16 +454,18 @@ class Workforce:
         for g in np.flatnonzero(size > ng.span_of_control):
             if int(g) not in self.splitting:
                 self.splitting.add(int(g))
-                self.splits[day].append(int(g))
+                self.agenda.at(day, Phase.SPLITS, partial(self._split_group, int(g)))
 
-    def _split_group(self, g: int, day: int, month: int) -> None:
+    def _split_group(self, g: int, day: int) -> None:
         """Group g splits: every second of its reps on post (of its most-staffed territory,
         when that territory splits) moves to a new group under the new supervisor, in a
         territory of its own (F15). Movers hand their open leads to the colleagues who stay
         in their old territory. No split if either side would be empty."""
         ng: NewGroups = self.wf.new_groups
         team, market = self.team, self.work.market
+        month = day // self.cal.days_per_month
         self.splitting.discard(g)
+        self.work.roster_changed()
         members = np.flatnonzero(team.on_post() & (team.group == g))
         top = -1
         if ng.policy == "promote" and members.size:
