@@ -249,6 +249,69 @@ def run_day(
     _end_of_day(day, leads, sizes, p, team, mk, st, bk)
 
 
+@njit(cache=True)
+def run_days(
+    first: int,
+    end: int,
+    days_per_month: int,
+    hq_month: np.ndarray,
+    leads: np.ndarray,
+    sizes: np.ndarray,
+    p: DayParams,
+    tb: Tables,
+    team: TeamArrays,
+    mk: MarketArrays,
+    st: DayState,
+    bk: Books,
+    dr: Draws,
+) -> int:
+    """Simulate working days ``first`` .. ``end - 1`` of one month (``hq_month``: its HQ
+    leads per day in the month and territory) in one call, as long as the lead table,
+    the signing log and the drawn numbers have room for the next day by the same bounds
+    ``TeamDay`` reserves (the first day always has). Returns the first day not run:
+    ``end``, or a day the caller must make room for before calling again."""
+    for day in range(first, end):
+        st.hq_today[:] = hq_month[day % days_per_month]
+        if day > first and not _has_room(leads, sizes, p, st, bk, dr):
+            return day
+        run_day(day, day // days_per_month, leads, sizes, p, tb, team, mk, st, bk, dr)
+    return end
+
+
+@njit(cache=True)
+def day_needs(n_rows, capacity, arrivals, p, need):
+    """Most lead rows, logged deals and numbers of each source (``need``, in DRAWN order)
+    the next day can use: a touch draws its outcome and validity, a closed lead its deal
+    value or referrals. Returns (new lead rows, deals)."""
+    booked = capacity * p.norm_calls
+    touches = n_rows + arrivals
+    need[D_RECORDS] = capacity * (2 + p.norm_records) if p.open_market else capacity
+    need[D_CALLS] = 2 * capacity + booked
+    need[D_VISITS] = touches
+    need[D_TOUCHES] = touches
+    need[D_ARRIVALS] = 2 * arrivals
+    need[D_DEALS] = touches + booked
+    need[D_REFERRALS] = touches + booked
+    return arrivals + booked, touches + booked
+
+
+@njit(cache=True)
+def _has_room(leads, sizes, p, st, bk, dr):
+    arrivals = st.hq_today.sum() + st.referrals.sum()
+    need = np.empty(len(DRAWN), dtype=np.int64)
+    rows, deals = day_needs(sizes[N_ROWS], st.spare.size, arrivals, p, need)
+    if sizes[N_ROWS] + rows > leads.shape[1] or bk.log_size[0] + deals > bk.signing_log.shape[0]:
+        return False
+    left = (dr.records.size - dr.pos[D_RECORDS], dr.calls.size - dr.pos[D_CALLS],
+            dr.visits.size - dr.pos[D_VISITS], dr.touches.size - dr.pos[D_TOUCHES],
+            dr.arrivals.size - dr.pos[D_ARRIVALS], dr.deals.size - dr.pos[D_DEALS],
+            dr.referrals.size - dr.pos[D_REFERRALS])  # fmt: skip
+    for s in range(len(DRAWN)):
+        if left[s] < need[s]:
+            return False
+    return True
+
+
 # Speed note: numba counts references to every array it passes to a function that is
 # not inlined, and namedtuples of arrays multiply that. So each stage unpacks the
 # arrays it needs once, per-lead loops call only helpers of scalars or one or two

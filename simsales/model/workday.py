@@ -16,7 +16,8 @@ from simsales.model.kernel import (
     MarketArrays,
     Tables,
     TeamArrays,
-    run_day,
+    day_needs,
+    run_days,
 )
 from simsales.model.market import Market
 from simsales.model.odds import LeadOdds, touch_states
@@ -182,47 +183,30 @@ class TeamDay:
         self.hq_rate = self.hq_per_rep_day * territory_reps
 
     def run_days(self, first: int, end: int) -> None:
-        """Simulate working days ``first`` .. ``end - 1`` (0 = first day of the warm-up),
-        days on which nothing but the team's work happens."""
+        """Simulate working days ``first`` .. ``end - 1`` of one month (0 = the first day of
+        the warm-up): days on which nothing but the team's work happens, compiled in as
+        few calls as the room in the lead table, signing log and drawn numbers allows."""
         if self.roster_stale:
             self.refresh_roster()
-        for day in range(first, end):
-            self.run(day)
-
-    def run(self, day: int) -> None:
-        """Simulate working day ``day`` (0 = first day of the warm-up)."""
-        st, p = self.state, self.params
-        month, day_in_month = divmod(day, self.cal.days_per_month)
-        if day_in_month == 0:
+        dpm = self.cal.days_per_month
+        if first % dpm == 0:
             # HQ leads of the whole month (F10), per day and territory, at the rate of
             # the reps on post when the month starts.
-            self.hq_month = self.hq_gen.poisson(
-                self.hq_rate, size=(self.cal.days_per_month, self.market.n)
-            )
-        st.hq_today[:] = self.hq_month[day_in_month]
-        arrivals = int(st.hq_today.sum() + st.referrals.sum())
-        booked = self.team.capacity * p.norm_calls
-        self.pipe.reserve(arrivals + booked)
-        touches = self.pipe.n + arrivals
-        if self.rec.reserve_signings(touches + booked):
-            self._bind_books()
-        self.draws.ensure(self._draws_needed(touches, arrivals, booked))
-        pipe, draws = self.pipe, self.draws.current
-        run_day(day, month, pipe.table, pipe.sizes, p, self.tables, self.arrays, self.markets,
-                st, self.books, draws)  # fmt: skip
+            self.hq_month = self.hq_gen.poisson(self.hq_rate, size=(dpm, self.market.n))
+        day = first
+        while day < end:
+            self._make_room(day)
+            pipe = self.pipe
+            day = run_days(day, end, dpm, self.hq_month, pipe.table, pipe.sizes, self.params,
+                           self.tables, self.arrays, self.markets, self.state, self.books,
+                           self.draws.current)  # fmt: skip
 
-    def _draws_needed(self, touches: int, arrivals: int, booked: int) -> np.ndarray:
-        """Most numbers of each source the day can use, in DRAWN order: a touch draws
-        its outcome and validity, a closed lead its deal value or referrals."""
-        reps = self.team.capacity
-        need = {
-            "records": reps * (2 + self.params.norm_records) if self.params.open_market else reps,
-            "calls": 2 * reps + booked,
-            "visits": touches,
-            "touches": touches,
-            "arrivals": 2 * arrivals,
-            "deals": touches + booked,
-            "referrals": touches + booked,
-        }
-        self._need[:] = [need[name] for name in DRAWN]
-        return self._need
+    def _make_room(self, day: int) -> None:
+        """Room for day ``day``'s new leads, deals and random numbers (the most it can use)."""
+        st = self.state
+        arrivals = int(self.hq_month[day % self.cal.days_per_month].sum() + st.referrals.sum())
+        rows, deals = day_needs(self.pipe.n, self.team.capacity, arrivals, self.params, self._need)
+        self.pipe.reserve(rows)
+        if self.rec.reserve_signings(deals):
+            self._bind_books()
+        self.draws.ensure(self._need)
