@@ -47,7 +47,7 @@ from typer.testing import CliRunner
 from simsales.cli import EXIT_BAD_INPUT, app
 from simsales.engine.calendar import Calendar
 from simsales.engine.memory import estimate_memory
-from simsales.model.workforce import most_hires
+from simsales.policies.hiring import most_hires
 from simsales.scenario import Scenario, ScenarioError, load_scenario
 from simsales.scenario.loader import MAX_FILE_BYTES, MAX_NESTING, upper_bound
 from simsales.scenario.overrides import apply_cli_overrides
@@ -610,7 +610,7 @@ def time_bound(scenario: Scenario) -> float:
     """Seconds a sampled run may take: RUN_SECONDS_FIXED plus a cost per rep-day of every
     rep the run can have (the team and every hire)."""
     cal = Calendar.from_horizon(scenario.horizon)
-    slots = scenario.team.reps + most_hires(scenario.workforce.hiring, cal)
+    slots = scenario.team.reps + most_hires(scenario, cal)
     return RUN_SECONDS_FIXED + RUN_SECONDS_PER_REP_DAY * slots * cal.total_days
 
 

@@ -24,7 +24,8 @@ import resource
 
 from simsales.engine.calendar import Calendar
 from simsales.model.pipeline import COLUMNS
-from simsales.model.workforce import most_hires, most_new_groups
+from simsales.model.workforce import most_new_groups
+from simsales.policies.hiring import most_hires
 from simsales.scenario.errors import Problem, ScenarioError
 from simsales.scenario.schema import Scenario
 
@@ -40,7 +41,7 @@ MEMORY_SHARE = 0.8  # assumption: leave a fifth of the memory to the system and 
 def estimate_memory(scenario: Scenario) -> int:
     """Upper estimate of the peak memory [bytes] one replication of ``scenario`` needs."""
     cal = Calendar.from_horizon(scenario.horizon)
-    slots = scenario.team.reps + most_hires(scenario.workforce.hiring, cal)
+    slots = scenario.team.reps + most_hires(scenario, cal)
     territories = len(scenario.market.territories) + most_new_groups(scenario, slots)
     norms = scenario.rep.norms
     contacts = norms.phone_appointments + norms.visits + 1

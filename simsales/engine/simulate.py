@@ -24,7 +24,8 @@ from simsales.model.rebalance import Rebalancer
 from simsales.model.team import Team, build_team
 from simsales.model.timing import DealTiming
 from simsales.model.workday import TeamDay
-from simsales.model.workforce import Workforce, most_hires, most_new_groups
+from simsales.model.workforce import Workforce, most_new_groups
+from simsales.policies.hiring import most_hires
 from simsales.policies.territory import layout
 from simsales.scenario.schema import Scenario
 
@@ -37,7 +38,7 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     cal = Calendar.from_horizon(scenario.horizon)
     dpm = cal.days_per_month
     streams = make_streams(seed, replication)
-    most_reps = scenario.team.reps + most_hires(scenario.workforce.hiring, cal)
+    most_reps = scenario.team.reps + most_hires(scenario, cal)
     firms = layout(scenario).firms
     territories = len(firms) + most_new_groups(scenario, most_reps)
     team = build_team(scenario, streams.team, most_reps, territories)

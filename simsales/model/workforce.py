@@ -59,34 +59,12 @@ from simsales.model.team import (
     Team,
 )
 from simsales.model.workday import TeamDay
+from simsales.policies.hiring import HiringView, make_hiring_policy
 from simsales.policies.territory import layout
-from simsales.scenario.schema import Hiring, NewGroups, Scenario
+from simsales.scenario.schema import NewGroups, Scenario
 
 # Scheduled changes of a trainee's status.
 TO_TRIAL, TO_POST = "to_trial", "to_post"
-
-
-def most_hires(hiring: Hiring, cal: Calendar) -> int:
-    """The most reps a hiring policy can hire in the run: the slots a team needs."""
-    months = cal.total_months
-    if hiring.policy == "fixed_classes":
-        return -(-months // hiring.every_months) * hiring.class_size
-    if hiring.policy == "plan":
-        return sum(c.size for c in hiring.plan)
-    if hiring.policy in ("target_headcount", "backfill"):
-        return months * hiring.max_class_size
-    return 0
-
-
-def class_size_for(hiring: Hiring, active: int, planned: int, leavers: int) -> int:
-    """Size of the class a reactive policy hires at a month's close: target_headcount
-    tops ``active`` reps plus classes already ``planned`` up to its target; backfill
-    replaces the month's ``leavers``."""
-    if hiring.policy == "target_headcount":
-        return int(min(max(hiring.target_reps - active - planned, 0), hiring.max_class_size))
-    if hiring.policy == "backfill":
-        return int(min(leavers, hiring.max_class_size))
-    return 0
 
 
 def most_new_groups(scenario: Scenario, most_reps: int) -> int:
@@ -167,15 +145,10 @@ class Workforce:
         self.leaving: list[tuple[np.ndarray, int]] = []  # (reps, reason) going tomorrow
         self.n_classes = 0  # classes started so far; class k is numbered k (0: starting team)
         self.n_learning = 0  # trainees in training or on trial now
-        hiring = self.wf.hiring
-        if hiring.policy == "fixed_classes":
-            for m in range(0, cal.total_months, hiring.every_months):
-                self._plan_class(m, hiring.class_size)
-        elif hiring.policy == "plan":
-            for c in hiring.plan:
-                self._plan_class(c.month + cal.warmup_months - 1, c.size)
-        else:  # reactive policies decide first at the close of month -1
-            self._decide_class(-1, leavers=0)
+        self.hiring = make_hiring_policy(scenario, cal)
+        for month, size in self.hiring.planned(cal.total_months).items():
+            self._plan_class(month, size)
+        self._decide_class(-1, leavers=0)  # reactive policies decide first before month 0
 
     def _plan_class(self, month: int, size: int) -> None:
         """A class of ``size`` starts on the first day of ``month``."""
@@ -419,19 +392,28 @@ class Workforce:
         return np.setdiff1d(np.concatenate(out), quits)  # unique and sorted
 
     def _decide_class(self, month: int, leavers: int) -> None:
-        """Reactive policies (target_headcount, backfill) hire at a month's close for the
-        month after the lead time."""
-        hiring = self.wf.hiring
-        start = month + 1 + hiring.lead_time_months
-        if hiring.policy not in ("target_headcount", "backfill") or start >= self.cal.total_months:
+        """At a month's close the hiring policy may decide a class for the month after
+        the lead time (reactive policies: target_headcount, backfill, forecast)."""
+        start = month + 1 + self.wf.hiring.lead_time_months
+        if start >= self.cal.total_months:
             return
-        team = self.team
-        active = int(
-            np.count_nonzero((team.status[: team.n] != GONE) & (team.status[: team.n] >= 0))
-        )
+        team, end_day = self.team, (month + 1) * self.cal.days_per_month
+        status = team.status[: team.n]
+        active = int(np.count_nonzero((status != GONE) & (status >= 0)))
         active -= sum(r.size for r, _ in self.leaving)
-        planned = sum(size for m, size in self.classes.items() if m > month)
-        size = class_size_for(hiring, active, planned, leavers)
+        staying = team.on_post()
+        for reps, _ in self.leaving:
+            staying[reps] = False
+        view = HiringView(
+            month=month,
+            active=active,
+            planned=sum(size for m, size in self.classes.items() if m > month),
+            leavers=leavers,
+            months_on_post=(end_day - team.on_post_day[staying]) / self.cal.days_per_month,
+            in_training=int(np.count_nonzero(status == IN_TRAINING)),
+            on_trial=int(np.count_nonzero(status == ON_TRIAL)),
+        )
+        size = self.hiring.class_at_close(view)
         if size:
             self._plan_class(start, size)
 

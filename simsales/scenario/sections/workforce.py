@@ -29,7 +29,7 @@ class PlannedClass(_Strict):
     size: int = Field(ge=0, le=10_000, description="Trainees in the class [reps].")
 
 
-HIRING_POLICIES = ("none", "fixed_classes", "target_headcount", "backfill", "plan")
+HIRING_POLICIES = ("none", "fixed_classes", "target_headcount", "backfill", "plan", "forecast")
 # Fields each hiring policy needs; any other policy field given is an error, not ignored.
 _HIRING_FIELDS = {
     "none": (),
@@ -37,16 +37,22 @@ _HIRING_FIELDS = {
     "target_headcount": ("target_reps", "max_class_size"),
     "backfill": ("max_class_size",),
     "plan": ("plan",),
+    "forecast": ("target_reps", "max_class_size"),
 }
 
 
 class Hiring(_Strict):
     """How new reps are hired: one class at most per month (F27: classes about monthly)."""
 
-    policy: Literal["none", "fixed_classes", "target_headcount", "backfill", "plan"] = Field(
-        description="none: no hiring; fixed_classes: a class of class_size every every_months; "
-        "target_headcount: a class that tops reps (on post and in training) up to target_reps; "
-        "backfill: a class replacing last month's leavers; plan: the classes listed in plan."
+    policy: Literal["none", "fixed_classes", "target_headcount", "backfill", "plan", "forecast"] = (
+        Field(
+            description="none: no hiring; fixed_classes: a class of class_size every "
+            "every_months; target_headcount: a class that tops reps (on post and in training) "
+            "up to target_reps; backfill: a class replacing last month's leavers; plan: the "
+            "classes listed in plan; forecast: a class covering the quits, washouts and trial "
+            "failures expected (at this scenario's rates) before it goes on post, so that "
+            "target_reps are on post then."
+        )
     )
     class_size: int | None = Field(
         default=None, ge=1, le=10_000, description="fixed_classes: trainees per class [reps]."
@@ -58,13 +64,15 @@ class Hiring(_Strict):
         default=None,
         ge=1,
         le=100_000,
-        description="target_headcount: reps on post, in training or on trial aimed at [reps].",
+        description="target_headcount: reps on post, in training or on trial aimed at; "
+        "forecast: reps on post aimed at [reps].",
     )
     max_class_size: int | None = Field(
         default=None,
         ge=1,
         le=10_000,
-        description="target_headcount, backfill: largest class one month can train [reps].",
+        description="target_headcount, backfill, forecast: largest class one month can train "
+        "[reps].",
     )
     plan: list[PlannedClass] | None = Field(
         default=None, description="plan: the classes, at most one per month."
