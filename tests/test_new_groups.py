@@ -8,7 +8,7 @@ import pytest
 
 import simsales
 from simsales.model.market import Market
-from simsales.model.workforce import split_movers
+from simsales.policies.new_groups import split_movers
 from simsales.scenario.errors import ScenarioError
 from tests.conftest import ROOT, small_overrides
 from tests.test_properties import check_invariants

@@ -238,7 +238,7 @@ def test_a_richer_grade_mix_and_shorter_travel_sell_more(baseline):
 def test_transfers_give_each_territory_its_reps_share():
     """300 available firms, reps 2 : 1 : 1: targets 150, 75, 75, so the third territory
     gives 50 to the first and 25 to the second."""
-    from simsales.model.rebalance import transfers
+    from simsales.policies.rebalancing import transfers
 
     flow = transfers(np.array([100.0, 50.0, 150.0]), np.array([2.0, 1.0, 1.0]))
     np.testing.assert_allclose(flow, [[0, 0, 0], [0, 0, 0], [50, 25, 0]])

@@ -9,7 +9,7 @@ import pytest
 import simsales
 from simsales.metrics.cohorts import CohortDataError, cohort_kpis, ramp_table
 from simsales.model.payroll import month_share
-from simsales.model.workforce import quit_hazards
+from simsales.policies.attrition import QuitView, make_quit_policy
 from simsales.scenario.errors import ScenarioError
 from tests.conftest import ROOT, small_overrides
 from tests.stats_helpers import assert_mean_above
@@ -366,7 +366,8 @@ def test_quota_pressure_raises_the_quit_hazard_linearly_to_the_multiplier(baseli
         }
     )
     attainment = np.array([0.0, 0.5, 1.0, 2.0, np.nan])
-    hazard = quit_hazards(s, np.full(5, 6.0), np.full(5, 9000.0), attainment, base=3000.0)
+    view = QuitView(np.full(5, 6.0), np.full(5, 9000.0), attainment, np.full(5, 3000.0))
+    hazard = make_quit_policy(s.workforce.attrition).hazards(view)
     # 1 + (3 - 1) x (1 - attainment), clipped: x3 at 0, x2 at half, x1 at or above quota;
     # a rep with no quota yet (NaN) feels no pressure.
     np.testing.assert_allclose(hazard, [0.12, 0.08, 0.04, 0.04, 0.04])

@@ -33,21 +33,8 @@ from simsales.model.pipeline import (
     Pipeline,
 )
 from simsales.model.team import Team
+from simsales.policies.rebalancing import make_rebalancing_policy, transfers
 from simsales.scenario.schema import Scenario
-
-
-def transfers(available: np.ndarray, reps: np.ndarray) -> np.ndarray:
-    """``flow[t, u]``: available firms territory t should give territory u so that every
-    territory with reps holds the region's available firms in proportion to its reps
-    (nothing moves when no rep is on post)."""
-    if reps.sum() == 0:
-        return np.zeros((available.size, available.size))
-    target = available.sum() * reps / reps.sum()
-    surplus = np.maximum(available - target, 0.0)
-    deficit = np.maximum(target - available, 0.0)
-    if deficit.sum() == 0:
-        return np.zeros((available.size, available.size))
-    return np.outer(surplus, deficit / deficit.sum())
 
 
 class Rebalancer:
@@ -57,6 +44,7 @@ class Rebalancer:
                  pipe: Pipeline, rec: Recorder, agenda: Agenda,
                  roster_changed: Callable[[], None]):  # fmt: skip
         self.rule, self.cal = scenario.market.rebalancing, cal
+        self.policy = make_rebalancing_policy(self.rule)
         self.team, self.market, self.pipe, self.rec = team, market, pipe, rec
         self.agenda, self.roster_changed = agenda, roster_changed
         self.reference = self._reps()  # reps on post per territory at the last re-split
@@ -67,15 +55,8 @@ class Rebalancer:
 
     def month_close(self, month: int, end_day: int) -> None:
         """Decide whether the next month, starting on ``end_day``, starts with a re-split."""
-        rule = self.rule
-        resplit = False
-        if rule.policy == "every_months":
-            resplit = (month - self.cal.warmup_months + 1) % rule.every_months == 0
-        elif rule.policy == "on_headcount":
-            now, ref = self._reps(), self.reference
-            change = np.abs(now - ref) / np.maximum(ref, 1)
-            resplit = bool((change > rule.headcount_change).any())
-        if resplit:
+        month_no = month - self.cal.warmup_months + 1
+        if self.policy.resplit_due(month_no, self._reps(), self.reference):
             self.agenda.at(end_day, Phase.REBALANCE, self.resplit)
 
     def resplit(self, day: int) -> None:

@@ -59,9 +59,12 @@ from simsales.model.team import (
     Team,
 )
 from simsales.model.workday import TeamDay
+from simsales.policies.attrition import QuitView, make_quit_policy
+from simsales.policies.dismissal import ReviewView, make_dismissal_policy
 from simsales.policies.hiring import HiringView, make_hiring_policy
+from simsales.policies.new_groups import NoNewGroups, make_new_groups_policy, split_movers
 from simsales.policies.territory import layout
-from simsales.scenario.schema import NewGroups, Scenario
+from simsales.scenario.schema import Scenario
 
 # Scheduled changes of a trainee's status.
 TO_TRIAL, TO_POST = "to_trial", "to_post"
@@ -72,43 +75,6 @@ def most_new_groups(scenario: Scenario, most_reps: int) -> int:
     needs a group past its span, and after a split only placed hires grow a group again,
     so splits never outnumber the reps the run can have."""
     return 0 if scenario.workforce.new_groups.policy == "none" else most_reps
-
-
-def quit_hazards(
-    scenario: Scenario,
-    months_on_post: np.ndarray,
-    pay: np.ndarray,
-    attainment: np.ndarray,
-    base: np.ndarray | float,
-) -> np.ndarray:
-    """Monthly chance to quit: by year on post, times a factor that grows as recent pay
-    falls from the reservation pay towards the ``base`` salary and one that grows as
-    recent attainment of quota falls below 1 (each 1 at or above its mark)."""
-    att = scenario.workforce.attrition
-    by_year = np.asarray(att.quit_hazard_by_year)
-    year = np.minimum((months_on_post // 12).astype(np.int64), len(by_year) - 1)
-    hazard = by_year[year]
-    gap = att.reservation_pay - np.asarray(base, dtype=float)
-    gap = np.where(gap > 0, gap, np.inf)  # a base at or above the reservation pay: no shortfall
-    shortfall = np.clip((att.reservation_pay - pay) / gap, 0.0, 1.0)
-    hazard = hazard * (1.0 + (att.low_pay_multiplier - 1.0) * shortfall)
-    pressure = np.clip(1.0 - np.nan_to_num(attainment, nan=1.0), 0.0, 1.0)
-    hazard = hazard * (1.0 + (att.quota_pressure_multiplier - 1.0) * pressure)
-    return np.minimum(hazard, 1.0)
-
-
-def split_movers(members: np.ndarray, on_post_day: np.ndarray) -> np.ndarray:
-    """The reps who move to a new group: every second of ``members`` in order of going on
-    post, so both groups keep the same mix of tenure."""
-    order = members[np.lexsort((members, on_post_day[members]))]
-    return order[1::2]
-
-
-def bottom_of_review(signings: np.ndarray, share: float, u: np.ndarray) -> np.ndarray:
-    """Positions of the ``share`` of reviewed reps with the fewest signings (F29 bottom-rank
-    elimination); ties are broken by the uniform numbers ``u``."""
-    n_out = int(np.floor(share * signings.size))
-    return np.lexsort((u, signings))[:n_out]
 
 
 class Workforce:
@@ -146,6 +112,9 @@ class Workforce:
         self.n_classes = 0  # classes started so far; class k is numbered k (0: starting team)
         self.n_learning = 0  # trainees in training or on trial now
         self.hiring = make_hiring_policy(scenario, cal)
+        self.quit_policy = make_quit_policy(self.wf.attrition)
+        self.dismissal_policy = make_dismissal_policy(self.wf.dismissal)
+        self.groups_policy = make_new_groups_policy(self.wf.new_groups)
         for month, size in self.hiring.planned(cal.total_months).items():
             self._plan_class(month, size)
         self._decide_class(-1, leavers=0)  # reactive policies decide first before month 0
@@ -304,7 +273,7 @@ class Workforce:
         ] * wf.training.trainer_visit_learning
         reps = np.flatnonzero(on_post)
         quits = self._quits(month, end_day, reps, months_on_post[reps])
-        out = self._dismissals(month, reps, days_on_post[reps], quits, end_day)
+        out = self._dismissals(month, reps, quits, end_day)
         if quits.size:
             self.leaving.append((quits, QUIT))
         if out.size:
@@ -339,57 +308,34 @@ class Workforce:
     def _quits(
         self, month: int, end_day: int, reps: np.ndarray, months_on_post: np.ndarray
     ) -> np.ndarray:
-        first = month - self.wf.attrition.recent_months + 1
+        first = month - self.quit_policy.recent_months + 1
         recent = self.payroll.total[max(0, first) : month + 1, reps]
-        pay = np.nanmean(recent, axis=0) if reps.size else np.empty(0)
-        base = self.payroll.base_salary()[reps]
-        attainment = self.attainment(first, month)[reps]
-        hazard = quit_hazards(self.s, months_on_post, pay, attainment, base)
-        return reps[self.rng.random(reps.size) < hazard]
+        view = QuitView(
+            months_on_post=months_on_post,
+            recent_pay=np.nanmean(recent, axis=0) if reps.size else np.empty(0),
+            recent_attainment=self.attainment(first, month)[reps],
+            base_pay=self.payroll.base_salary()[reps],
+        )
+        return reps[self.rng.random(reps.size) < self.quit_policy.hazards(view)]
 
-    def _dismissals(
-        self,
-        month: int,
-        reps: np.ndarray,
-        days_on_post: np.ndarray,
-        quits: np.ndarray,
-        end_day: int,
-    ) -> np.ndarray:
-        dis, dpm, team = self.wf.dismissal, self.cal.days_per_month, self.team
-        out = []
-        month_no = month - self.cal.warmup_months + 1  # reported numbering: quarters end at 3, 6
-        # F29: attainment over periods the rep was on post for in full.
-        if dis.quarterly_attainment_below and month_no % 3 == 0 and month >= 2:
-            judged = reps[team.on_post_day[reps] <= end_day - 3 * dpm]
-            missed = self.attainment(month - 2, month)[judged] < dis.quarterly_attainment_below
-            self.missed_quarters[judged[missed]] += 1
-            self.missed_quarters[judged[~missed]] = 0
-            out.append(judged[self.missed_quarters[judged] >= dis.consecutive_quarters])
-        if dis.monthly_attainment_below:  # N whole months in a row below the monthly bar
-            judged = reps[team.on_post_day[reps] <= end_day - dpm]
-            missed = self.attainment(month, month)[judged] < dis.monthly_attainment_below
-            self.missed_months[judged[missed]] += 1
-            self.missed_months[judged[~missed]] = 0
-            out.append(judged[self.missed_months[judged] >= dis.consecutive_months])
-        if dis.annual_attainment_below and month_no % 12 == 0 and month >= 11:
-            judged = reps[team.on_post_day[reps] <= end_day - 12 * dpm]
-            out.append(
-                judged[self.attainment(month - 11, month)[judged] < dis.annual_attainment_below]
-            )
-        if dis.no_order_months:  # F28: no signing in the first N months on post
-            window = dis.no_order_months * dpm
-            due = (days_on_post >= window) & (days_on_post < window + dpm)
-            out.append(reps[due & (team.signings[reps] == 0)])
-        if dis.bottom_share and (month + 1) % dis.review_months == 0:
-            counted = self._total(rc.SIGNINGS, month - dis.review_months + 1, month)
-            reviewed = reps[days_on_post >= dis.review_min_months_on_post * dpm]
-            pick = bottom_of_review(
-                counted[reviewed], dis.bottom_share, self.rng.random(reviewed.size)
-            )
-            out.append(reviewed[pick])
-        if not out:
-            return np.empty(0, dtype=np.int64)
-        return np.setdiff1d(np.concatenate(out), quits)  # unique and sorted
+    def _dismissals(self, month: int, reps: np.ndarray, quits: np.ndarray, end_day: int):
+        view = ReviewView(
+            month=month,
+            month_no=month - self.cal.warmup_months + 1,
+            end_day=end_day,
+            days_per_month=self.cal.days_per_month,
+            reps=reps,
+            on_post_day=self.team.on_post_day,
+            signings_so_far=self.team.signings,
+            attainment=self.attainment,
+            signings=lambda first, last: self._total(rc.SIGNINGS, first, last),
+            missed_quarters=self.missed_quarters,
+            missed_months=self.missed_months,
+            rng=self.rng,
+        )
+        review = self.dismissal_policy.review(view, quits)
+        self.missed_quarters, self.missed_months = review.missed_quarters, review.missed_months
+        return review.dismissed
 
     def _decide_class(self, month: int, leavers: int) -> None:
         """At a month's close the hiring policy may decide a class for the month after
@@ -421,19 +367,17 @@ class Workforce:
     def _decide_splits(self, month: int, end_day: int) -> None:
         """A group with more reps on post than the span of control, after this month's
         leavers, gets a new supervisor: promoted at once, or hired after the lead time."""
-        ng: NewGroups = self.wf.new_groups
-        if ng.policy == "none":
+        if isinstance(self.groups_policy, NoNewGroups):
             return
         team = self.team
         staying = team.on_post()
         for reps, _ in self.leaving:
             staying[reps] = False
         size = np.bincount(team.group[staying], minlength=team.n_groups)
-        lead = ng.lead_time_months if ng.policy == "hire" else 0
-        day = end_day if lead == 0 else (month + 1 + lead) * self.cal.days_per_month
+        day = self.groups_policy.start_day(month, end_day, self.cal.days_per_month)
         if day >= self.cal.total_days:
             return
-        for g in np.flatnonzero(size > ng.span_of_control):
+        for g in self.groups_policy.due(size):
             if int(g) not in self.splitting:
                 self.splitting.add(int(g))
                 self.agenda.at(day, Phase.SPLITS, partial(self._split_group, int(g)))
@@ -443,20 +387,20 @@ class Workforce:
         when that territory splits) moves to a new group under the new supervisor, in a
         territory of its own (F15). Movers hand their open leads to the colleagues who stay
         in their old territory. No split if either side would be empty."""
-        ng: NewGroups = self.wf.new_groups
+        policy = self.groups_policy
         team, market = self.team, self.work.market
         month = day // self.cal.days_per_month
         self.splitting.discard(g)
         self.work.roster_changed()
         members = np.flatnonzero(team.on_post() & (team.group == g))
         top = -1
-        if ng.policy == "promote" and members.size:
-            first = max(month - ng.top_rep_months, 0)  # the last closed months
+        if members.size:
+            first = max(month - policy.revenue_months(), 0)  # the last closed months
             revenue = self.rec.rep_counts[first:month, rc.REVENUE].sum(axis=0)[members]
-            top = int(members[np.argmax(revenue)])  # ties: the lowest rep number
+            top = policy.supervisor(members, revenue)
             members = members[members != top]
         pool = members
-        if ng.territory == "split" and members.size:
+        if policy.territory == "split" and members.size:
             old = int(np.argmax(np.bincount(team.territory[members])))
             pool = members[team.territory[members] == old]
         if pool.size < 2:
@@ -476,12 +420,12 @@ class Workforce:
         team.n_territories += 1
         team.territory_group[new_t] = new_g
         self._hand_over(movers, day, "group")
-        if ng.territory == "split":
+        if policy.territory == "split":
             market.split(old, new_t, movers.size / pool.size, day)
             self.work.copy_territory(old, new_t)  # same grade mix and travel
             self.territory_names.append(f"{self.territory_names[old]} / {new_g + 1}")
         else:
-            market.open(new_t, ng.new_territory_firms)
+            market.open(new_t, policy.new_territory_firms)
             self.territory_names.append(f"New territory {new_g + 1}")
         team.group[movers], team.territory[movers] = new_g, new_t
 

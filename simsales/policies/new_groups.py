@@ -1,0 +1,124 @@
+"""New supervisor groups: when a group is split, and who leads the new one (F14, F15).
+
+A group with more reps on post than the span of control, after a month's leavers, gets
+a new supervisor: a rep of the group promoted at once (the top seller of the last
+months), or one hired from outside who starts after a lead time. Half of the group's
+reps move to the new group. The model carries out the split (who moves where, leads
+handed over, territory split or opened); the policy decides when and who leads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from simsales.scenario.schema import NewGroups
+
+
+class NewGroupsPolicy(Protocol):
+    territory: str | None  # "split": the group's territory is split; "new": one is opened
+    new_territory_firms: int | None  # firms of an opened territory
+
+    def due(self, on_post_by_group: np.ndarray) -> np.ndarray:
+        """Groups that get a new supervisor, from their reps on post after the leavers."""
+        ...
+
+    def start_day(self, month: int, end_day: int, days_per_month: int) -> int:
+        """Day the new supervisor starts, for a split decided at the close of ``month``
+        (``end_day``: the first day after it)."""
+        ...
+
+    def supervisor(self, members: np.ndarray, revenue: np.ndarray) -> int:
+        """The rep of ``members`` promoted to lead the new group (``revenue``: theirs over
+        the last months), or -1 for a supervisor hired from outside."""
+        ...
+
+    def revenue_months(self) -> int:
+        """Closed months of revenue ``supervisor`` looks at (0: none)."""
+        ...
+
+
+@dataclass(frozen=True)
+class NoNewGroups:
+    territory: str | None = None
+    new_territory_firms: int | None = None
+
+    def due(self, on_post_by_group: np.ndarray) -> np.ndarray:
+        return np.empty(0, dtype=np.int64)
+
+    def start_day(self, month: int, end_day: int, days_per_month: int) -> int:
+        return end_day
+
+    def supervisor(self, members: np.ndarray, revenue: np.ndarray) -> int:
+        return -1
+
+    def revenue_months(self) -> int:
+        return 0
+
+
+@dataclass(frozen=True)
+class PromoteTopRep:
+    """The group's top seller over the last ``top_rep_months`` closed months leads the new
+    group from the first day after the decision (F14: supervisors come from the ranks)."""
+
+    span_of_control: int
+    top_rep_months: int
+    territory: str | None
+    new_territory_firms: int | None
+
+    def due(self, on_post_by_group: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(on_post_by_group > self.span_of_control)
+
+    def start_day(self, month: int, end_day: int, days_per_month: int) -> int:
+        return end_day
+
+    def supervisor(self, members: np.ndarray, revenue: np.ndarray) -> int:
+        return int(members[np.argmax(revenue)])  # ties: the lowest rep number
+
+    def revenue_months(self) -> int:
+        return self.top_rep_months
+
+
+@dataclass(frozen=True)
+class HireSupervisor:
+    """A supervisor hired from outside starts on the first day of the month after
+    ``lead_time_months``."""
+
+    span_of_control: int
+    lead_time_months: int
+    territory: str | None
+    new_territory_firms: int | None
+
+    def due(self, on_post_by_group: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(on_post_by_group > self.span_of_control)
+
+    def start_day(self, month: int, end_day: int, days_per_month: int) -> int:
+        if self.lead_time_months == 0:
+            return end_day
+        return (month + 1 + self.lead_time_months) * days_per_month
+
+    def supervisor(self, members: np.ndarray, revenue: np.ndarray) -> int:
+        return -1
+
+    def revenue_months(self) -> int:
+        return 0
+
+
+def split_movers(members: np.ndarray, on_post_day: np.ndarray) -> np.ndarray:
+    """The reps who move to a new group: every second of ``members`` in order of going on
+    post, so both groups keep the same mix of tenure."""
+    order = members[np.lexsort((members, on_post_day[members]))]
+    return order[1::2]
+
+
+def make_new_groups_policy(ng: NewGroups) -> NewGroupsPolicy:
+    """The policy object of a validated ``workforce.new_groups`` section."""
+    if ng.policy == "promote":
+        return PromoteTopRep(ng.span_of_control, ng.top_rep_months, ng.territory,
+                             ng.new_territory_firms)  # fmt: skip
+    if ng.policy == "hire":
+        return HireSupervisor(ng.span_of_control, ng.lead_time_months, ng.territory,
+                              ng.new_territory_firms)  # fmt: skip
+    return NoNewGroups()
