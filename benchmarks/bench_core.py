@@ -58,8 +58,8 @@ import simpy
 
 import simsales
 from simsales.engine.calendar import Calendar
-from simsales.engine.simulate import simulate
 from simsales.scenario.schema import Scenario
+from simsales.simulate import simulate
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BASELINE = REPO_ROOT / "scenarios" / "baseline.yaml"
@@ -135,7 +135,7 @@ if pid:
     sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
 import json, resource
 import simsales
-from simsales.engine.simulate import simulate
+from simsales.simulate import simulate
 base = simsales.load_scenario(sys.argv[1])
 scenario = base.with_overrides(json.loads(sys.argv[2]))
 # The import baseline includes the compiled working day, loaded from the numba cache
@@ -149,7 +149,7 @@ print(json.dumps({"before": before, "after": after}))
 _START_CHILD = """\
 import json, sys
 import simsales
-from simsales.engine.simulate import simulate
+from simsales.simulate import simulate
 scenario = simsales.load_scenario(sys.argv[1]).with_overrides(json.loads(sys.argv[2]))
 simulate(scenario, int(sys.argv[3]), int(sys.argv[4]))
 """

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from simsales.engine.memory import check_fits
-from simsales.engine.simulate import Columns, simulate_many
+from simsales.simulate import Columns, simulate_many
 from simsales.executors import Executor, InProcess, LocalProcesses, default_executor
 from simsales.results import TABLES, Results
 from simsales.scenario.schema import Scenario

@@ -38,8 +38,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simsales.engine.simulate import Columns
 from simsales.results import TABLES, atomic_write
+from simsales.simulate import Columns
 
 STORE = "store.json"
 SHARD = "shard.json"

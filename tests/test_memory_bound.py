@@ -93,7 +93,7 @@ def test_baseline_fits_this_machine():
 
 MEASURE = """
 import json, sys
-from simsales.engine.simulate import simulate
+from simsales.simulate import simulate
 from simsales.scenario import load_scenario
 sc = load_scenario(sys.argv[1])
 reps, firms = int(sys.argv[2]), int(sys.argv[3])

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import simsales
-from simsales.engine import simulate as simulate_module
+from simsales import simulate as simulate_module
 from simsales.model.odds import (
     N_GRADES,
     PROSPECTED,

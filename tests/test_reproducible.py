@@ -60,7 +60,7 @@ def test_a_replication_does_not_depend_on_what_ran_before_or_on_draw_chunks(base
     the chunks its random numbers are drawn ahead in, also when the public pool,
     saturation and referrals are all busy."""
     from simsales.engine import rng
-    from simsales.engine.simulate import simulate, simulate_many
+    from simsales.simulate import simulate, simulate_many
 
     stressed = baseline.with_overrides(
         {

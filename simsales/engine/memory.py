@@ -7,7 +7,7 @@ from the scenario's sizes (no simulation). What grows with the scenario:
 - the open-lead table (``model.pipeline``): 15 int32 columns, grown by doubling (so up to
   twice the rows in use, and the old table beside the new one while it is copied), plus
   the day's random numbers, about five float64 per open lead (``model.workday``);
-- per-rep arrays by month (``metrics.records``, ``model.payroll``): about 40 float64 per
+- per-rep arrays by month (``model.ledger``, ``model.payroll``): about 40 float64 per
   rep slot and month, counted twice for the result columns built at the end;
 - per-territory arrays by day (``model.market`` release schedule, the month's HQ leads).
 

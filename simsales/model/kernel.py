@@ -38,7 +38,7 @@ import numpy as np
 from numba import njit
 
 from simsales.engine.rng import DRAWN, Draws
-from simsales.metrics import records as rc
+from simsales.model import ledger as rc
 from simsales.model.odds import (
     N_GRADES,
     PROSPECTED,
@@ -204,7 +204,7 @@ class DayState(NamedTuple):
 
 
 class Books(NamedTuple):
-    """The Recorder's arrays the day adds to."""
+    """The Ledger's arrays the day adds to."""
 
     acc: np.ndarray  # [counter, rep] running month
     day_max: np.ndarray  # busiest day of the running month per rep [min]
@@ -394,7 +394,7 @@ def _referral_count(outcome, p, u):
 def _book_signing(r, t, day, month, value, found, worked, timing, hold, acc, terr, log, log_value,
                   log_size):  # fmt: skip
     """Book one signing of rep r in territory t: in today's month, or held (``hold[r]``)
-    until the next period starts (``metrics.records.LOG`` fields)."""
+    until the next period starts (``model.ledger.LOG`` fields)."""
     k = log_size[0]  # the log has a row per deal: one cache line per signing
     if hold[r]:
         acc[rc.HELD, r] += 1

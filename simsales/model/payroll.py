@@ -15,8 +15,8 @@ import numpy as np
 
 from simsales.engine.calendar import Calendar
 from simsales.engine.rng import lognormal_parameters
-from simsales.metrics import records as rc
-from simsales.metrics.records import HELD_OPEN, L_DAY, L_FOUND, L_REP, L_WORKED, Recorder
+from simsales.model import ledger as rc
+from simsales.model.ledger import HELD_OPEN, L_DAY, L_FOUND, L_REP, L_WORKED, Ledger
 from simsales.model.team import NO_DAY, ON_POST, Team
 from simsales.policies.commission import (
     GoldSilverBronze,
@@ -46,7 +46,7 @@ class Payroll:
         scenario: Scenario,
         cal: Calendar,
         team: Team,
-        rec: Recorder,
+        rec: Ledger,
         rng: np.random.Generator,
     ):
         self.s, self.cal, self.team, self.rec, self.rng = scenario, cal, team, rec, rng

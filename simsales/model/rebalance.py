@@ -19,8 +19,8 @@ import numpy as np
 
 from simsales.engine.calendar import Calendar
 from simsales.engine.clock import Agenda, Phase
-from simsales.metrics import records as rc
-from simsales.metrics.records import Recorder
+from simsales.model import ledger as rc
+from simsales.model.ledger import Ledger
 from simsales.model.market import Market
 from simsales.model.pipeline import (
     LAST_TOUCH,
@@ -41,7 +41,7 @@ class Rebalancer:
     """Decides and carries out re-splits of one replication's territories."""
 
     def __init__(self, scenario: Scenario, cal: Calendar, team: Team, market: Market,
-                 pipe: Pipeline, rec: Recorder, agenda: Agenda,
+                 pipe: Pipeline, rec: Ledger, agenda: Agenda,
                  roster_changed: Callable[[], None]):  # fmt: skip
         self.rule, self.cal = scenario.market.rebalancing, cal
         self.policy = make_rebalancing_policy(self.rule)

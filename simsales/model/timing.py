@@ -21,9 +21,9 @@ import numpy as np
 
 from simsales.engine.calendar import Calendar
 from simsales.engine.clock import Agenda, Phase
-from simsales.metrics import records as rc
-from simsales.metrics.records import HELD_OPEN, L_DAY, L_REP, Recorder
+from simsales.model import ledger as rc
 from simsales.model.kernel import DayState
+from simsales.model.ledger import HELD_OPEN, L_DAY, L_REP, Ledger
 from simsales.model.payroll import Payroll
 from simsales.model.team import Team
 from simsales.scenario.schema import Scenario
@@ -37,7 +37,7 @@ class DealTiming:
         scenario: Scenario,
         cal: Calendar,
         team: Team,
-        rec: Recorder,
+        rec: Ledger,
         payroll: Payroll,
         state: DayState,
         rng: np.random.Generator,

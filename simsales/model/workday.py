@@ -8,7 +8,6 @@ import numpy as np
 
 from simsales.engine.calendar import Calendar
 from simsales.engine.rng import DRAWN, DrawBuffers, Streams, lognormal_parameters
-from simsales.metrics.records import Recorder
 from simsales.model.kernel import (
     Books,
     DayParams,
@@ -19,6 +18,7 @@ from simsales.model.kernel import (
     day_needs,
     run_days,
 )
+from simsales.model.ledger import Ledger
 from simsales.model.market import Market
 from simsales.model.odds import LeadOdds, touch_states
 from simsales.model.pipeline import Pipeline
@@ -85,7 +85,7 @@ class TeamDay:
         market: Market,
         pipe: Pipeline,
         odds: LeadOdds,
-        rec: Recorder,
+        rec: Ledger,
     ):
         rep, leads = scenario.rep, scenario.leads
         markets = layout(scenario)

@@ -19,8 +19,8 @@ import numpy as np
 
 from simsales.engine.calendar import Calendar
 from simsales.engine.clock import Agenda, Phase
-from simsales.metrics import records as rc
-from simsales.metrics.records import (
+from simsales.model import ledger as rc
+from simsales.model.ledger import (
     DISMISSALS,
     FAILED,
     HIRES,
@@ -31,7 +31,7 @@ from simsales.metrics.records import (
     WASHOUTS,
     WENT_ON_POST,
     WORKFORCE_COUNTERS,
-    Recorder,
+    Ledger,
 )
 from simsales.model.payroll import Payroll
 from simsales.model.pipeline import (
@@ -88,7 +88,7 @@ class Workforce:
         rng: np.random.Generator,
         pipe: Pipeline,
         work: TeamDay,
-        rec: Recorder,
+        rec: Ledger,
         payroll: Payroll,
         agenda: Agenda,
     ):
@@ -258,7 +258,7 @@ class Workforce:
     # ---------------------------------------------------------- month close
     def month_close(self, month: int, end_day: int) -> None:
         """Book the month's quota, pay and signings; coach, then decide quits, dismissals
-        and the class to hire. Runs before the Recorder closes the month."""
+        and the class to hire. Runs before the Ledger closes the month."""
         team, wf, acc, dpm = self.team, self.wf, self.rec.acc, self.cal.days_per_month
         on_post = team.on_post()
         self.payroll.close_month(month, end_day, on_post, acc[rc.VISITS_SHORT], acc[rc.REVENUE])

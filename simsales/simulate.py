@@ -15,13 +15,14 @@ from simsales.engine.calendar import Calendar
 from simsales.engine.clock import Agenda, Phase
 from simsales.engine.rng import make_streams
 from simsales.metrics.cohorts import class_columns
-from simsales.metrics.records import C_OPEN, Columns, Recorder
+from simsales.metrics.tables import Columns, tables
+from simsales.model.ledger import C_OPEN, Ledger
 from simsales.model.market import Market
 from simsales.model.odds import lead_odds
 from simsales.model.payroll import Payroll
-from simsales.model.pipeline import POOL, Pipeline
+from simsales.model.pipeline import Pipeline
 from simsales.model.rebalance import Rebalancer
-from simsales.model.team import Team, build_team
+from simsales.model.team import build_team
 from simsales.model.timing import DealTiming
 from simsales.model.workday import TeamDay
 from simsales.model.workforce import Workforce, most_new_groups
@@ -45,7 +46,7 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     market = Market(firms, scenario.market.cooling_off_days, cal.total_days, territories)
     odds = lead_odds(scenario.leads)
     pipe = Pipeline()
-    rec = Recorder(cal, team.capacity, odds.sign.shape[1], market.n)
+    rec = Ledger(cal, team.capacity, odds.sign.shape[1], market.n)
     agenda = Agenda(end=cal.total_days)
     work = TeamDay(scenario, cal, streams, team, market, pipe, odds, rec)
     payroll = Payroll(scenario, cal, team, rec, streams.pricing)
@@ -58,7 +59,7 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
         workforce.month_close(month, end_day=day)
         rebalancer.month_close(month, end_day=day)
         rec.close_month(month)
-        _snapshot(rec, month, team, pipe, market, work.state.interested, end_day=day)
+        rec.snapshot(month, team, pipe, market, work.state.interested, end_day=day)
 
     def month_start(day: int) -> None:
         payroll.start_month(day // dpm, day)
@@ -78,7 +79,7 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     still = pipe.open_mask() & (pipe.entered == 1)
     np.add.at(rec.cohort[C_OPEN], (pipe.entry_month[still], pipe.source[still]), 1)
     rec.territory_names = workforce.territory_names
-    columns = rec.columns(team, workforce)
+    columns = tables(rec, team, workforce)
     columns["cohorts"] = class_columns(team, rec, workforce, scenario)
     return columns
 
@@ -86,31 +87,3 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
 def simulate_many(scenario: Scenario, replications: list[int], seed: int) -> dict[int, Columns]:
     """Several replications one after another: what a worker process runs."""
     return {r: simulate(scenario, r, seed) for r in replications}
-
-
-def _snapshot(
-    rec: Recorder,
-    month: int,
-    team: Team,
-    pipe: Pipeline,
-    market: Market,
-    interested: np.ndarray,
-    end_day: int,
-) -> None:
-    rec.skill[month] = team.skill
-    on_post = team.on_post()
-    rec.tenure_days[month] = np.where(on_post, end_day - team.on_post_day, np.nan)
-    rec.status[month] = team.status
-    rec.group[month] = team.group
-    rec.territory[month] = team.territory
-    owned = (pipe.owner >= 0) & (pipe.entered == 1)
-    rec.open_leads[month] = np.bincount(pipe.owner[owned], minlength=team.capacity)
-    rec.pool_size[month] = np.count_nonzero(pipe.owner == POOL)
-    n = market.n
-    # Counted from the leads and the waiting prospects, not as what the other counts leave.
-    in_pipeline = np.bincount(pipe.territory[pipe.open_mask()], minlength=n)
-    in_pipeline += np.bincount(team.territory, weights=interested, minlength=n).astype(np.int64)
-    pool = np.bincount(pipe.territory[pipe.owner == POOL], minlength=n)
-    reps = np.bincount(team.territory[on_post], minlength=n)
-    rec.market[month] = (market.firms, market.available, market.untouched, market.cooling,
-                         in_pipeline, market.customers, pool, reps)  # fmt: skip

@@ -1,0 +1,218 @@
+"""The ledger of one replication turned into tidy columns: the result tables.
+
+``tables`` builds every table but ``cohorts`` (``metrics.cohorts.class_columns``) from
+the model's ledger (``model.ledger``), its team and workforce, for the reported months
+only (1 = the first month after the warm-up). docs/model.md, section 4, says what every
+column means.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simsales.model.ledger import (
+    ACCOUNTS_MOVED,
+    COHORT,
+    MARKET,
+    REP_COUNTERS,
+    REVENUE,
+    T_REVENUE,
+    T_SIGNINGS,
+    TEAM_COUNTERS,
+    TERRITORY_COUNTERS,
+    WORKFORCE_COUNTERS,
+    Ledger,
+)
+from simsales.model.pipeline import SOURCES
+from simsales.model.team import STATUS, Team
+
+if TYPE_CHECKING:
+    from simsales.model.payroll import Payroll
+    from simsales.model.workforce import Workforce
+
+PAY_COLUMNS = {
+    "base_pay": "base",
+    "commission": "commission",  # paid this month (F37: may be last month's)
+    "commission_earned": "earned",
+    "bonus": "bonus",
+    "fines": "fines",
+    "pay": "total",  # base + commission + bonus - fines
+}
+MONTH_END_DAYS = 6  # a month's last working week (F42), for the F13 month-end measure
+Columns = dict[str, dict[str, np.ndarray]]  # table name -> column name -> values
+
+
+def _period_to_date(ledger: Ledger, pay: Payroll) -> tuple[np.ndarray, np.ndarray]:
+    """[month, rep] revenue and quota from the start of the quota period (F41) to the
+    month's end; the quota is NaN for a rep not on post at the month's end."""
+    revenue = ledger.rep_counts[:, REVENUE, :]
+    quota = np.nan_to_num(pay.quota)
+    out_r, out_q = np.zeros_like(revenue), np.zeros_like(quota)
+    for m in range(revenue.shape[0]):
+        first = max(pay.period_bounds(m, pay.quota_months)[0], 0)
+        out_r[m] = revenue[first : m + 1].sum(axis=0)
+        out_q[m] = quota[first : m + 1].sum(axis=0)
+    out_q[np.isnan(pay.quota)] = np.nan
+    return out_r, out_q
+
+
+def _booked_last_week(ledger: Ledger) -> np.ndarray:
+    """Deals booked in each month's last MONTH_END_DAYS working days (F13)."""
+    _, day = ledger.signings()
+    dpm = ledger.cal.days_per_month
+    late = day[day % dpm >= dpm - min(MONTH_END_DAYS, dpm)]
+    return np.bincount(late // dpm, minlength=ledger.cal.total_months)[: ledger.cal.total_months]
+
+
+def _territory_columns(ledger: Ledger, month_no: np.ndarray) -> dict[str, np.ndarray]:
+    """territory_month: one row per reported month and territory that exists then:
+    it has firms or reps (a re-split can give all of an empty territory's firms away
+    before a rep goes on post there)."""
+    w = ledger.cal.warmup_months
+    market, terr = ledger.market[w:], ledger.terr[w:]
+    exists = (market[:, MARKET.index("firms")] > 0) | (market[:, MARKET.index("reps")] > 0)
+    m_idx, t_idx = np.nonzero(exists)
+    col = {name: market[m_idx, i, t_idx] for i, name in enumerate(MARKET)}
+    names = np.asarray(ledger.territory_names, dtype=object)
+    out: dict[str, np.ndarray] = {"month": month_no[m_idx], "territory": names[t_idx]}
+    out["firms"] = col["firms"]
+    for name in ("available", "untouched", "cooling", "in_pipeline", "customers"):
+        out[f"firms_{name}"] = col[name]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["penetration"] = np.where(col["firms"] > 0, col["customers"] / col["firms"], 0.0)
+    out["pool_size"] = col["pool"]
+    for i, name in enumerate(TERRITORY_COUNTERS):
+        if name not in ("signings", "revenue"):
+            out[name] = terr[m_idx, i, t_idx]
+    out["reps"] = col["reps"]
+    out["signings"] = terr[m_idx, T_SIGNINGS, t_idx]
+    out["revenue"] = terr[m_idx, T_REVENUE, t_idx]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["opportunity_per_rep"] = np.where(
+            col["reps"] > 0, col["available"] / col["reps"], np.nan
+        )
+    return out
+
+
+def _opportunity_cv(ledger: Ledger) -> np.ndarray:
+    """Per month: coefficient of variation over the reps on post of their territory's
+    available firms per rep on post (0 when all reps have the same, NaN with no rep)."""
+    reps = ledger.market[:, MARKET.index("reps")]
+    available = ledger.market[:, MARKET.index("available")]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_rep = np.where(reps > 0, available / reps, 0.0)
+        mean = (reps * per_rep).sum(axis=1) / reps.sum(axis=1)
+        var = (reps * (per_rep - mean[:, None]) ** 2).sum(axis=1) / reps.sum(axis=1)
+        return np.where(mean > 0, np.sqrt(var) / mean, np.where(np.isnan(mean), np.nan, 0.0))
+
+
+def tables(ledger: Ledger, team: Team, workforce: Workforce) -> Columns:
+    """Tidy columns of every table but ``cohorts``, reported months only (1 = first
+    month after the warm-up)."""
+    cal = ledger.cal
+    w, dpm = cal.warmup_months, cal.days_per_month
+    months = np.arange(w, cal.total_months)
+    month_no = months - w + 1
+    status = ledger.status[w:]
+    # rep_month rows: month-major, then rep; a rep has rows for the months it was on
+    # the team for at least a day (hired, not yet gone at the month's start).
+    starts = months * dpm
+    present = (team.hired_day[None, :] < (starts + dpm)[:, None]) & (
+        team.leave_day[None, :] > starts[:, None]
+    )
+    m_idx, r_idx = np.nonzero(present)
+    names = np.asarray(workforce.territory_names, dtype=object)
+    pay = workforce.payroll
+    rep_month: dict[str, np.ndarray] = {
+        "month": month_no[m_idx],
+        "rep": r_idx,
+        "class": team.klass[r_idx],
+        "group": ledger.group[w:][m_idx, r_idx],
+        "territory": names[ledger.territory[w:][m_idx, r_idx]],
+        "status": np.asarray(STATUS, dtype=object)[status[m_idx, r_idx]],
+        "tenure_months": ledger.tenure_days[w:][m_idx, r_idx] / dpm,
+        "skill": ledger.skill[w:][m_idx, r_idx],
+        "quota": pay.quota[w:][m_idx, r_idx],
+        "open_leads": ledger.open_leads[w:][m_idx, r_idx],
+        "max_day_minutes": ledger.max_day_minutes[w:][m_idx, r_idx],
+    }
+    counts = ledger.rep_counts[w:]
+    for i, name in enumerate(REP_COUNTERS):
+        rep_month[name] = counts[m_idx, i, r_idx]
+    period_revenue, period_quota = _period_to_date(ledger, pay)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rep_month["attainment"] = rep_month["revenue"] / rep_month["quota"]
+        rep_month["period_attainment"] = (period_revenue / period_quota)[w:][m_idx, r_idx]
+    for name, part in PAY_COLUMNS.items():
+        rep_month[name] = getattr(pay, part)[w:][m_idx, r_idx]
+    rep_month["commission_tier"] = pay.tier_used[w:][m_idx, r_idx]
+
+    tenure = ledger.tenure_days[w:] / dpm
+    team_month: dict[str, np.ndarray] = {"month": month_no}
+    for code, name in enumerate(STATUS[:3]):
+        team_month[f"reps_{name}"] = (status == code).sum(axis=1)
+    team_month["reps_on_post_under_3_months"] = (tenure < 3).sum(axis=1)
+    team_month["reps_on_post_3_to_12_months"] = ((tenure >= 3) & (tenure < 12)).sum(axis=1)
+    team_month["reps_on_post_12_months_plus"] = (tenure >= 12).sum(axis=1)
+    for i, name in enumerate(WORKFORCE_COUNTERS[:-1]):
+        team_month[name] = workforce.counts[w:, i]
+    hiring_cost, training_cost, supervisor_cost = workforce.costs()
+    team_month["hiring_cost"] = hiring_cost[w:]
+    team_month["training_cost"] = training_cost[w:]
+    team_month["supervisor_hiring_cost"] = supervisor_cost[w:]
+    team_month["supervisor_groups"] = workforce.groups[w:]
+    quota = pay.quota[w:]  # NaN for reps not on post at the month's end
+    team_month["quota"] = np.nansum(quota, axis=1)
+    with np.errstate(invalid="ignore"):  # on the quota period so far (F41)
+        at_quota = period_revenue[w:] >= period_quota[w:]
+    team_month["reps_at_quota"] = (at_quota & ~np.isnan(quota)).sum(axis=1)
+    q_months = pay.quota_months
+    team_month["quota_period_end"] = np.array(
+        [pay.period_bounds(m, q_months)[1] == m for m in months], dtype=bool
+    )
+    for name, part in PAY_COLUMNS.items():
+        if name != "commission_earned":
+            total = np.nansum(getattr(pay, part)[w:], axis=1)
+            team_month["payroll" if name == "pay" else name] = total
+    cost_per_account = workforce.s.market.rebalancing.cost_per_account or 0.0
+    team_month["rebalancing_cost"] = ledger.team[w:, ACCOUNTS_MOVED] * cost_per_account
+    team_month["cost_of_sales"] = (
+        team_month["payroll"]
+        + hiring_cost[w:]
+        + training_cost[w:]
+        + supervisor_cost[w:]
+        + team_month["rebalancing_cost"]
+    )
+    for i, name in enumerate(REP_COUNTERS):
+        team_month[name] = counts[:, i, :].sum(axis=1)
+    for i, name in enumerate(TEAM_COUNTERS):
+        team_month[name] = ledger.team[w:, i]
+    team_month["leads_lost"] = team_month["leads_lost"] + team_month["pool_expired"]
+    team_month["margin"] = team_month["revenue"] - team_month["cost_of_sales"]
+    team_month["open_leads"] = ledger.open_leads[w:].sum(axis=1) + ledger.pool_size[w:]
+    team_month["pool_size"] = ledger.pool_size[w:]
+    for name in MARKET[1:6]:
+        team_month[f"firms_{name}"] = ledger.market[w:, MARKET.index(name)].sum(axis=1)
+    territory_month = _territory_columns(ledger, month_no)
+    team_month["opportunity_per_rep_cv"] = _opportunity_cv(ledger)[w:]
+
+    by_touch = ledger.signings_by_touch[w:].sum(axis=0)
+    funnel = {"touch": np.arange(len(by_touch)), "signings": by_touch}
+
+    n_src = len(SOURCES)
+    lead_cohorts: dict[str, np.ndarray] = {
+        "entry_month": np.repeat(month_no, n_src),
+        "source": np.tile(np.asarray(SOURCES, dtype=object), len(months)),
+    }
+    for i, name in enumerate(COHORT):
+        lead_cohorts[name] = ledger.cohort[i, w:].ravel()
+    team_month["signings_last_week"] = _booked_last_week(ledger)[w:]
+    return {
+        "team_month": team_month,
+        "territory_month": territory_month,
+        "rep_month": rep_month,
+        "funnel": funnel,
+        "lead_cohorts": lead_cohorts,
+    }
