@@ -7,6 +7,7 @@ summary table to stdout.
 
 from __future__ import annotations
 
+import math
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from simsales.metrics.catalogue import PRECISION, shown_in
 from simsales.metrics.catalogue import metric as catalogued
 from simsales.scenario import ScenarioError, load_scenario
 from simsales.scenario.overrides import apply_cli_overrides
@@ -111,6 +113,12 @@ DaskLocalOption = Annotated[
 ]  # fmt: skip
 
 
+def _in_words(names) -> str:
+    """Metrics as words of a sentence: "revenue, margin and deals signed"."""
+    words = [catalogued(name).phrase for name in names]
+    return ", ".join(words[:-1]) + f" and {words[-1]}" if len(words) > 1 else "".join(words)
+
+
 def _fail(message: str) -> None:
     """Print a bad-input message (at most two lines) on stderr and exit with code 2."""
     first, *rest = message.splitlines()
@@ -167,8 +175,8 @@ def run_cmd(
     precision: Annotated[
         float | None,
         typer.Option(
-            help="Run batches until headline 95% CIs are within this share of the "
-            "mean, e.g. 0.05 (then -r is ignored)."
+            help=f"Run batches until the 95% CIs of {_in_words(PRECISION)} are within this "
+            "share of their means, e.g. 0.05 (then -r is ignored)."
         ),
     ] = None,
     batch: Annotated[int, typer.Option(min=2, help="Replications per batch (--precision).")] = 10,
@@ -466,7 +474,8 @@ def format_comparison(comparison, table=None, confidence: float = 0.95) -> str:
     return comparison_text(table, comparison.baseline, runs, confidence)
 
 
-SWEEP_SHOWN = ("revenue", "margin", "attainment", "share_at_quota", "reps_on_post")
+# The sweep's columns: the catalogue's sweep view, headed by their short labels.
+SWEEP_SHOWN = shown_in("sweep")
 
 
 @app.command("sweep")
@@ -514,7 +523,8 @@ def sweep_cmd(
     typer.echo(f"sweep {file}: {len(points)} points x {replications} replications, seed {seed}"
                " (common random numbers); means over replications")  # fmt: skip
     formats = {name: catalogued(name).format for name in SWEEP_SHOWN}
-    typer.echo(wide.to_string(formatters=formats))
+    heads = [catalogued(name).short_label for name in SWEEP_SHOWN]
+    typer.echo(wide.to_string(formatters=formats, header=heads))
 
 
 @app.command("sensitivity")
@@ -702,13 +712,7 @@ def format_indices(table, metric: str) -> str:
     """Sensitivity indices as plain text without scientific notation: Sobol indices (a
     share of the metric's variance) with 3 decimals; Morris effects in the metric's unit
     (money with separators, shares in percentage points)."""
-    m = catalogued(metric)
-
-    def effect(v: float) -> str:
-        if m.kind in ("money", "share"):
-            return m.format(v, signed=m.kind == "share").lstrip("+")
-        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.4f}"
-
+    effect = catalogued(metric).format_effect
     formats = {col: (lambda v: f"{v:.3f}") if col.startswith("S") else effect
                for col in table.columns if col != "parameter"}  # fmt: skip
     return table.to_string(index=False, formatters=formats)
@@ -718,7 +722,8 @@ def format_ramp(ramp) -> str:
     """The ramp table (``Results.ramp``) as plain text: one line per month on post."""
     if ramp.empty:
         return "ramp: no hired rep went on post within the reported months"
-    fmt = {"skill": "{:.3f}", "signings": "{:.2f}", "revenue": "{:,.0f}"}
+    fmt = {"skill": _skill, "signings": catalogued("signings_per_rep_month").format,
+           "revenue": catalogued("revenue_per_rep_month").format}  # fmt: skip
     wide = ramp.pivot(index="month_on_post", columns="measure")
     head = ["month on post", "rep-months", *(f"{m} [95% CI]" for m in fmt)]
     rows = []
@@ -726,12 +731,17 @@ def format_ramp(ramp) -> str:
         cells = [str(month), str(int(row[("rep_months", "skill")]))]
         for measure, f in fmt.items():
             mean, low, high = (row[(c, measure)] for c in ("mean", "ci_low", "ci_high"))
-            cells.append(f"{f.format(mean)} [{f.format(low)}, {f.format(high)}]")
+            cells.append(f"{f(mean)} [{f(low)}, {f(high)}]")
         rows.append(cells)
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     lines = ["ramp of hired reps (means over replications of each one's mean per rep):"]
     lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in [head, *rows]]
     return "\n".join(lines)
+
+
+def _skill(value: float) -> str:
+    """A skill multiplier (not a metric of the catalogue) to 3 decimals; "-" if unknown."""
+    return f"{value:.3f}" if math.isfinite(value) else "-"
 
 
 def main() -> None:

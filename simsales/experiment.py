@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 
 from simsales.engine.memory import check_fits
-from simsales.simulate import Columns, simulate_many
 from simsales.executors import Executor, InProcess, LocalProcesses, default_executor
+from simsales.metrics.catalogue import CATALOGUE, PRECISION
 from simsales.results import TABLES, Results
 from simsales.scenario.schema import Scenario
+from simsales.simulate import Columns, simulate_many
 
 if TYPE_CHECKING:
     from simsales.store import ResultsStore
@@ -242,10 +243,6 @@ def compare(
     return Comparison(baseline, {sc.name: res for sc, res in zip(scenarios, results, strict=True)})
 
 
-# Metrics whose precision --precision checks (revenue and its main drivers).
-HEADLINE = ("revenue", "signings", "margin", "share_at_quota", "reps_on_post")
-
-
 def run_until_precise(
     scenario: Scenario,
     precision: float = 0.05,
@@ -257,9 +254,10 @@ def run_until_precise(
     progress: Progress | bool | None = None,
     out: str | os.PathLike | None = None,
     force: bool = False,
-    metrics: Sequence[str] = HEADLINE,
+    metrics: Sequence[str] = PRECISION,
 ) -> Results:
-    """Run replications ``batch`` at a time until every one of ``metrics`` has a 95%
+    """Run replications ``batch`` at a time until every one of ``metrics`` (by default the
+    metric catalogue's precision view: revenue and its main drivers) has a 95%
     t-interval half-width of at most ``precision`` x |its mean|, or ``max_replications``
     are done. ``manifest["precision"]`` records the target, the replications run and the
     metrics still imprecise (empty when the target was met)."""
@@ -269,6 +267,11 @@ def run_until_precise(
         raise ValueError(f"batch must be >= 2 (an interval needs 2 replications), got {batch}")
     if max_replications < batch:
         raise ValueError(f"max_replications ({max_replications}) must be >= batch ({batch})")
+    unknown = [name for name in metrics if name not in CATALOGUE]
+    if unknown or not metrics:
+        raise ValueError(f"metrics must be one or more names of the metric catalogue "
+                         f"(simsales.metrics.catalogue.CATALOGUE); got {list(metrics)}, "
+                         f"unknown: {unknown}")  # fmt: skip
     if executor is None:
         executor = default_executor(workers, tasks=batch)
     store = open_store(out, [scenario], seed, force) if out is not None else None

@@ -9,14 +9,13 @@ call ``fig.savefig`` or let Jupyter show it.
 
 from __future__ import annotations
 
-import re
 import textwrap
 
 import numpy as np
 import pandas as pd
 
+from simsales.metrics.catalogue import CATALOGUE, ordered, shown_in
 from simsales.metrics.catalogue import metric as catalogued
-from simsales.metrics.catalogue import ordered
 
 # Okabe & Ito (2008): distinguishable with every common form of colour blindness.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
@@ -53,10 +52,18 @@ def plain_label(name: str) -> str:
 
 
 def monthly_label(name: str) -> str:
-    """A ``team_month`` column as a monthly series: the catalogue's label without its
-    note in brackets, "in the month" (``margin`` -> ``Margin in the month``)."""
-    base = re.sub(r"\s*\([^)]*\)$", "", plain_label(name))
+    """A ``team_month`` column as a monthly series: the catalogue's short label (without
+    its note in brackets), "in the month" (``margin`` -> ``Margin in the month``)."""
+    base = catalogued(name).short_label if name in CATALOGUE else plain_label(name)
     return f"{base} in the month"
+
+
+def stage_label(name: str) -> str:
+    """A count as a stage or bar of a plot: the catalogue's label, or a column the
+    catalogue does not know in words, capitalised (``prospect_records`` -> ``Prospect
+    records``)."""
+    label = plain_label(name)
+    return label[0].upper() + label[1:]
 
 
 def literal(text: object) -> str:
@@ -372,12 +379,10 @@ def _percent():
 
 # F23's worked example: 12 of 18 reps on post signed within a month (docs/model.md 4.5).
 F23_EXAMPLE = 12 / 18
-# The class_kpis bars: catalogue metric, and the cohorts count it pools over on_post.
-KPI_BARS = {
-    "class_signing_rate_1m_of_on_post": "signed_1m",
-    "class_earning_6m_of_on_post": "earning_6m",
-    "class_survival_3m_of_on_post": "survived_3m",
-}
+# The class_kpis bars: the catalogue's shares of reps who went on post in that view.
+KPI_BARS = shown_in("class_kpis")
+# The right panel of class_kpis: F24's order level.
+ORDER_LEVEL = "class_orders_1m_per_on_post"
 
 
 def _kpi_label(name: str) -> str:
@@ -387,12 +392,14 @@ def _kpi_label(name: str) -> str:
 
 def class_kpis(cohorts: pd.DataFrame, by: str = "scenario"):
     """The trainer's KPIs per scenario (classes pooled) or per class: F23's 1-month
-    signing rate, the 6-month earning share (F26) and 3-month survival, and F24's order
+    signing rate, 3-month survival and the 6-month earning share (F26), and F24's order
     level, as bars with 95% CIs over replications."""
     if by not in ("scenario", "class"):
         raise ValueError(f"by must be 'scenario' or 'class', got {by!r}")
     c = _class_label(cohorts, by)
     import matplotlib.pyplot as plt
+
+    from simsales.metrics.summary import CLASS_RATIOS
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.8), gridspec_kw={"width_ratios": [2, 1]})
     keys = list(c[by].drop_duplicates())
@@ -400,7 +407,7 @@ def class_kpis(cohorts: pd.DataFrame, by: str = "scenario"):
     for i, key in enumerate(keys):
         block = c[c[by] == key]
         colour = PALETTE[i % len(PALETTE)]
-        rates = pd.DataFrame([_pooled(block, col) for col in KPI_BARS.values()])
+        rates = pd.DataFrame([_pooled(block, *CLASS_RATIOS[name]) for name in KPI_BARS])
         x = np.arange(len(KPI_BARS)) + (i - (len(keys) - 1) / 2) * width
         left.bar(
             x,
@@ -411,7 +418,7 @@ def class_kpis(cohorts: pd.DataFrame, by: str = "scenario"):
             yerr=[rates["mean"] - rates["ci_low"], rates["ci_high"] - rates["mean"]],
             capsize=3,
         )
-        level = _pooled(block, "orders_1m")
+        level = _pooled(block, *CLASS_RATIOS[ORDER_LEVEL])
         right.bar(
             i,
             level["mean"],
@@ -439,7 +446,7 @@ def class_kpis(cohorts: pd.DataFrame, by: str = "scenario"):
     right.set_xticks(
         range(len(keys)), [literal(k) for k in keys], rotation=20, ha="right", fontsize="small"
     )
-    right.set_ylabel(textwrap.fill(plain_label("class_orders_1m_per_on_post"), 36))
+    right.set_ylabel(textwrap.fill(plain_label(ORDER_LEVEL), 36))
     right.set_title("F24 order level")
     fig.tight_layout()
     return fig
@@ -496,14 +503,23 @@ def territory_saturation(
     return fig
 
 
-# Funnel stages of team_month, top to bottom (F1 records -> calls -> visits; F3 entered).
+# Funnel stages of team_month, top to bottom, and the field figure of each (F1 records ->
+# calls -> visits; F3 entered); a stage is labelled as the catalogue labels its metric.
 FUNNEL_STAGES = {
-    "prospect_records": "prospect records (F1)",
-    "phone_appointments": "phone appointments (F1)",
-    "visits": "first visits (F1)",
-    "leads_entered": "leads entered (F3)",
-    "signings": "signings (F2)",
+    "prospect_records": "F1",
+    "phone_appointments": "F1",
+    "visits": "F1",
+    "leads_entered": "F3",
+    "signings": "F2",
 }
+# The F7 diagnostics of the catalogue name the touch of each group after this.
+F7_LABEL_OPENING = "F7: deals closed "
+
+
+def f7_touch_label(group: str) -> str:
+    """An F7 group (``metrics.summary.F7_GROUPS``) in the catalogue's words for its share:
+    ``first_visit`` -> ``at the first visit``."""
+    return catalogued(f"f7_share_{group}").short_label.removeprefix(F7_LABEL_OPENING)
 
 
 def lead_funnel(team_month: pd.DataFrame, funnel: pd.DataFrame):
@@ -527,7 +543,7 @@ def lead_funnel(team_month: pd.DataFrame, funnel: pd.DataFrame):
     left.set_xscale("log")
     left.set_xlim(right=mean.max() * 60)  # room for the labels
     _thousands(left.xaxis)
-    left.set_yticks(y, list(FUNNEL_STAGES.values()))
+    left.set_yticks(y, [f"{stage_label(name)} ({fid})" for name, fid in FUNNEL_STAGES.items()])
     left.invert_yaxis()
     left.set_xlabel("per year (mean over replications, log scale)")
     left.set_title("The lead funnel")
@@ -554,16 +570,8 @@ def lead_funnel(team_month: pd.DataFrame, funnel: pd.DataFrame):
         color=PALETTE[1],
         label="F7 (field)",
     )
-    right.set_xticks(
-        x,
-        [
-            g.replace("followup_", "follow-up ").replace("_to_", "-").replace("_", " ")
-            for g in F7_GROUPS
-        ],
-        rotation=20,
-        ha="right",
-        fontsize="small",
-    )
+    right.set_xticks(x, [f7_touch_label(g) for g in F7_GROUPS], rotation=20, ha="right",
+                     fontsize="small")  # fmt: skip
     right.yaxis.set_major_formatter(_percent())
     right.set_ylabel("share of signings")
     right.set_title("Signings by touch against F7")

@@ -34,33 +34,24 @@ from pydantic import BaseModel
 
 from simsales import plotting
 from simsales.experiment import Comparison
-from simsales.metrics.catalogue import CATALOGUE, ordered
+from simsales.metrics.catalogue import CATALOGUE, ordered, shown_in
 from simsales.metrics.catalogue import metric as catalogued
 from simsales.metrics.summary import RunInfo, replications_phrase
 from simsales.results import Results, atomic_write
 from simsales.scenario.schema import Scenario
 
-# The report's choice of metrics; labels, units, groups, order and formats are the
-# catalogue's. Headline table, comparison tables and the appendix's tests:
-HEADLINE = (
-    "revenue", "margin", "cost_of_sales", "payroll",
-    "reps_on_post", "supervisor_groups_end",
-    "signings", "revenue_per_rep_month", "attainment", "share_at_quota",
-    "hires", "quits", "dismissals", "promotions", "supervisor_hires",
-    "pay_per_rep_month", "bonus", "fines",
-    "opportunity_per_rep_cv", "stale_to_pool", "duplicated_approaches",
-    "deals_held", "deals_pulled",
-    "f2_sign_rate",
-)  # fmt: skip
-# The trainer's KPIs of the cohorts table (docs/model.md 4.5 and 4.6).
+# The report's choices of metrics, its labels, units, groups, order and formats are the
+# catalogue's (its views): the headline table, comparison tables and the appendix's tests;
+HEADLINE = shown_in("report")
+# the trainer's KPIs of the cohorts table (docs/model.md 4.5 and 4.6);
 COHORT = tuple(name for name, m in CATALOGUE.items() if m.group == "New-rep classes")
-# Monthly columns of team_month drawn as fan charts.
-FANS = ("revenue", "margin", "reps_on_post")
-# The forest plot's metrics: the money and the people.
-FOREST = ("revenue", "margin", "cost_of_sales", "payroll", "reps_on_post", "signings", "quits",
-          "dismissals")  # fmt: skip
-# The executive summary's headline effect, and its headcount clause.
-MONEY, HEADS = "margin", "reps_on_post"
+# the monthly columns of team_month drawn as fan charts;
+FANS = shown_in("fan")
+# the forest plot's metrics: the money and the people.
+FOREST = shown_in("forest")
+# The executive summary's sentences: the headline effect, and the headcount clause.
+MONEY = "margin"
+HEADS = "reps_on_post"
 # A difference whose 95% CI includes zero, from fewer replications than this, gets the
 # warning that the run cannot tell it from noise. Assumption: 200 is what the notebooks
 # run; a difference still unclear there is small next to a year's noise. Beyond
@@ -523,10 +514,11 @@ def margin_sentence(effect: Effect, period: str, info: RunInfo | None) -> str:
     (95% CI 14.9 M to 18.4 M); it did better in 0 of 50 simulated years"."""
     m = catalogued(effect.metric)
     runs, _ = replications_phrase(info, effect.n)
+    what, unit = m.phrase, m.unit  # "margin", "yuan"
     if effect.n == 0:
-        return "its margin could not be compared (no replication has it)"
+        return f"its {what} could not be compared (no replication has it)"
     if effect.identical:
-        return f"it makes no difference to margin: the same in all {runs}"
+        return f"it makes no difference to {what}: the same in all {runs}"
     short = m.format_short
     if not math.isfinite(effect.ci_low):
         interval = "one simulated run: no interval"
@@ -540,14 +532,14 @@ def margin_sentence(effect: Effect, period: str, info: RunInfo | None) -> str:
         interval = f"95% CI {short(effect.ci_low)} to {short(effect.ci_high)}"
     if interval is None:
         text = (
-            f"it makes no clear difference to margin ({short(effect.difference, signed=True)} "
-            f"yuan {period}; 95% CI [{short(effect.ci_low, signed=True)}, "
+            f"it makes no clear difference to {what} ({short(effect.difference, signed=True)} "
+            f"{unit} {period}; 95% CI [{short(effect.ci_low, signed=True)}, "
             f"{short(effect.ci_high, signed=True)}] includes zero)"
         )
     elif effect.difference < 0:
-        text = f"it costs {short(-effect.difference)} yuan of margin {period} ({interval})"
+        text = f"it costs {short(-effect.difference)} {unit} of {what} {period} ({interval})"
     else:
-        text = f"it adds {short(effect.difference)} yuan of margin {period} ({interval})"
+        text = f"it adds {short(effect.difference)} {unit} of {what} {period} ({interval})"
     ties = int(np.sum(effect.differences == 0))
     same = f" (the same in {ties})" if ties else ""
     return f"{text}; it did better in {effect.better} of {runs}{same}"
@@ -560,9 +552,9 @@ def headcount_sentence(effect: Effect, info: RunInfo | None = None) -> str:
     m = catalogued(effect.metric)
     if effect.unclear:
         return (
-            f"Reps on post: no clear difference ({m.format(effect.difference, signed=True)} on "
-            f"average; 95% CI [{m.format(effect.ci_low, signed=True)}, "
-            f"{m.format(effect.ci_high, signed=True)}] includes zero)."
+            f"{m.short_label}: no clear difference ({m.format_difference(effect.difference)} on "
+            f"average; 95% CI [{m.format_difference(effect.ci_low)}, "
+            f"{m.format_difference(effect.ci_high)}] includes zero)."
         )
     word = "fewer" if effect.difference < 0 else "more"
     means = f"{m.format(effect.scenario_mean)} against {m.format(effect.baseline_mean)}"
@@ -574,7 +566,7 @@ def headcount_sentence(effect: Effect, info: RunInfo | None = None) -> str:
         low, high = sorted(abs(x) for x in (effect.ci_low, effect.ci_high))
         interval = f"95% CI {m.format(low)} to {m.format(high)} {word}"
     return (
-        f"It has {m.format(abs(effect.difference))} {word} reps on post on average "
+        f"It has {m.format(abs(effect.difference))} {word} {m.phrase} on average "
         f"({means}; {interval})."
     )
 
@@ -624,7 +616,7 @@ def few_replications_warning(
             fmt = m.format_short
             smallest = detectable(effect.standard_error, effect.n)
             lines.append(
-                f"{scenario}: {_short_label(effect.metric)} {fmt(effect.difference, signed=True)} "
+                f"{scenario}: {m.phrase} {fmt(effect.difference, signed=True)} "
                 f"{m.unit}, where only a difference of about {fmt(smallest)} {m.unit} or more "
                 "can be told from noise"
             )
@@ -650,12 +642,6 @@ def few_replications_warning(
         "standard deviation over √N), about 2.8 standard errors for many replications.</p>"
         "</div>"
     )
-
-
-def _short_label(metric: str) -> str:
-    """The catalogue's label without its note in brackets, as a sentence's word: "margin"."""
-    label = re.sub(r"\s*\([^)]*\)$", "", catalogued(metric).label)
-    return label if label[:2].isupper() else label[0].lower() + label[1:]
 
 
 def _executive_summary(comparison: Comparison) -> str:
@@ -742,10 +728,13 @@ def _headline_sentence(subject: str, res: Results) -> str:
         )
     n = int(summary["n"].max()) if len(summary) else 0
     runs, _ = replications_phrase(info, n)
+    money, heads = catalogued(MONEY), catalogued(HEADS)
+    revenue, deals = catalogued("revenue"), catalogued("signings")
     return (
-        f"{subject} makes a margin of {value(MONEY)} yuan {period}{interval} on revenue "
-        f"of {value('revenue')} yuan, with {value(HEADS, False)} reps on post on average and "
-        f"{value('signings', False)} deals signed (mean of {runs})."
+        f"{subject} makes a {money.phrase} of {value(MONEY)} {money.unit} {period}{interval} on "
+        f"{revenue.phrase} of {value('revenue')} {revenue.unit}, with {value(HEADS, False)} "
+        f"{heads.phrase} on average and {value('signings', False)} {deals.phrase} (mean of "
+        f"{runs})."
     )
 
 
@@ -871,7 +860,7 @@ def _difference_rows(comparison: Comparison, metrics=None) -> list[tuple[str, di
                 "scenario": name, "metric": m.label, "unit": m.unit_label,
                 comparison.baseline: m.format(r["baseline_mean"]),
                 "scenario mean": m.format(r["scenario_mean"]),
-                "difference": m.format(r["difference"], signed=True),
+                "difference": m.format_difference(r["difference"]),
                 "95% CI": _interval(m, r["ci_low"], r["ci_high"]),
                 "better if": better or "-", "P(better)": _share(r["p_better"]),
             }))  # fmt: skip
@@ -881,7 +870,7 @@ def _difference_rows(comparison: Comparison, metrics=None) -> list[tuple[str, di
 def _interval(m, low: float, high: float) -> str:
     if not (np.isfinite(low) and np.isfinite(high)):
         return "-"
-    return f"[{m.format(low, signed=True)}, {m.format(high, signed=True)}]"
+    return f"[{m.format_difference(low)}, {m.format_difference(high)}]"
 
 
 def _share(p: float) -> str:

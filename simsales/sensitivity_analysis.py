@@ -30,10 +30,14 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from simsales.executors import Executor, default_executor
 from simsales.experiment import Progress, check_run, run, run_many
+from simsales.metrics.catalogue import CATALOGUE
+from simsales.metrics.catalogue import metric as catalogued
+from simsales.scenario.errors import shown_value
 from simsales.scenario.schema import Inconsistent, Scenario
 from simsales.sweeps import load_spec, point_scenario
 
@@ -69,6 +73,16 @@ class SensitivityFile(BaseModel):
     metric: str = Field(min_length=1)
     parameters: dict[str, Bounds] = Field(min_length=1)
 
+    @field_validator("metric")
+    @classmethod
+    def _catalogued(cls, metric: str) -> str:
+        """A metric of the catalogue, refused before anything runs."""
+        if metric not in CATALOGUE:
+            raise PydanticCustomError("metric", "{metric} is not a summary metric; allowed: "
+                                      "{allowed}", {"metric": shown_value(metric),
+                                                    "allowed": ", ".join(CATALOGUE)})  # fmt: skip
+        return metric
+
 
 @dataclass
 class SensitivityResults:
@@ -80,27 +94,31 @@ class SensitivityResults:
     samples: pd.DataFrame  # one row per point: parameter values and the metric
 
     def plot(self):
-        """A bar chart of the indices with their 95% confidence bars (matplotlib Figure)."""
+        """A bar chart of the indices with their 95% confidence bars (matplotlib Figure),
+        the metric named, and Morris effects written, as the metric catalogue says."""
         import matplotlib.pyplot as plt  # the active backend: inline in Jupyter, else Agg
+        from matplotlib.ticker import FuncFormatter
 
+        m = catalogued(self.metric)
         fig, ax = plt.subplots(figsize=(7, 0.6 * len(self.table) + 1.8))
         y = np.arange(len(self.table))
         if self.method == "sobol":
             for offset, col, label in ((-0.2, "S1", "first order S1"), (0.2, "ST", "total ST")):
                 ax.barh(y + offset, self.table[col], height=0.4, xerr=self.table[f"{col}_conf"],
                         label=label, capsize=3)  # fmt: skip
-            ax.set_xlabel(f"Sobol index of {self.metric} (share of its variance)")
+            ax.set_xlabel("Sobol index (share of the variance of the metric)")
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2g}"))
             ax.legend(loc="lower right")
+            title = "Sobol indices"
         else:
             ax.barh(y, self.table["mu_star"], xerr=self.table["mu_star_conf"], capsize=3)
-            ax.set_xlabel(f"Morris mu* of {self.metric} (mean |elementary effect|)")
-        from matplotlib.ticker import FuncFormatter
-
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000
-                                                   else f"{v:.2g}"))  # fmt: skip
+            unit = "percentage points" if m.kind == "share" else m.unit
+            ax.set_xlabel("Morris mu*: mean |elementary effect|" + (f" [{unit}]" if unit else ""))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: m.format_effect(v)))
+            title = "Morris screening"
         ax.set_yticks(y, self.table["parameter"])
         ax.invert_yaxis()
-        ax.set_title(f"Sensitivity of {self.metric} ({self.method})")
+        ax.set_title(f"{m.label}: {title}")
         fig.tight_layout()
         return fig
 
@@ -171,6 +189,9 @@ def sensitivity(base: Scenario, parameters: Mapping[str, tuple[float, float]], m
     (low, high)); ``method`` ``sobol`` or ``morris``."""
     if method not in ("sobol", "morris"):
         raise ValueError(f"method must be 'sobol' or 'morris', got {method!r}")
+    if metric not in CATALOGUE:
+        raise ValueError(f"metric {shown_value(metric)} is not a summary metric; allowed: "
+                         f"{', '.join(CATALOGUE)}")  # fmt: skip
     names = list(parameters)
     problem = {"num_vars": len(names), "names": names,
                "bounds": [list(map(float, parameters[n])) for n in names]}  # fmt: skip
@@ -180,12 +201,9 @@ def sensitivity(base: Scenario, parameters: Mapping[str, tuple[float, float]], m
     check_run(scenarios, replications, seed, workers)
     if executor is None:
         executor = default_executor(workers, tasks=len(x) * replications)
-    # The first point alone checks the metric; then all the others' tasks at once, with
-    # progress in points (replications done, in points' worth).
+    # The first point alone, then all the others' tasks at once, with progress in points
+    # (replications done, in points' worth).
     first = run_many(scenarios[:1], replications, seed, executor)[0].metrics()
-    if metric not in first.columns:
-        raise ValueError(f"metric {metric!r} is not a summary metric; allowed: "
-                         f"{', '.join(first.columns)}")  # fmt: skip
     n = len(x)
     if progress:
         progress(1, n)

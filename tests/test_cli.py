@@ -327,7 +327,7 @@ def test_run_summary_groups_units_and_numbers_for_people(tiny_run):
         rows["Deals signed"][0] == "deals" and rows["Reps on post (monthly average)"][0] == "reps"
     )
     at_quota = rows["Reps at quota (share of reps on post)"]
-    assert at_quota[0] == "share"
+    assert at_quota[0] == "%"  # the unit as the values are written, as in the report
     assert at_quota[1] == f"{summary.loc['share_at_quota', 'mean'] * 100:.1f}%"
     assert "e+" not in text and "e-0" not in text and "nan" not in text.replace("nan -", "")
 
@@ -678,7 +678,7 @@ def test_run_precision_marks_the_metrics_still_imprecise():
     rows = rows_of(result.stdout)
     for label in ("Revenue", "Deals signed", "Margin (revenue less cost of sales)"):
         assert f"{label} *" in rows, (label, sorted(rows))
-    assert "Visits *" not in rows and "Visits" in rows  # not a headline metric
+    assert "First visits *" not in rows and "First visits" in rows  # not watched
     assert result.stdout.splitlines()[-1] == (
         "* still imprecise after 2 replications (the cap): 95% CI half-width within 0.1% of "
         "the mean not reached"

@@ -172,7 +172,7 @@ def test_cli_compare_prints_the_paired_table_and_saves_it(tmp_path):
     rows = rows_of(result.stdout)
     # A higher quota, the same sales: attainment falls in every replication, in points.
     attainment = rows["Team attainment (revenue as a share of quota)"]
-    assert attainment[0] == "share" and attainment[1].endswith("%")
+    assert attainment[0] == "%" and attainment[1].endswith("%")
     assert attainment[3].startswith("-") and attainment[3].endswith(" pp")
     assert attainment[-1] == "0% (higher)"  # worse in every replication
     # A calibration diagnostic: no way is better, so no P(better).
@@ -233,7 +233,8 @@ def test_precision_runs_until_the_intervals_are_narrow_enough():
     """Batches of 4 until every headline 95% CI half-width is within 5% of its mean: the
     target is met at the count reported and was not met one batch earlier; the batches
     are the replications of a plain run of that many."""
-    from simsales.experiment import HEADLINE, imprecise_metrics, run_until_precise
+    from simsales.experiment import imprecise_metrics, run_until_precise
+    from simsales.metrics.catalogue import PRECISION
 
     base = simsales.load_scenario(BASELINE).with_overrides(small_overrides(reps=16, months=3))
     res = run_until_precise(base, precision=0.05, batch=4, max_replications=80, seed=2,
@@ -241,9 +242,10 @@ def test_precision_runs_until_the_intervals_are_narrow_enough():
     info = res.manifest["precision"]
     n = info["replications"]
     assert info["imprecise"] == [] and n % 4 == 0 and 8 <= n < 80
-    assert imprecise_metrics(res.summary(), 0.05, HEADLINE) == []
+    assert info["metrics"] == list(PRECISION)
+    assert imprecise_metrics(res.summary(), 0.05, PRECISION) == []
     fewer = simsales.run(base, replications=n - 4, seed=2, workers=1)
-    assert imprecise_metrics(fewer.summary(), 0.05, HEADLINE) != []
+    assert imprecise_metrics(fewer.summary(), 0.05, PRECISION) != []
     plain = simsales.run(base, replications=n, seed=2, workers=1)
     pd.testing.assert_frame_equal(res.team_month, plain.team_month)
 

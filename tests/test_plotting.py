@@ -89,7 +89,7 @@ def test_forest_plot_groups_metrics_and_marks_the_better_direction(comparison):
         "Reps' pay (payroll)  (↓ better)",
         "Sales",
         "Team attainment (revenue as a share of quota)  (↑ better)",
-        "Visits",  # no better direction: no mark
+        "First visits",  # no better direction: no mark
     ]
     weights = [t.get_fontweight() for t in ax.get_yticklabels()]
     assert [w == "bold" for w in weights] == [True, False, False, True, False, False]
@@ -183,11 +183,12 @@ def test_class_kpis_show_f23_f26_and_f24_per_class(trainees):
     left, right = fig.axes
     bars = [p.get_height() for p in left.patches]
     assert bars == pytest.approx(
-        [_pooled_mean(trainees.cohorts, c) for c in ("signed_1m", "earning_6m", "survived_3m")]
+        [_pooled_mean(trainees.cohorts, c) for c in ("signed_1m", "survived_3m", "earning_6m")]
     )
     ticks = [t.get_text().replace("\n", " ") for t in left.get_xticklabels()]
-    assert ticks == ["Signed in the first month (F23)", "Earning by the 6th month (F26)",
-                     "Still there 3 months after going on post (F26)"]  # fmt: skip
+    assert ticks == ["Signed in the first month (F23)",  # the catalogue's order
+                     "Still there 3 months after going on post (F26)",
+                     "Earning by the 6th month (F26)"]  # fmt: skip
     assert right.patches[0].get_height() == pytest.approx(
         _pooled_mean(trainees.cohorts, "orders_1m")
     )

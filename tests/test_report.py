@@ -6,6 +6,7 @@ the text or the figures; and ``simsales report`` end to end."""
 from __future__ import annotations
 
 import base64
+import html
 import math
 import re
 from html.parser import HTMLParser
@@ -311,13 +312,47 @@ def test_headline_and_comparison_show_the_computed_numbers(comparison, page):
     m = catalogued("share_at_quota")
     words = p.words("comparison")
     assert "Reps at quota (share of reps on post)" in words
-    assert f"{m.format(d['difference'], True)}" in words
-    assert f"[{m.format(d['ci_low'], True)}, {m.format(d['ci_high'], True)}]" in words
+    assert f"{m.format_difference(d['difference'])}" in words
+    assert f"[{m.format_difference(d['ci_low'])}, {m.format_difference(d['ci_high'])}]" in words
     # What differs from the baseline, in words, and the manifest's seed and files.
     assert "monthly quota of a rep on post all month: 150,000 → 180,000 yuan a month" in (
         p.words("scenarios")
     )
     assert "more.yaml" in p.words() and "simsales 0.1.0" in p.words()
+
+
+def test_every_metrics_table_says_the_catalogues_labels_units_and_directions(comparison, page):
+    """Each scenario's comparison table names the report view's metrics that differ from
+    the baseline by the catalogue's labels, in its order, with its units and which way is
+    better; the appendix and the headline table use the same labels."""
+    from simsales.metrics.catalogue import shown_in
+
+    text, _, _ = page
+
+    def rows(part: str) -> list[list[str]]:
+        cells = (
+            re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr>(<td.*?)</tr>", part)
+        )
+        return [[html.unescape(re.sub("<[^>]+>", "", c)) for c in row] for row in cells]
+
+    def section(anchor: str) -> str:
+        return text.split(f'<section id="{anchor}">')[1].split("</section>")[0]
+
+    table = comparison.table().set_index(["scenario", "metric"])
+    blocks = {b.split(" against ")[0]: b for b in section("comparison").split("<h3>")[1:]}
+    assert set(blocks) == {"more_quota", "fewer_reps"}  # the copy differs in nothing
+    for name, block in blocks.items():
+        t = table.xs(name, level="scenario")
+        same = (t["difference"] == 0) & (t["ci_low"] == t["ci_high"])
+        differ = [m for m in shown_in("report") if t.loc[m, "n"] > 0 and not same[m]]
+        got = rows(block)
+        assert [r[0] for r in got] == [catalogued(m).label for m in differ]
+        assert [r[1] for r in got] == [catalogued(m).unit_label for m in differ]
+        assert [r[-2] for r in got] == [catalogued(m).better or "-" for m in differ]
+    labels = {m.label for m in CATALOGUE.values()}
+    assert {r[1] for r in rows(section("appendix-tests"))} <= labels
+    report_labels = {catalogued(m).label for m in shown_in("report")}
+    assert {r[0] for r in rows(section("headline"))} <= report_labels
 
 
 def test_changes_in_words_name_fields_items_and_grades():

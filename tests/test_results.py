@@ -89,7 +89,7 @@ def test_summary_shows_itself_as_a_person_reads_it():
     margin = next(line for line in lines if line.startswith("  Margin "))
     assert "1,200,000,000" in margin and "e+" not in text
     at_quota = next(line for line in lines if line.startswith("  Reps at quota"))
-    assert at_quota.split()[-6:-4] == ["share", "47.2%"]
+    assert at_quota.split()[-6:-4] == ["%", "47.2%"]  # the unit as the values are written
     assert "Reps who quit" not in text
     assert lines[-1] == ("Not shown: 1 metric zero in every replication; the DataFrame has "
                          "every row.")  # fmt: skip

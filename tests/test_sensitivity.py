@@ -3,6 +3,8 @@ screening of a parameter with no effect, and the ``simsales sensitivity`` comman
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -46,8 +48,26 @@ def test_morris_screens_out_a_parameter_with_no_effect(steady):
     assert t.loc["workforce.hiring.cost_per_hire", "mu_star"] == 0
     assert t.loc["quota.revenue_per_month", "mu_star"] > 0
     fig = res.plot()
-    assert fig.axes[0].get_title() == "Sensitivity of attainment (morris)"
-    assert len(fig.axes[0].patches) == 2  # one bar per parameter
+    ax = fig.axes[0]
+    # Named by the catalogue's label, effects on a share in percentage points.
+    assert ax.get_title() == "Team attainment (revenue as a share of quota): Morris screening"
+    assert ax.get_xlabel() == "Morris mu*: mean |elementary effect| [percentage points]"
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert ticks and all(re.fullmatch(r"-?[\d,]+\.\d pp", t) for t in ticks), ticks
+    assert len(ax.patches) == 2  # one bar per parameter
+
+
+def test_a_metric_the_catalogue_does_not_have_is_refused_before_any_run(steady, monkeypatch):
+    import simsales.sensitivity_analysis as sa
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("ran a point for a metric that does not exist")
+
+    monkeypatch.setattr(sa, "run_many", no_run)
+    with pytest.raises(ValueError, match="metric 'happiness' is not a summary metric; allowed: "
+                       "revenue, margin, "):  # fmt: skip
+        sensitivity(steady, PARAMETERS, "happiness", "morris", samples=2, replications=1)
 
 
 runner = CliRunner()
@@ -77,8 +97,8 @@ def test_cli_sensitivity_prints_indices_and_saves_the_plot(tmp_path):
 @pytest.mark.parametrize(
     ("more", "message"),
     [
-        pytest.param({"metric": "happiness"}, "metric 'happiness' is not a summary metric",
-                     id="unknown metric"),
+        pytest.param({"metric": "happiness"}, "metric: 'happiness' is not a summary metric; "
+                     "allowed: revenue, margin,", id="unknown metric"),
         pytest.param({"method": "fast"}, "method", id="unknown method"),
         pytest.param({"parameters": {"quota.bogus": {"low": 1.0, "high": 2.0}}}, "quota.bogus",
                      id="unknown parameter"),

@@ -87,3 +87,10 @@ def test_cli_sweep_prints_one_row_per_point(tmp_path):
     assert result.exit_code == 0, result.output
     assert "2 points x 2 replications" in result.output
     assert "150000" in result.output and "180000" in result.output
+    # The columns: the catalogue's sweep view, headed by its short labels, in its order.
+    from simsales.metrics.catalogue import metric, shown_in
+
+    head = result.stdout.splitlines()[1]
+    at = [head.find(f" {metric(name).short_label}") for name in shown_in("sweep")]
+    assert -1 not in at and at == sorted(at), head
+    assert "revenue" not in head and "share_at_quota" not in head  # no code names

@@ -1,16 +1,20 @@
 """The metric catalogue: what every headline metric is called in plain words, its unit,
-its group, which way is better, and how to write its values.
+its group, which way is better, how to write its values, and which views show it.
 
-Every place that shows a metric to a person (the CLI, ``Results.summary()`` in a
-notebook, the comparison, the report and the plots) reads it from here, so a metric is
-labelled, grouped and formatted the same everywhere. Metrics of ``Results.metrics()``
-are one row per simulated year (a replication); see docs/model.md, section 4.
+Every place that shows a metric to a person (the CLI summary, ``Results.summary()`` in a
+notebook, the comparison, the report, the plots, the sweep table, the sensitivity
+indices) and every place that picks a few metrics (what ``--precision`` watches, the
+report's headline table and forest plot, the sweep's columns) reads it from here, so a
+metric is labelled, grouped, formatted and chosen the same everywhere and is declared
+once. Metrics of ``Results.metrics()`` are one row per simulated year (a replication);
+see docs/model.md, section 4.6.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Literal
 
 Kind = Literal["money", "count", "share", "number"]
@@ -30,6 +34,18 @@ GROUPS = (
     "Calibration diagnostics",
 )
 
+# The views that show a chosen few metrics, and what each is; a metric names the views it
+# is in (``Metric.views``) and ``shown_in`` lists a view's metrics in the catalogue's order.
+VIEWS = {
+    "precision": "what `simsales run --precision` (experiment.run_until_precise) runs until "
+    "its 95% CIs are narrow enough: revenue and its main drivers",
+    "report": "the report's headline table, its comparison tables and its appendix of tests",
+    "forest": "the report's forest plot of paired differences: the money and the people",
+    "fan": "the report's fan charts, month by month (team_month columns of the same names)",
+    "sweep": "the means `simsales sweep` prints for every point",
+    "class_kpis": "the shares plotting.class_kpis draws as bars (F23, F26)",
+}
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -43,6 +59,7 @@ class Metric:
     better: Better  # which way is good; None: no direction (diagnostics, trade-offs)
     decimals: int = 0  # for counts and numbers; shares always show one decimal of a percent
     only_if_any: bool = False  # shown only when some replication has a non-zero value
+    views: frozenset[str] = field(default_factory=frozenset)  # of VIEWS: where it is chosen
 
     def format(self, value: float, signed: bool = False) -> str:
         """A value as a person reads it: ``121,266,541``, ``47.2%``, ``64.1``.
@@ -70,14 +87,58 @@ class Metric:
             return f"{value / 1e3:{sign},.0f} k"
         return f"{value:{sign},.0f}"
 
+    def format_difference(self, value: float) -> str:
+        """A difference of two values with its sign, ``+1,204`` or ``-3.1 pp``; one that
+        rounds to zero has none (``0``, ``0.0 pp``)."""
+        text = self.format(value, signed=True)
+        return text[1:] if re.fullmatch(r"[+-]0(\.0+)?( pp)?", text) else text
+
+    def format_effect(self, value: float) -> str:
+        """The size of an effect on the metric, e.g. a Morris elementary effect: money in
+        yuan with separators, a share's in percentage points (``3.1 pp``), other numbers
+        whole from 100 up and to 4 decimals below (effects on them are often small)."""
+        if value is None or not math.isfinite(value):
+            return "-"
+        if self.kind in ("money", "share"):
+            return self.format(value, signed=self.kind == "share").lstrip("+")
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.4f}"
+
     @property
     def unit_label(self) -> str:
-        """The unit as a table header shows it ("yuan", "share of leads", ...)."""
+        """The unit as a table of formatted values shows it: "yuan", "reps", ..., "%" for a
+        share (its values are written as percentages)."""
         return "%" if self.kind == "share" else self.unit
 
+    @property
+    def data_unit(self) -> str:
+        """The unit of the metric's numbers in a data frame: "yuan", "reps", ..., "share"
+        for a fraction between 0 and 1."""
+        return "share" if self.kind == "share" else self.unit
 
-def _m(name, label, unit, group, kind, better, decimals=0, only_if_any=False) -> Metric:
-    return Metric(name, label, unit, group, kind, better, decimals, only_if_any)
+    @property
+    def short_label(self) -> str:
+        """The label without its closing note in brackets: "Margin", "Reps on post"."""
+        return re.sub(r"\s*\([^)]*\)$", "", self.label)
+
+    @property
+    def phrase(self) -> str:
+        """The short label as words inside a sentence: "margin", "reps on post", "F2: ..."
+        (a label opening with capitals, such as an F-ID, keeps them)."""
+        words = self.short_label
+        return words if words[:2].isupper() else words[0].lower() + words[1:]
+
+
+def _m(name: str, label: str, unit: str, group: str, kind: Kind, better: Better,
+       decimals: int = 0, only_if_any: bool = False, views: str = "") -> Metric:  # fmt: skip
+    """A catalogue entry; ``views`` names its views (of VIEWS), separated by spaces."""
+    chosen = frozenset(views.split())
+    unknown = sorted(chosen - set(VIEWS))
+    if unknown or group not in GROUPS:
+        raise ValueError(
+            f"catalogue entry {name!r}: unknown view(s) {unknown} or group {group!r}; "
+            f"allowed views: {list(VIEWS)}, groups: {list(GROUPS)}"
+        )
+    return Metric(name, label, unit, group, kind, better, decimals, only_if_any, chosen)
 
 
 _MONEY, _HEAD, _SALES, _WORK = GROUPS[0], GROUPS[1], GROUPS[2], GROUPS[3]
@@ -88,38 +149,47 @@ CATALOGUE: dict[str, Metric] = {
     m.name: m
     for m in (
         # Money: what the horizon earns and costs.
-        _m("revenue", "Revenue", "yuan", _MONEY, "money", "higher"),
-        _m("margin", "Margin (revenue less cost of sales)", "yuan", _MONEY, "money", "higher"),
+        _m("revenue", "Revenue", "yuan", _MONEY, "money", "higher",
+           views="precision report forest fan sweep"),
+        _m("margin", "Margin (revenue less cost of sales)", "yuan", _MONEY, "money", "higher",
+           views="precision report forest fan sweep"),
         _m("cost_of_sales", "Cost of sales (reps' pay, hiring, training)", "yuan", _MONEY,
-           "money", "lower"),
-        _m("payroll", "Reps' pay (payroll)", "yuan", _MONEY, "money", "lower"),
+           "money", "lower", views="report forest"),
+        _m("payroll", "Reps' pay (payroll)", "yuan", _MONEY, "money", "lower",
+           views="report forest"),
         # Headcount.
-        _m("reps_on_post", "Reps on post (monthly average)", "reps", _HEAD, "number", "higher", 1),
+        _m("reps_on_post", "Reps on post (monthly average)", "reps", _HEAD, "number", "higher", 1,
+           views="precision report forest fan sweep"),
         _m("supervisor_groups_end", "Supervisor groups at the end", "groups", _HEAD, "number",
-           None, 1),
+           None, 1, views="report"),
         # Sales.
-        _m("signings", "Deals signed", "deals", _SALES, "count", "higher"),
+        _m("signings", "Deals signed", "deals", _SALES, "count", "higher",
+           views="precision report forest"),
         _m("revenue_per_rep_month", "Revenue per rep per month", "yuan", _SALES, "money",
-           "higher"),
+           "higher", views="report"),
         _m("signings_per_rep_month", "Deals per rep per month", "deals", _SALES, "number",
            "higher", 2),
         _m("attainment", "Team attainment (revenue as a share of quota)", "", _SALES, "share",
-           "higher"),
+           "higher", views="report sweep"),
         _m("share_at_quota", "Reps at quota (share of reps on post)", "", _SALES, "share",
-           "higher"),
+           "higher", views="precision report sweep"),
         _m("leads_entered", "Leads entered in the CRM", "leads", _SALES, "count", None),
-        _m("visits", "Visits", "visits", _SALES, "count", None),
-        _m("visits_per_rep_day", "Visits per rep per working day", "visits", _SALES, "number",
-           None, 2),
+        _m("visits", "First visits", "visits", _SALES, "count", None),
+        _m("visits_per_rep_day", "First visits per rep per working day", "visits", _SALES,
+           "number", None, 2),
         _m("followups_per_rep_day", "Follow-ups per rep per working day", "follow-ups", _SALES,
            "number", None, 2),
         # Workforce.
-        _m("hires", "Reps hired (trainees)", "reps", _WORK, "number", None, 1, True),
-        _m("quits", "Reps who quit", "reps", _WORK, "number", "lower", 1, True),
-        _m("dismissals", "Reps dismissed", "reps", _WORK, "number", "lower", 1, True),
-        _m("promotions", "Reps promoted to supervisor", "reps", _WORK, "number", None, 1, True),
+        _m("hires", "Reps hired (trainees)", "reps", _WORK, "number", None, 1, True,
+           views="report"),
+        _m("quits", "Reps who quit", "reps", _WORK, "number", "lower", 1, True,
+           views="report forest"),
+        _m("dismissals", "Reps dismissed", "reps", _WORK, "number", "lower", 1, True,
+           views="report forest"),
+        _m("promotions", "Reps promoted to supervisor", "reps", _WORK, "number", None, 1, True,
+           views="report"),
         _m("supervisor_hires", "Supervisors hired from outside", "supervisors", _WORK, "number",
-           None, 1, True),
+           None, 1, True, views="report"),
         # New-rep classes (F21-F26), each named after its denominator.
         _m("class_washout_of_trainees", "Washed out in training, of trainees (F21)", "", _CLASS,
            "share", "lower"),
@@ -127,19 +197,19 @@ CATALOGUE: dict[str, Metric] = {
            "", _CLASS, "share", "higher"),
         _m("class_signing_rate_1m_of_on_post",
            "Signed in the first month, of reps who went on post (F23)", "", _CLASS, "share",
-           "higher"),
+           "higher", views="class_kpis"),
         _m("class_orders_1m_per_on_post",
            "Orders in the first month per rep who went on post (F24)", "deals", _CLASS,
            "number", "higher", 2),
         _m("class_survival_3m_of_on_post",
            "Still there 3 months after going on post, of reps who went on post (F26)", "",
-           _CLASS, "share", "higher"),
+           _CLASS, "share", "higher", views="class_kpis"),
         _m("class_remaining_3m_of_trainees",
            "Still there 3 months after going on post, of all trainees", "", _CLASS, "share",
            "higher"),
         _m("class_earning_6m_of_on_post",
            "Earning by the 6th month, of reps who went on post (F26)", "", _CLASS, "share",
-           "higher"),
+           "higher", views="class_kpis"),
         _m("class_survival_12m_of_on_post",
            "Still there 12 months after going on post, of reps who went on post", "", _CLASS,
            "share", "higher"),
@@ -147,34 +217,36 @@ CATALOGUE: dict[str, Metric] = {
            "Still there 12 months after going on post, of all trainees", "", _CLASS, "share",
            "higher"),
         # Pay.
-        _m("pay_per_rep_month", "Pay per rep per month", "yuan", _PAY, "money", None),
+        _m("pay_per_rep_month", "Pay per rep per month", "yuan", _PAY, "money", None,
+           views="report"),
         _m("commission", "Commission", "yuan", _PAY, "money", None),
-        _m("bonus", "Annual-grade bonus (F38)", "yuan", _PAY, "money", None, only_if_any=True),
+        _m("bonus", "Annual-grade bonus (F38)", "yuan", _PAY, "money", None, only_if_any=True,
+           views="report"),
         _m("fines", "Fines for missed visits (F32)", "yuan", _PAY, "money", "lower",
-           only_if_any=True),
+           only_if_any=True, views="report"),
         # Territory and leads.
         _m("opportunity_per_rep_cv", "Unevenness of market per rep (coefficient of variation)",
-           "CV", _TERR, "number", "lower", 3),
+           "CV", _TERR, "number", "lower", 3, views="report"),
         _m("stale_to_pool", "Leads gone stale to the public pool", "leads", _TERR, "count",
-           "lower", only_if_any=True),
+           "lower", only_if_any=True, views="report"),
         _m("pool_claims", "Leads claimed from the public pool", "leads", _TERR, "count", None,
            only_if_any=True),
         _m("reclaimed_signings", "Deals signed from reclaimed leads", "deals", _TERR, "count",
            "higher", only_if_any=True),
         _m("duplicated_approaches", "Firms approached twice by the team", "approaches", _TERR,
-           "count", "lower", only_if_any=True),
+           "count", "lower", only_if_any=True, views="report"),
         # Behaviour.
         _m("deals_held", "Deals held back to a later pay period", "deals", _BEHAVE, "number",
-           "lower", 1, True),
+           "lower", 1, True, views="report"),
         _m("revenue_held", "Revenue held back to a later pay period", "yuan", _BEHAVE, "money",
            "lower", only_if_any=True),
         _m("deals_pulled", "Deals pulled into an earlier pay period", "deals", _BEHAVE,
-           "number", "lower", 1, True),
+           "number", "lower", 1, True, views="report"),
         _m("month_end_signing_share", "Deals signed in a month's last week", "", _BEHAVE,
            "share", None),
         # Calibration diagnostics: the model against the field figures, no better way.
         _m("f2_sign_rate", "F2: share of entered leads that sign (field: 1 in 20)", "", _DIAG,
-           "share", None),
+           "share", None, views="report"),
         _m("f2_open_share", "F2: share of entered leads still open at the end", "", _DIAG,
            "share", None),
         _m("f7_share_phone", "F7: deals closed on the phone (field: 1%)", "", _DIAG, "share",
@@ -220,3 +292,14 @@ def ordered(names) -> list[str]:
 def better(name: str) -> Better:
     """Which way is better for ``name``: "higher", "lower" or None (no direction)."""
     return metric(name).better
+
+
+def shown_in(view: str) -> tuple[str, ...]:
+    """The metrics a view shows (``VIEWS``), in the catalogue's order."""
+    if view not in VIEWS:
+        raise ValueError(f"no view {view!r} in the metric catalogue; allowed: {list(VIEWS)}")
+    return tuple(ordered([name for name, m in CATALOGUE.items() if view in m.views]))
+
+
+# What --precision watches (run_until_precise's default): revenue and its main drivers.
+PRECISION = shown_in("precision")

@@ -12,7 +12,6 @@ none for calibration diagnostics and trade-offs).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -20,7 +19,7 @@ import pandas as pd
 
 from simsales.metrics.catalogue import metric as catalogued
 from simsales.metrics.catalogue import ordered
-from simsales.metrics.summary import RunInfo, grouped_table, replications_phrase, unit_of
+from simsales.metrics.summary import RunInfo, grouped_table, replications_phrase
 
 COLUMNS = [
     "scenario",
@@ -70,7 +69,7 @@ def paired_comparison(
             m = catalogued(metric)
             rows.append({"scenario": name, "metric": metric, "better_if": m.better,
                          **_paired(a[ok], b[ok], m.better, confidence),
-                         "group": m.group, "label": m.label, "unit": unit_of(metric)})  # fmt: skip
+                         "group": m.group, "label": m.label, "unit": m.data_unit})  # fmt: skip
     table = pd.DataFrame(rows, columns=[c for c in COLUMNS if c != "p_holm"])
     table["p_holm"] = table["p_value"]
     for _, block in table.groupby("metric", sort=False):
@@ -176,23 +175,16 @@ def _comparison_rows(block: pd.DataFrame) -> tuple[list[tuple[str, list[list[str
             zero_diff = "0 pp" if m.kind == "share" else "0"
             cells = [zero_diff, "-", "-", "no difference"]
         else:
-            ci = f"[{_signed(m, r['ci_low'])}, {_signed(m, r['ci_high'])}]"
+            ci = f"[{m.format_difference(r['ci_low'])}, {m.format_difference(r['ci_high'])}]"
             better = "-" if m.better is None else f"{r['p_better'] * 100:.0f}% ({m.better})"
-            cells = [_signed(m, r["difference"]), ci, _p(r["p_holm"]), better]
-        groups.setdefault(m.group, []).append([m.label, unit_of(r["metric"]), *means, *cells])
+            cells = [m.format_difference(r["difference"]), ci, _p(r["p_holm"]), better]
+        groups.setdefault(m.group, []).append([m.label, m.unit_label, *means, *cells])
     hidden = []
     if zero:
         hidden.append(f"{zero} metric{'s' if zero != 1 else ''} zero in both in every replication")
     if unknown:
         hidden.append(f"{unknown} without a value in this run")
     return list(groups.items()), " and ".join(hidden)
-
-
-def _signed(m, value: float) -> str:
-    """A difference with its sign, "+1,204" or "-3.1 pp"; one that rounds to zero has
-    none ("0", "0.0 pp")."""
-    text = m.format(value, signed=True)
-    return text[1:] if re.fullmatch(r"[+-]0(\.0+)?( pp)?", text) else text
 
 
 def _head(name: str, role: str) -> str:

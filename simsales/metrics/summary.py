@@ -34,6 +34,19 @@ F7_GROUPS = {
 F7_PERCENT = {"phone": 1, "first_visit": 2, "followup_1": 3, "followup_2": 5, "followup_3": 10,
               "followup_4_to_11": 80}  # fmt: skip
 KEYS = ["scenario", "replication"]
+# The new-rep class metrics (F21-F26) as ratios of summed ``cohorts`` columns:
+# metric -> (numerator, denominator).
+CLASS_RATIOS = {
+    "class_washout_of_trainees": ("washed_out", "trainees"),
+    "class_trial_pass_of_reached_trial": ("on_post", "reached_trial"),
+    "class_signing_rate_1m_of_on_post": ("signed_1m", "on_post"),
+    "class_orders_1m_per_on_post": ("orders_1m", "on_post"),
+    "class_survival_3m_of_on_post": ("survived_3m", "on_post"),
+    "class_remaining_3m_of_trainees": ("survived_3m", "trainees"),
+    "class_survival_12m_of_on_post": ("survived_12m", "on_post"),
+    "class_remaining_12m_of_trainees": ("survived_12m", "trainees"),
+    "class_earning_6m_of_on_post": ("earning_6m", "on_post"),
+}
 
 
 def replication_metrics(
@@ -100,20 +113,9 @@ def _classes(cohorts: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     yet complete at the end of the run); rates over trainees (washout, trial, remaining)
     only over classes with nobody still in training or on trial, whose trainees' fate is
     known."""
-    ratios = {  # metric: (numerator, denominator)
-        "class_washout_of_trainees": ("washed_out", "trainees"),
-        "class_trial_pass_of_reached_trial": ("on_post", "reached_trial"),
-        "class_signing_rate_1m_of_on_post": ("signed_1m", "on_post"),
-        "class_orders_1m_per_on_post": ("orders_1m", "on_post"),
-        "class_survival_3m_of_on_post": ("survived_3m", "on_post"),
-        "class_remaining_3m_of_trainees": ("survived_3m", "trainees"),
-        "class_survival_12m_of_on_post": ("survived_12m", "on_post"),
-        "class_remaining_12m_of_trainees": ("survived_12m", "trainees"),
-        "class_earning_6m_of_on_post": ("earning_6m", "on_post"),
-    }
     c = cohorts.assign(reached_trial=cohorts["trainees"] - cohorts["washed_out"])
     out = pd.DataFrame(index=index)
-    for metric, (num, den) in ratios.items():
+    for metric, (num, den) in CLASS_RATIOS.items():
         known = c[c[num].notna()]
         if den != "on_post":  # over trainees: only classes done with training and trial
             known = known[known["in_class"] == 0]
@@ -235,10 +237,9 @@ def summarize(
 
 
 def unit_of(name: str) -> str:
-    """The unit of a metric's numbers in a table: "yuan", "reps", ..., "share" (a fraction
-    between 0 and 1)."""
-    m = catalogued(name)
-    return "share" if m.kind == "share" else m.unit
+    """The unit of a metric's numbers in a data frame (the catalogue's ``data_unit``):
+    "yuan", "reps", ..., "share" (a fraction between 0 and 1)."""
+    return catalogued(name).data_unit
 
 
 class Summary(pd.DataFrame):
@@ -327,7 +328,7 @@ def _blocks(
             label = f"{m.label} *" if name in imprecise else m.label
             ci = (f"[{m.format(row['ci_low'])}, {m.format(row['ci_high'])}]"
                   if math.isfinite(row["ci_low"]) else "-")  # fmt: skip
-            cells = [label, unit_of(name), m.format(row["mean"]), ci,
+            cells = [label, m.unit_label, m.format(row["mean"]), ci,
                      m.format(row["p10"]), m.format(row["p90"])]  # fmt: skip
             groups.setdefault(m.group, []).append(cells)
         blocks.append(_Block(header, list(groups.items()), _notes(zero, unknown, note_all_rows)))
