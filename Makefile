@@ -18,15 +18,19 @@ $(READY): pyproject.toml
 run: $(READY)  ## simulate the bundled baseline and print its summary
 	$(BIN)/simsales run
 
-test: $(READY)  ## the whole test suite and the three notebooks, small (under 10 minutes on 2 cores)
+test: $(READY)  ## lint, the architecture contract, the whole test suite and the three notebooks, small (under 10 minutes on 2 cores)
+	$(BIN)/ruff check simsales tests benchmarks docs
+	$(BIN)/ruff format --check simsales tests benchmarks docs
+	$(BIN)/lint-imports --no-cache
 	SIMSALES_NOTEBOOK_REPLICATIONS=4 $(BIN)/python -m pytest -q tests --nbmake notebooks
 
 fuzz: $(READY)  ## 10,000 mutated scenario files and --set values: each must load or be refused clearly (about 3 minutes; SEED=n for other cases)
 	$(BIN)/python -m tests.fuzz_scenarios --cases 10000 --run-share 0.03 --seed $(or $(SEED),0)
 
-lint: $(READY)
+lint: $(READY)  ## ruff and the architecture contract (make test runs them too)
 	$(BIN)/ruff check simsales tests benchmarks docs
 	$(BIN)/ruff format --check simsales tests benchmarks docs
+	$(BIN)/lint-imports --no-cache
 
 schema: $(READY)  ## regenerate scenarios/schema.json from the pydantic models
 	$(BIN)/simsales schema > scenarios/schema.json

@@ -476,7 +476,7 @@ def dask_run_seconds(scenario: Scenario) -> float | None:
     """The same run on a local Dask cluster of RUN_WORKERS processes (start-up included);
     None without the cluster extra."""
     try:
-        from simsales.executors import DaskCluster
+        from simsales.experiment.executors import DaskCluster
 
         start = time.perf_counter()
         with DaskCluster(local_workers=RUN_WORKERS) as cluster:
@@ -513,8 +513,8 @@ def timed_sweep() -> float:
 def timed_sweep_pool_per_point() -> float:
     """Seconds of the same sweep as simsales ran it before issue 14: point after point,
     each on a pool of RUN_WORKERS processes started for it and closed after it."""
-    from simsales.executors import close_pools
-    from simsales.sweeps import point_scenario
+    from simsales.experiment.executors import close_pools
+    from simsales.experiment.sweeps import point_scenario
 
     base = simsales.load_scenario(BASELINE)
     start = time.perf_counter()

@@ -19,21 +19,25 @@ __version__ = "0.1.0"
 # Public names, imported on first use: worker processes that only simulate do not pay
 # for pandas and scipy, and `simsales validate` starts fast.
 _PUBLIC = {
-    "run": "simsales.experiment",
-    "compare": "simsales.experiment",
-    "Comparison": "simsales.experiment",
-    "Results": "simsales.results",
-    "ResultsError": "simsales.results",
-    "load_results": "simsales.results",
+    "run": "simsales.experiment.runs",
+    "compare": "simsales.experiment.runs",
+    "Comparison": "simsales.experiment.runs",
+    "Results": "simsales.experiment.results",
+    "ResultsError": "simsales.experiment.results",
+    "load_results": "simsales.experiment.results",
     "Scenario": "simsales.scenario",
     "ScenarioError": "simsales.scenario",
     "load_scenario": "simsales.scenario",
     "baseline_path": "simsales.scenario.paths",
-    "sweep": "simsales.sweeps",
-    "sensitivity": "simsales.sensitivity_analysis",
+    "sweep": "simsales.experiment.sweeps",
+    "sensitivity": "simsales.experiment.sensitivity",
 }
 # Public modules, imported on first use: simsales.plotting.fan_chart(...).
-_MODULES = ("executors", "plotting", "report")
+_MODULES = {
+    "executors": "simsales.experiment.executors",
+    "plotting": "simsales.present.plotting",
+    "report": "simsales.present.report",
+}
 
 __all__ = [
     "Comparison",
@@ -55,13 +59,14 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from simsales import executors, plotting, report
-    from simsales.experiment import Comparison, compare, run
-    from simsales.results import Results, ResultsError, load_results
+    from simsales.experiment import executors
+    from simsales.experiment.results import Results, ResultsError, load_results
+    from simsales.experiment.runs import Comparison, compare, run
+    from simsales.experiment.sensitivity import sensitivity
+    from simsales.experiment.sweeps import sweep
+    from simsales.present import plotting, report
     from simsales.scenario import Scenario, ScenarioError, load_scenario
     from simsales.scenario.paths import baseline_path
-    from simsales.sensitivity_analysis import sensitivity
-    from simsales.sweeps import sweep
 
 
 def __getattr__(name: str):
@@ -70,7 +75,9 @@ def __getattr__(name: str):
         globals()[name] = value
         return value
     if name in _MODULES:
-        return import_module(f"simsales.{name}")  # importing sets the attribute
+        module = import_module(_MODULES[name])
+        globals()[name] = module
+        return module
     raise AttributeError(f"module 'simsales' has no attribute {name!r}")
 
 

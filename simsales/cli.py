@@ -7,7 +7,6 @@ summary table to stdout.
 
 from __future__ import annotations
 
-import math
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,8 +14,15 @@ from typing import Annotated
 
 import typer
 
-from simsales.metrics.catalogue import PRECISION, shown_in
+from simsales.metrics.catalogue import PRECISION
 from simsales.metrics.catalogue import metric as catalogued
+from simsales.present.text import (
+    format_comparison,
+    format_indices,
+    format_ramp,
+    format_summary,
+    sweep_text,
+)
 from simsales.scenario import ScenarioError, load_scenario
 from simsales.scenario.overrides import apply_cli_overrides
 from simsales.scenario.paths import baseline_path
@@ -188,8 +194,8 @@ def run_cmd(
     mean with its 95% CI and the spread of single years (P10-P90)."""
     (sc,) = _load([file or baseline_path()], overrides)
     _check_out(out)
-    from simsales.experiment import run as run_scenario
-    from simsales.experiment import run_until_precise
+    from simsales.experiment.runs import run as run_scenario
+    from simsales.experiment.runs import run_until_precise
 
     if precision is not None and not 0 < precision < 1:
         _fail(f"--precision {precision}: an impossible target; allowed: between 0 and 1, "
@@ -242,7 +248,7 @@ def compare_cmd(
         _fail(f"compare needs at least 2 scenario files, got {len(files)}")
     scenarios, baseline = _load_distinct(files, baseline, overrides)
     _check_out(out)
-    from simsales.experiment import compare  # heavy imports only when running
+    from simsales.experiment.runs import compare  # heavy imports only when running
 
     total = replications * len(scenarios)
     _say_if_stored(out, scenarios, seed, replications, force)
@@ -252,8 +258,8 @@ def compare_cmd(
     table = comparison.table()
     if out is not None:
         try:
-            from simsales.results import atomic_write
-            from simsales.store import StoreError, inside
+            from simsales.experiment.results import atomic_write
+            from simsales.experiment.store import StoreError, inside
 
             out.mkdir(parents=True, exist_ok=True)
             for name, res in comparison.results.items():
@@ -296,8 +302,8 @@ def report_cmd(
         _fail(f"--out {out}: {what}")
     if not out.parent.is_dir():
         _fail(f"--out {out}: folder {out.parent} does not exist")
-    from simsales.experiment import compare, run
-    from simsales.report import render_report, write_report
+    from simsales.experiment.runs import compare, run
+    from simsales.present.report import render_report, write_report
 
     total = replications * len(scenarios)
     with _running(total, progress, None, workers, scheduler, dask_local) as (tick, ex):
@@ -371,7 +377,7 @@ def _executor(workers: int | None, scheduler: str | None, dask_local: int | None
     if scheduler is None and dask_local is None:
         yield None
         return
-    from simsales.executors import DaskCluster, ExecutorError
+    from simsales.experiment.executors import DaskCluster, ExecutorError
 
     try:
         cluster = DaskCluster(address=scheduler, local_workers=dask_local)
@@ -386,7 +392,7 @@ def _running(total: int, progress: bool, out: Path | None, workers, scheduler, d
              desc: str = "replications"):  # fmt: skip
     """Around a run: the progress bar and executor; an --out folder of another run, and
     Ctrl-C, end the command cleanly (exit 2, and 130 saying what is kept)."""
-    from simsales.store import StoreError
+    from simsales.experiment.store import StoreError
 
     bar = _progress_bar(total, desc) if progress else None
     try:
@@ -394,7 +400,7 @@ def _running(total: int, progress: bool, out: Path | None, workers, scheduler, d
             yield (bar.update_to if bar else None), executor
     except StoreError as exc:
         _fail(f"--out {exc}")
-    except ScenarioError as exc:  # e.g. too big for this machine's memory (engine.memory)
+    except ScenarioError as exc:  # e.g. too big for this machine's memory (experiment.memory)
         _fail(str(exc))
     except KeyboardInterrupt:
         typer.echo(_interrupted(out), err=True)
@@ -430,11 +436,11 @@ def _say_if_stored(out: Path | None, scenarios: list, seed: int, replications: i
     """On stderr: how many stored shards were damaged and will be computed again, and
     whether ``out`` already holds every replication asked for (``replications``; None:
     not known in advance), so nothing is computed (a resumed run that had finished)."""
-    from simsales.store import STORE, StoreError
+    from simsales.experiment.store import STORE, StoreError
 
     if out is None or not (out / STORE).is_file():
         return
-    from simsales.experiment import open_store
+    from simsales.experiment.runs import open_store
 
     try:
         store = open_store(out, scenarios, seed, force)
@@ -461,26 +467,9 @@ def _damaged(out: Path, damaged: dict[str, dict[int, str]]) -> str:
             f"({shown}{more})")  # fmt: skip
 
 
-def format_comparison(comparison, table=None, confidence: float = 0.95) -> str:
-    """A ``Comparison`` (and its ``table()``, computed if not given) as plain text
-    (``simsales.metrics.compare.comparison_text``): grouped, labelled, with units,
-    readable numbers, and what the interval is."""
-    from simsales.metrics.compare import comparison_text
-    from simsales.metrics.summary import RunInfo
-
-    runs = {name: RunInfo.of(res.manifest) for name, res in comparison.results.items()}
-    if table is None:
-        table = comparison.table(confidence)
-    return comparison_text(table, comparison.baseline, runs, confidence)
-
-
-# The sweep's columns: the catalogue's sweep view, headed by their short labels.
-SWEEP_SHOWN = shown_in("sweep")
-
-
 @app.command("sweep")
 def sweep_cmd(
-    file: Annotated[Path, typer.Argument(help="Sweep YAML file (see simsales.sweeps).")],
+    file: Annotated[Path, typer.Argument(help="Sweep YAML file (its keys: help(simsales.sweep)).")],
     replications: SweepReplications = SWEEP_REPLICATIONS,
     seed: SeedOption = 0,
     workers: WorkersOption = None,
@@ -496,7 +485,7 @@ def sweep_cmd(
 ) -> None:
     """Run a scenario at every point of a sweep (grid or Latin hypercube) with common
     random numbers; print each point's swept values and headline means."""
-    from simsales.sweeps import design_points, load_sweep, point_scenario, sweep
+    from simsales.experiment.sweeps import design_points, load_sweep, point_scenario, sweep
 
     try:
         base, spec = load_sweep(file)
@@ -511,10 +500,6 @@ def sweep_cmd(
     with _running(total, progress, out, workers, scheduler, dask_local) as (tick, ex):
         result = sweep(base, spec.parameters, spec.design, spec.samples, spec.design_seed,
                        replications, seed, workers, ex, tick, out, force)  # fmt: skip
-    summary = result.summary()
-    wide = summary[summary["metric"].isin(SWEEP_SHOWN)].pivot_table(
-        index=["point", *spec.parameters], columns="metric", values="mean", sort=False
-    )[list(SWEEP_SHOWN)]
     if out is not None:
         try:
             result.metrics().to_parquet(out / "sweep_metrics.parquet")
@@ -522,15 +507,13 @@ def sweep_cmd(
             _fail(f"--out {out}: cannot write results ({exc})")
     typer.echo(f"sweep {file}: {len(points)} points x {replications} replications, seed {seed}"
                " (common random numbers); means over replications")  # fmt: skip
-    formats = {name: catalogued(name).format for name in SWEEP_SHOWN}
-    heads = [catalogued(name).short_label for name in SWEEP_SHOWN]
-    typer.echo(wide.to_string(formatters=formats, header=heads))
+    typer.echo(sweep_text(result.summary(), list(spec.parameters)))
 
 
 @app.command("sensitivity")
 def sensitivity_cmd(
     file: Annotated[
-        Path, typer.Argument(help="Sensitivity YAML file (see simsales.sensitivity_analysis).")
+        Path, typer.Argument(help="Sensitivity YAML file (its keys: help(simsales.sensitivity)).")
     ],
     replications: SensitivityReplications = SENSITIVITY_REPLICATIONS,
     seed: SeedOption = 0,
@@ -548,12 +531,12 @@ def sensitivity_cmd(
     simsales[sensitivity] extra); every point on common random numbers. Says the number
     of points and the estimated run time first; a design of more than 2,000 points runs
     only with --yes."""
-    from simsales.sweeps import point_scenario
+    from simsales.experiment.sweeps import point_scenario
 
     _check_new_file(out, "--out", force)
     _check_new_file(plot, "--plot", force)
     try:
-        from simsales.sensitivity_analysis import load_sensitivity, sample_points, sensitivity
+        from simsales.experiment.sensitivity import load_sensitivity, sample_points, sensitivity
 
         base, spec = load_sensitivity(file)
         (base,) = _overridden([base], overrides)
@@ -609,7 +592,7 @@ def _confirm_design(base, spec, replications: int, seed: int, workers: int | Non
                     yes: bool) -> None:  # fmt: skip
     """On stderr: the design's size and estimated run time, before sampling it; exit 2 for
     a design above ``CONFIRM_POINTS`` points without ``--yes``."""
-    from simsales.sensitivity_analysis import (
+    from simsales.experiment.sensitivity import (
         CONFIRM_POINTS,
         design_size,
         estimated_seconds,
@@ -665,7 +648,7 @@ def calibrate(
 ) -> None:
     """Find leads.sign_probability so the simulated team signs TARGET of entered leads (F2),
     and say how to use it."""
-    from simsales.calibration import CalibrationError, calibrate_sign_probability
+    from simsales.experiment.calibration import CalibrationError, calibrate_sign_probability
 
     (sc,) = _load([file or baseline_path()], overrides)
     try:
@@ -696,52 +679,6 @@ def _progress_bar(total: int, desc: str = "replications"):
             self.update(done - self.n)
 
     return Bar(total=total, desc=desc, unit="rep", file=sys.stderr, leave=False)
-
-
-def format_summary(summary, precision: dict | None = None) -> str:
-    """A run's summary (``Results.summary()``) as plain text, as its repr shows it
-    (``simsales.metrics.summary.summary_text``): per group label, unit, mean, 95% CI, P10
-    and P90, under the horizon and what the interval is. With ``precision`` (a
-    manifest's), metrics whose interval is still wider than the target are marked."""
-    from simsales.metrics.summary import summary_text
-
-    return summary_text(summary, precision)
-
-
-def format_indices(table, metric: str) -> str:
-    """Sensitivity indices as plain text without scientific notation: Sobol indices (a
-    share of the metric's variance) with 3 decimals; Morris effects in the metric's unit
-    (money with separators, shares in percentage points)."""
-    effect = catalogued(metric).format_effect
-    formats = {col: (lambda v: f"{v:.3f}") if col.startswith("S") else effect
-               for col in table.columns if col != "parameter"}  # fmt: skip
-    return table.to_string(index=False, formatters=formats)
-
-
-def format_ramp(ramp) -> str:
-    """The ramp table (``Results.ramp``) as plain text: one line per month on post."""
-    if ramp.empty:
-        return "ramp: no hired rep went on post within the reported months"
-    fmt = {"skill": _skill, "signings": catalogued("signings_per_rep_month").format,
-           "revenue": catalogued("revenue_per_rep_month").format}  # fmt: skip
-    wide = ramp.pivot(index="month_on_post", columns="measure")
-    head = ["month on post", "rep-months", *(f"{m} [95% CI]" for m in fmt)]
-    rows = []
-    for month, row in wide.iterrows():
-        cells = [str(month), str(int(row[("rep_months", "skill")]))]
-        for measure, f in fmt.items():
-            mean, low, high = (row[(c, measure)] for c in ("mean", "ci_low", "ci_high"))
-            cells.append(f"{f(mean)} [{f(low)}, {f(high)}]")
-        rows.append(cells)
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    lines = ["ramp of hired reps (means over replications of each one's mean per rep):"]
-    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in [head, *rows]]
-    return "\n".join(lines)
-
-
-def _skill(value: float) -> str:
-    """A skill multiplier (not a metric of the catalogue) to 3 decimals; "-" if unknown."""
-    return f"{value:.3f}" if math.isfinite(value) else "-"
 
 
 def main() -> None:

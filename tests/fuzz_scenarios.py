@@ -13,7 +13,7 @@ Every case must either load or raise ScenarioError with a short message; anythin
 is a failure. A sample of the cases that load also goes through ``simsales validate`` (exit
 0 or 2, one error per line), and a smaller sample runs one replication of a one-month
 horizon in a child process, which must finish within a time bound and within the memory
-the run estimated for itself (``engine.memory.estimate_memory``).
+the run estimated for itself (``experiment.memory.estimate_memory``).
 
     python -m tests.fuzz_scenarios                 # 10,000 cases (make fuzz)
     python -m tests.fuzz_scenarios --cases 500 --seed 7 --keep failures/
@@ -46,7 +46,7 @@ from typer.testing import CliRunner
 
 from simsales.cli import EXIT_BAD_INPUT, app
 from simsales.engine.calendar import Calendar
-from simsales.engine.memory import estimate_memory
+from simsales.experiment.memory import estimate_memory
 from simsales.policies.hiring import most_hires
 from simsales.scenario import Scenario, ScenarioError, load_scenario
 from simsales.scenario.loader import MAX_FILE_BYTES, MAX_NESTING, upper_bound

@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 import simsales
-from simsales.results import TABLES
+from simsales.experiment.results import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 import simsales
-from simsales.executors import LocalProcesses
+from simsales.experiment.executors import LocalProcesses
 from tests.conftest import BASELINE, small_overrides
 from tests.test_reproducible import assert_same_tables
 

@@ -23,8 +23,8 @@ import pytest  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from simsales import plotting  # noqa: E402
-from simsales.cli import app, format_summary  # noqa: E402
-from simsales.experiment import run_until_precise  # noqa: E402
+from simsales.cli import app  # noqa: E402
+from simsales.experiment.runs import run_until_precise  # noqa: E402
 from simsales.metrics import catalogue  # noqa: E402
 from simsales.metrics.catalogue import (  # noqa: E402
     CATALOGUE,
@@ -37,6 +37,7 @@ from simsales.metrics.catalogue import (  # noqa: E402
 )
 from simsales.metrics.compare import comparison_text, paired_comparison  # noqa: E402
 from simsales.metrics.summary import F7_GROUPS, F7_PERCENT  # noqa: E402
+from simsales.present.text import format_summary  # noqa: E402
 from tests.conftest import ROOT, small_overrides  # noqa: E402
 
 LABELS = {m.label for m in CATALOGUE.values()}
@@ -121,12 +122,12 @@ def test_every_view_lists_catalogued_metrics_in_the_catalogues_order():
 
 def test_the_callers_choices_are_the_catalogues_views():
     import simsales.cli
-    import simsales.report
+    import simsales.present.report
 
     assert simsales.report.HEADLINE == shown_in("report")
     assert simsales.report.FOREST == shown_in("forest")
     assert simsales.report.FANS == shown_in("fan")
-    assert simsales.cli.SWEEP_SHOWN == shown_in("sweep")
+    assert simsales.present.text.SWEEP_SHOWN == shown_in("sweep")
     assert plotting.KPI_BARS == shown_in("class_kpis")
     default = inspect.signature(run_until_precise).parameters["metrics"].default
     assert default is PRECISION
@@ -213,8 +214,8 @@ out = {"revenue": tm["revenue"].sum(), "signings": tm["signings"].sum()}
 
 def test_no_metric_is_labelled_chosen_or_directed_outside_the_catalogue():
     modules = presentation_modules()
-    assert {"cli.py", "report.py", "plotting.py", "experiment.py", "summary.py",
-            "compare.py", "sensitivity_analysis.py", "sweeps.py", "calibration.py",
+    assert {"cli.py", "report.py", "plotting.py", "text.py", "runs.py", "summary.py",
+            "compare.py", "sensitivity.py", "sweeps.py", "calibration.py",
             "results.py"} <= {p.name for p in modules}  # fmt: skip
     problems = []
     for path in modules:
@@ -328,7 +329,7 @@ def test_plots_write_the_catalogues_labels(small_results):
 
 
 def test_the_report_shows_the_catalogues_labels(small_results):
-    from simsales.report import render_report
+    from simsales.present.report import render_report
 
     page = render_report(small_results)  # its figures are closed as they are embedded
 

@@ -565,7 +565,7 @@ def test_compare_set_for_all_and_for_one(tmp_path):
 
 def test_report_set_reaches_the_scenarios(tmp_path, monkeypatch):
     """On report, the overrides reach the scenarios the report is made of."""
-    import simsales.report
+    import simsales.present.report
 
     seen = {}
 
@@ -589,12 +589,12 @@ def test_sweep_and_sensitivity_set_their_base_scenario(tmp_path, monkeypatch):
     """On sweep and sensitivity, the overrides change the base scenario before its points."""
     import yaml
 
-    import simsales.sensitivity_analysis
-    import simsales.sweeps
+    import simsales.experiment.sensitivity
+    import simsales.experiment.sweeps
 
     bases = {}
-    for module, name in ((simsales.sweeps, "sweep"), (simsales.sensitivity_analysis,
-                                                      "sensitivity")):  # fmt: skip
+    for module, name in ((simsales.experiment.sweeps, "sweep"),
+                         (simsales.experiment.sensitivity, "sensitivity")):  # fmt: skip
         real = getattr(module, name)
 
         def spy(base, *args, _real=real, _name=name, **kwargs):

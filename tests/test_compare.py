@@ -233,7 +233,7 @@ def test_precision_runs_until_the_intervals_are_narrow_enough():
     """Batches of 4 until every headline 95% CI half-width is within 5% of its mean: the
     target is met at the count reported and was not met one batch earlier; the batches
     are the replications of a plain run of that many."""
-    from simsales.experiment import imprecise_metrics, run_until_precise
+    from simsales.experiment.runs import imprecise_metrics, run_until_precise
     from simsales.metrics.catalogue import PRECISION
 
     base = simsales.load_scenario(BASELINE).with_overrides(small_overrides(reps=16, months=3))

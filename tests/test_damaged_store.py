@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 import simsales
 from simsales.cli import app
-from simsales.results import TABLES
-from simsales.store import STORE, ResultsStore, StoreError, inside, scenario_folder
+from simsales.experiment.results import TABLES
+from simsales.experiment.store import STORE, ResultsStore, StoreError, inside, scenario_folder
 from tests.conftest import BASELINE, small_overrides
 
 runner = CliRunner()

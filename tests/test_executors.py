@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 import simsales
 from simsales.cli import app
-from simsales.executors import DaskCluster, ExecutorError, InProcess, LocalProcesses
-from simsales.results import TABLES
+from simsales.experiment.executors import DaskCluster, ExecutorError, InProcess, LocalProcesses
+from simsales.experiment.results import TABLES
 from tests.conftest import BASELINE, small_overrides
 
 

@@ -76,8 +76,12 @@ def test_calibrate_on_a_horizon_too_short_for_f2_is_a_clear_error():
     nan and a traceback); with 4 it runs."""
     from typer.testing import CliRunner
 
-    from simsales.calibration import MIN_MONTHS, CalibrationError, calibrate_sign_probability
     from simsales.cli import app
+    from simsales.experiment.calibration import (
+        MIN_MONTHS,
+        CalibrationError,
+        calibrate_sign_probability,
+    )
     from simsales.metrics.summary import RESOLVE_MONTHS
 
     assert MIN_MONTHS == RESOLVE_MONTHS + 1 == 4
@@ -95,7 +99,7 @@ def test_calibrate_on_a_horizon_too_short_for_f2_is_a_clear_error():
 def test_a_team_that_signs_nothing_cannot_be_calibrated():
     """An evaluation whose F2 has no value (no lead counted) or is zero (none signed)
     stops the calibration with a clear error instead of scaling by nan or dividing by 0."""
-    from simsales.calibration import CalibrationError, _signing
+    from simsales.experiment.calibration import CalibrationError, _signing
 
     row = {"mean": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "n": 0}
     with pytest.raises(CalibrationError, match="signed no lead counted by F2 in 2 replications"):
@@ -111,7 +115,7 @@ def test_a_malformed_scheduler_address_is_a_clear_error(address):
     from typer.testing import CliRunner
 
     from simsales.cli import app
-    from simsales.executors import DaskCluster, ExecutorError
+    from simsales.experiment.executors import DaskCluster, ExecutorError
 
     with pytest.raises(ExecutorError, match="is not a Dask scheduler address"):
         DaskCluster(address=address, timeout=1.0)
@@ -168,8 +172,8 @@ def test_a_grid_too_large_is_refused_from_its_shape_before_any_point_is_built(
 
 
 def test_an_lhs_axis_needs_finite_bounds(tmp_path):
+    from simsales.experiment.sweeps import load_sweep
     from simsales.scenario import ScenarioError
-    from simsales.sweeps import load_sweep
 
     for low, high in ((100_000, ".inf"), ("-.inf", 100_000), (".nan", 100_000)):
         line = f"  quota.revenue_per_month: {{low: {low}, high: {high}}}\n"
@@ -182,8 +186,8 @@ def test_an_lhs_axis_needs_finite_bounds(tmp_path):
 
 def test_a_swept_name_is_refused(tmp_path):
     """Every point is named <base>[<point>]: a swept name was silently dropped."""
+    from simsales.experiment.sweeps import load_sweep, sweep
     from simsales.scenario import ScenarioError
-    from simsales.sweeps import load_sweep, sweep
 
     lines = "  name: {values: [a, b]}\n  team.reps: {values: [40, 50]}\n"
     with pytest.raises(ScenarioError, match="parameters: name cannot be swept"):
@@ -257,8 +261,8 @@ def test_a_large_sensitivity_design_says_its_size_and_time_and_needs_yes(tmp_pat
 
 
 def test_sensitivity_bounds_must_be_finite_and_ordered(tmp_path):
+    from simsales.experiment.sensitivity import load_sensitivity
     from simsales.scenario import ScenarioError
-    from simsales.sensitivity_analysis import load_sensitivity
 
     cases = (("{low: 120000, high: .inf}", "high", "finite number"),
              ("{low: 200000, high: 120000}", "", "must be above low"))  # fmt: skip
@@ -271,10 +275,10 @@ def test_sensitivity_bounds_must_be_finite_and_ordered(tmp_path):
 
 
 def test_sweep_and_sensitivity_files_have_the_scenario_size_cap(tmp_path):
+    from simsales.experiment.sensitivity import load_sensitivity
+    from simsales.experiment.sweeps import load_sweep
     from simsales.scenario import ScenarioError
     from simsales.scenario.loader import MAX_FILE_BYTES
-    from simsales.sensitivity_analysis import load_sensitivity
-    from simsales.sweeps import load_sweep
 
     padding = "#" * 100 + "\n"
     big = "\n" + padding * (MAX_FILE_BYTES // len(padding) + 1)
@@ -292,7 +296,7 @@ def test_a_report_of_two_scenarios_that_differ_only_in_name():
     import matplotlib
 
     matplotlib.use("Agg")
-    from simsales.report import render_report
+    from simsales.present.report import render_report
     from tests.conftest import small_overrides
 
     sc = simsales.load_scenario(BASELINE).with_overrides(small_overrides(months=4))

@@ -20,10 +20,10 @@ from typer.testing import CliRunner
 
 import simsales
 from simsales.cli import EXIT_BAD_INPUT, app
+from simsales.experiment.sweeps import load_sweep, point_scenario
 from simsales.scenario.loader import MAX_NESTING, parse_yaml
 from simsales.scenario.overrides import parse_assignment
 from simsales.scenario.schema import check_name
-from simsales.sweeps import load_sweep, point_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simsales import experiment
-from simsales.engine import memory
-from simsales.engine.memory import check_fits, estimate_memory
+from simsales.experiment import runs as experiment
+from simsales.experiment import memory
+from simsales.experiment.memory import check_fits, estimate_memory
 from simsales.scenario import ScenarioError, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

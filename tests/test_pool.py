@@ -15,7 +15,7 @@ import time
 import pytest
 
 import simsales
-from simsales.executors import (
+from simsales.experiment.executors import (
     BROKEN,
     ExecutorError,
     LocalProcesses,
@@ -151,7 +151,9 @@ def test_a_script_without_the_guard_gets_one_clear_error(tmp_path):
     out = run_script(tmp_path, "main()")
     assert out.returncode == 1 and "revenue" not in out.stdout
     last = out.stderr.strip().splitlines()[-1]
-    assert last.startswith("simsales.executors.ExecutorError: simsales starts worker processes")
+    assert last.startswith(
+        "simsales.experiment.executors.ExecutorError: simsales starts worker processes"
+    )
     assert "plan.py" in last and "line 7 runs simulations" in last
     assert 'under `if __name__ == "__main__":`' in last and "workers=1" in last
     assert out.stderr.count("Traceback") == 1, out.stderr  # this process's; no spawn flood
@@ -167,10 +169,13 @@ def test_the_same_script_with_the_guard_runs(tmp_path):
 def test_a_worker_that_runs_the_script_again_stops_without_a_flood(tmp_path):
     """With the check switched off, the workers run the script's simulation again while
     starting: each leaves with one line and the parent raises one clear error."""
-    patch = "import simsales.executors as ex; ex.check_main_guard = lambda: None"
+    patch = "import simsales.experiment.executors as ex; ex.check_main_guard = lambda: None"
     out = run_script(tmp_path, "main()", patch=patch)
     assert out.returncode == 1
-    assert out.stderr.strip().splitlines()[-1] == f"simsales.executors.ExecutorError: {BROKEN}"
+    assert (
+        out.stderr.strip().splitlines()[-1]
+        == f"simsales.experiment.executors.ExecutorError: {BROKEN}"
+    )
     assert "ran the script's simulations again while starting" in out.stderr
     assert "bootstrapping" not in out.stderr
     assert len(out.stderr.splitlines()) <= 40, out.stderr

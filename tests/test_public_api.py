@@ -28,14 +28,14 @@ def test_sweep_and_sensitivity_are_functions_even_after_their_modules_are_import
     code = """
 import json, simsales
 before = [callable(simsales.sweep), callable(simsales.sensitivity)]
-import simsales.sweeps, simsales.sensitivity_analysis, simsales.experiment
+import simsales.experiment.sweeps, simsales.experiment.sensitivity, simsales.experiment
 from simsales import plotting, report
 after = [simsales.sweep.__name__, simsales.sensitivity.__name__]
 print(json.dumps({"before": before, "after": after,
                   "fan_chart": callable(simsales.plotting.fan_chart),
                   "render_report": callable(simsales.report.render_report),
                   "close_pools": callable(simsales.executors.close_pools),
-                  "same": simsales.sweep is simsales.sweeps.sweep}))
+                  "same": simsales.sweep is simsales.experiment.sweeps.sweep}))
 """
     got = json.loads(fresh(code))
     assert got == {"before": [True, True], "after": ["sweep", "sensitivity"],

@@ -16,11 +16,11 @@ import pytest
 import yaml
 
 import simsales
-import simsales.report
+import simsales.present.report
 from simsales.metrics.catalogue import CATALOGUE
 from simsales.metrics.catalogue import metric as catalogued
 from simsales.metrics.cohorts import COUNTS, RATES
-from simsales.report import (
+from simsales.present.report import (
     Effect,
     changes_in_words,
     detectable,
@@ -507,7 +507,7 @@ def test_a_longer_horizon_is_not_set_against_the_baselines_totals(steady):
     text = Page(simsales.report._executive_summary(c)).words(sep="")
     assert "It runs 5 months against the baseline's 4, so its totals" in text
     assert "Against base" not in text and "Too few replications" not in text
-    from simsales.cli import format_comparison
+    from simsales.present.text import format_comparison
 
     shown = format_comparison(c)
     assert "Caution: longer runs 5 months after a 1-month warm-up, base 4 months" in shown

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 import simsales
-from simsales.results import TABLES
+from simsales.experiment.results import TABLES
 
 
 def assert_same_tables(a: simsales.Results, b: simsales.Results) -> None:

@@ -10,9 +10,9 @@ import pytest
 from scipy import stats
 
 import simsales
+from simsales.experiment.results import MANIFEST, TABLES
 from simsales.metrics.catalogue import GROUPS, ordered
 from simsales.metrics.summary import NUMERIC, RunInfo, Summary, summarize
-from simsales.results import MANIFEST, TABLES
 
 
 def test_tables_are_tidy_and_keyed(small_results, small):

@@ -318,7 +318,7 @@ def test_a_derived_name_stays_within_the_schemas_limit():
 
 
 def test_sweep_points_keep_their_own_names():
-    from simsales.sweeps import point_scenario
+    from simsales.experiment.sweeps import point_scenario
 
     assert point_scenario(BASE, 3, {"team.reps": 70}).name == "baseline[3]"
 

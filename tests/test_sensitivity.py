@@ -16,7 +16,7 @@ from simsales.cli import app
 from tests.conftest import BASELINE, small_overrides
 
 pytest.importorskip("SALib", reason="sensitivity analysis needs simsales[sensitivity]")
-from simsales.sensitivity_analysis import sensitivity  # noqa: E402
+from simsales.experiment.sensitivity import sensitivity  # noqa: E402
 
 # Attainment of a steady team over 2 months: revenue does not depend on the quota (no
 # quits, no attainment dismissals, a flat commission: nobody games) nor on the recruiting
@@ -59,7 +59,7 @@ def test_morris_screens_out_a_parameter_with_no_effect(steady):
 
 
 def test_a_metric_the_catalogue_does_not_have_is_refused_before_any_run(steady, monkeypatch):
-    import simsales.sensitivity_analysis as sa
+    import simsales.experiment.sensitivity as sa
 
     def no_run(*args, **kwargs):
         raise AssertionError("ran a point for a metric that does not exist")

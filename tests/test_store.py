@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 import simsales
 from simsales.cli import app
-from simsales.results import TABLES
+from simsales.experiment.results import TABLES
 from tests.conftest import BASELINE
 
 REPLICATIONS = 60  # about 5 s of work: time to kill it after the first few shards

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 import simsales
 from simsales.cli import app
-from simsales.sweeps import Axis, design_points, sweep
+from simsales.experiment.sweeps import Axis, design_points, sweep
 from tests.conftest import BASELINE, small_overrides
 
 

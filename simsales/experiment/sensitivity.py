@@ -33,13 +33,13 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from simsales.executors import Executor, default_executor
-from simsales.experiment import Progress, check_run, run, run_many
+from simsales.experiment.executors import Executor, default_executor
+from simsales.experiment.runs import Progress, check_run, run, run_many
+from simsales.experiment.sweeps import load_spec, point_scenario
 from simsales.metrics.catalogue import CATALOGUE
 from simsales.metrics.catalogue import metric as catalogued
 from simsales.scenario.errors import shown_value
 from simsales.scenario.schema import Inconsistent, Scenario
-from simsales.sweeps import load_spec, point_scenario
 
 # A design of more points than this runs only when asked twice (the CLI's --yes).
 # Assumption: 2,000 points x 2 replications at ~0.1 s each (the baseline on one core) is

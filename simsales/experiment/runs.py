@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from simsales.engine.memory import check_fits
-from simsales.executors import Executor, InProcess, LocalProcesses, default_executor
+from simsales.experiment.executors import Executor, InProcess, LocalProcesses, default_executor
+from simsales.experiment.memory import check_fits
+from simsales.experiment.results import TABLES, Results
 from simsales.metrics.catalogue import CATALOGUE, PRECISION
-from simsales.results import TABLES, Results
 from simsales.scenario.schema import Scenario
 from simsales.simulate import Columns, simulate_many
 
 if TYPE_CHECKING:
-    from simsales.store import ResultsStore
+    from simsales.experiment.store import ResultsStore
 
 Progress = Callable[[int, int], None]  # (replications done, total)
 
@@ -68,11 +68,11 @@ def run(
     seed share random numbers (common random numbers). ``workers=None`` uses every core;
     ``workers=1`` runs in this process; worker processes start on the first call and serve
     later calls too (in a script, call ``run`` under ``if __name__ == "__main__":``);
-    ``executor`` (``simsales.executors``: in-process, local processes or a Dask cluster)
+    ``executor`` (``simsales.experiment.executors``: in-process, local processes or a Dask cluster)
     overrides ``workers``. ``progress(done, total)``
     is called as replications finish; ``progress=True`` shows a ``tqdm.auto`` bar
     (terminal or notebook). With ``out``, each replication is stored in that
-    folder as it finishes (``simsales.store``) and a rerun computes only what is missing;
+    folder as it finishes (``simsales.experiment.store``) and a rerun computes only what is missing;
     a folder of another run is refused (``StoreError``) unless ``force``.
     """
     check_run([scenario], replications, seed, workers)
@@ -112,7 +112,7 @@ def run_many(
     as each finishes, and the tables read from the store: a resumed run gives exactly the
     tables of an uninterrupted one. A scenario whose replications would not fit in this
     machine's memory, as many at once as local workers, is refused first (``ScenarioError``,
-    ``engine.memory``)."""
+    ``experiment.memory``)."""
     local = isinstance(executor, (InProcess, LocalProcesses))
     for sc in scenarios:
         check_fits(sc, min(executor.workers, replications) if local else 1)
@@ -307,8 +307,8 @@ def imprecise_metrics(summary: pd.DataFrame, precision: float, metrics: Sequence
 
 
 def open_store(out, scenarios: list[Scenario], seed: int, force: bool):
-    """The results store in ``out`` for these scenarios and seed (``simsales.store``)."""
-    from simsales.store import ResultsStore
+    """The results store in ``out`` for these scenarios and seed (``simsales.experiment.store``)."""
+    from simsales.experiment.store import ResultsStore
 
     hashes = {s.name: scenario_hash(s) for s in scenarios}
     return ResultsStore(out, hashes, seed, manifest(scenarios[0], seed, 0)["versions"], force)

@@ -41,9 +41,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from simsales.executors import Executor, default_executor
-from simsales.experiment import Progress, as_progress, check_run, open_store, run_many
-from simsales.results import Results
+from simsales.experiment.executors import Executor, default_executor
+from simsales.experiment.results import Results
+from simsales.experiment.runs import Progress, as_progress, check_run, open_store, run_many
 from simsales.scenario.errors import Problem, ScenarioError
 from simsales.scenario.schema import Inconsistent, Scenario
 

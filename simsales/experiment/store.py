@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simsales.results import TABLES, atomic_write
+from simsales.experiment.results import TABLES, atomic_write
 from simsales.simulate import Columns
 
 STORE = "store.json"

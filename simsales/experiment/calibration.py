@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simsales.experiment import Progress, run
+from simsales.experiment.runs import Progress, run
 from simsales.metrics.summary import RESOLVE_MONTHS, summarize
 from simsales.scenario.schema import Scenario
 

@@ -33,11 +33,11 @@ import yaml
 from pydantic import BaseModel
 
 from simsales import plotting
-from simsales.experiment import Comparison
+from simsales.experiment.results import Results, atomic_write
+from simsales.experiment.runs import Comparison
 from simsales.metrics.catalogue import CATALOGUE, ordered, shown_in
 from simsales.metrics.catalogue import metric as catalogued
 from simsales.metrics.summary import RunInfo, replications_phrase
-from simsales.results import Results, atomic_write
 from simsales.scenario.schema import Scenario
 
 # The report's choices of metrics, its labels, units, groups, order and formats are the

@@ -1,0 +1,85 @@
+"""The text tables the CLI prints: a run's summary, a comparison, sweep means,
+sensitivity indices and the ramp of hired reps. Labels, units and formats are the metric
+catalogue's (``simsales.metrics.catalogue``)."""
+
+from __future__ import annotations
+
+import math
+
+from simsales.metrics.catalogue import metric as catalogued
+from simsales.metrics.catalogue import shown_in
+
+
+def format_comparison(comparison, table=None, confidence: float = 0.95) -> str:
+    """A ``Comparison`` (and its ``table()``, computed if not given) as plain text
+    (``simsales.metrics.compare.comparison_text``): grouped, labelled, with units,
+    readable numbers, and what the interval is."""
+    from simsales.metrics.compare import comparison_text
+    from simsales.metrics.summary import RunInfo
+
+    runs = {name: RunInfo.of(res.manifest) for name, res in comparison.results.items()}
+    if table is None:
+        table = comparison.table(confidence)
+    return comparison_text(table, comparison.baseline, runs, confidence)
+
+
+# The sweep's columns: the catalogue's sweep view, headed by their short labels.
+SWEEP_SHOWN = shown_in("sweep")
+
+
+def sweep_text(summary, parameters: list[str]) -> str:
+    """A sweep's summary (``SweepResult.summary()``) as plain text: one line per point,
+    its swept values, and the means of the catalogue's sweep view under their short
+    labels."""
+    wide = summary[summary["metric"].isin(SWEEP_SHOWN)].pivot_table(
+        index=["point", *parameters], columns="metric", values="mean", sort=False
+    )[list(SWEEP_SHOWN)]
+    formats = {name: catalogued(name).format for name in SWEEP_SHOWN}
+    heads = [catalogued(name).short_label for name in SWEEP_SHOWN]
+    return wide.to_string(formatters=formats, header=heads)
+
+
+def format_summary(summary, precision: dict | None = None) -> str:
+    """A run's summary (``Results.summary()``) as plain text, as its repr shows it
+    (``simsales.metrics.summary.summary_text``): per group label, unit, mean, 95% CI, P10
+    and P90, under the horizon and what the interval is. With ``precision`` (a
+    manifest's), metrics whose interval is still wider than the target are marked."""
+    from simsales.metrics.summary import summary_text
+
+    return summary_text(summary, precision)
+
+
+def format_indices(table, metric: str) -> str:
+    """Sensitivity indices as plain text without scientific notation: Sobol indices (a
+    share of the metric's variance) with 3 decimals; Morris effects in the metric's unit
+    (money with separators, shares in percentage points)."""
+    effect = catalogued(metric).format_effect
+    formats = {col: (lambda v: f"{v:.3f}") if col.startswith("S") else effect
+               for col in table.columns if col != "parameter"}  # fmt: skip
+    return table.to_string(index=False, formatters=formats)
+
+
+def format_ramp(ramp) -> str:
+    """The ramp table (``Results.ramp``) as plain text: one line per month on post."""
+    if ramp.empty:
+        return "ramp: no hired rep went on post within the reported months"
+    fmt = {"skill": _skill, "signings": catalogued("signings_per_rep_month").format,
+           "revenue": catalogued("revenue_per_rep_month").format}  # fmt: skip
+    wide = ramp.pivot(index="month_on_post", columns="measure")
+    head = ["month on post", "rep-months", *(f"{m} [95% CI]" for m in fmt)]
+    rows = []
+    for month, row in wide.iterrows():
+        cells = [str(month), str(int(row[("rep_months", "skill")]))]
+        for measure, f in fmt.items():
+            mean, low, high = (row[(c, measure)] for c in ("mean", "ci_low", "ci_high"))
+            cells.append(f"{f(mean)} [{f(low)}, {f(high)}]")
+        rows.append(cells)
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    lines = ["ramp of hired reps (means over replications of each one's mean per rep):"]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in [head, *rows]]
+    return "\n".join(lines)
+
+
+def _skill(value: float) -> str:
+    """A skill multiplier (not a metric of the catalogue) to 3 decimals; "-" if unknown."""
+    return f"{value:.3f}" if math.isfinite(value) else "-"
