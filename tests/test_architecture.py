@@ -82,3 +82,11 @@ def test_library_code_never_prints():
         if called == "print"
     ]
     assert not found, found
+
+
+def test_pipeline_columns_are_declared_for_the_type_checker():
+    """Pipeline's columns are set in a loop; their declarations (for mypy) must match."""
+    from simsales.model.pipeline import COLUMNS, Pipeline
+
+    declared = tuple(k for k in Pipeline.__annotations__ if k in COLUMNS)
+    assert declared == COLUMNS

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from enum import IntEnum
 
 import simpy
+from simpy.events import EventPriority
 
 # SimPy's own events use priorities 0 (urgent) and 1 (normal); the agenda's come after.
 _FIRST_PRIORITY = 2
@@ -46,7 +47,7 @@ class _Dated(simpy.Event):
     """An event that runs ``handler(day)`` when SimPy reaches it (built as SimPy builds
     its own ``Timeout``: triggered at once, processed at its time and priority)."""
 
-    def __init__(self, env: simpy.Environment, handler: Handler, day: int, priority: int):
+    def __init__(self, env: simpy.Environment, handler: Handler, day: int, priority: EventPriority):
         super().__init__(env)
         self._ok, self._value = True, None
         self.callbacks.append(lambda _: handler(day))
@@ -71,7 +72,7 @@ class Agenda:
             return
         if day < self.env.now:
             raise ValueError(f"cannot schedule {handler} on day {day}: today is {self.env.now}")
-        _Dated(self.env, handler, day, _FIRST_PRIORITY + phase)
+        _Dated(self.env, handler, day, EventPriority(_FIRST_PRIORITY + phase))
 
     def next_event_day(self) -> int:
         """The day of the next event on the agenda (``end`` if none is left before it)."""

@@ -100,7 +100,7 @@ class DrawBuffers:
         self._gens = [getattr(streams, name) for name in DRAWN]
         self._length = np.zeros(len(DRAWN), dtype=np.int64)
         empty = np.empty(0)
-        self.current = Draws(*([empty] * len(DRAWN)), pos=np.zeros(len(DRAWN), dtype=np.int64))
+        self.current = Draws._make([*([empty] * len(DRAWN)), np.zeros(len(DRAWN), dtype=np.int64)])
 
     def ensure(self, need: np.ndarray) -> Draws:
         """Buffers with at least ``need[s]`` unused numbers of every source ``s``."""
@@ -116,5 +116,5 @@ class DrawBuffers:
             bufs[s] = np.concatenate((rest, fresh))
             self._length[s] = bufs[s].size
             pos[s] = 0
-        self.current = Draws(*bufs, pos=pos)
+        self.current = Draws._make([*bufs, pos])
         return self.current

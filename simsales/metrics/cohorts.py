@@ -161,9 +161,10 @@ def _class_counts(g: pd.DataFrame, dpm: float, end: float, threshold: float | No
 # ------------------------------------------------------------ checking the table
 def _argument(name: str, value: object, positive: bool = False) -> float:
     """``value`` as a float if it is a finite number (> 0 if ``positive``)."""
-    number = isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
-    if number and math.isfinite(value) and (value > 0 or not positive):
-        return float(value)
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
+        number = float(value)
+        if math.isfinite(number) and (number > 0 or not positive):
+            return number
     allowed = "a finite number > 0" if positive else "a finite number"
     raise CohortDataError(f"cohort_kpis: {name}={value!r} is not allowed; allowed: {allowed}")
 
@@ -205,9 +206,11 @@ def _clean(hr: pd.DataFrame) -> pd.DataFrame:
 def _check_rows(hr: pd.DataFrame, t: pd.DataFrame, problems: list[tuple[int, str]]) -> None:
     """Rows whose columns contradict each other, and rows without a class."""
     left, on, leave = t["left_before_post"], t["on_post_day"], t["leave_day"]
-    for i in np.flatnonzero(hr["class"].isna().to_numpy()):
+    for i in np.flatnonzero(hr["class"].isna().to_numpy()).tolist():
         problems.append((i, _cell(hr, i, "class", "is empty; allowed: any label")))
-    for i in np.flatnonzero(left.isin(LEFT_BEFORE_POST).to_numpy() & on.notna().to_numpy()):
+    for i in np.flatnonzero(
+        left.isin(LEFT_BEFORE_POST).to_numpy() & on.notna().to_numpy()
+    ).tolist():
         problems.append(
             (
                 i,
@@ -221,7 +224,7 @@ def _check_rows(hr: pd.DataFrame, t: pd.DataFrame, problems: list[tuple[int, str
                 ),
             )
         )
-    for i in np.flatnonzero((leave < on).to_numpy()):
+    for i in np.flatnonzero((leave < on).to_numpy()).tolist():
         problems.append(
             (
                 i,
@@ -235,7 +238,7 @@ def _check_rows(hr: pd.DataFrame, t: pd.DataFrame, problems: list[tuple[int, str
             )
         )
     gone_unlabelled = (left == "") & on.isna() & leave.notna()
-    for i in np.flatnonzero(gone_unlabelled.to_numpy()):
+    for i in np.flatnonzero(gone_unlabelled.to_numpy()).tolist():
         problems.append(
             (
                 i,
@@ -279,7 +282,7 @@ def _numbers(hr: pd.DataFrame, column: str, problems: list[tuple[int, str]]) -> 
     values = hr[column]
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         out = values.to_numpy(dtype=float, na_value=np.nan)
-        bad = np.flatnonzero(np.isinf(out))
+        bad: list[int] = np.flatnonzero(np.isinf(out)).tolist()
     else:
         out, bad = np.full(len(values), np.nan), []
         for i, value in enumerate(values):
@@ -482,7 +485,7 @@ def ramp_table(
     rm = rm[rm["month_on_post"] <= max_months]
     keys = ["scenario", "month_on_post"]
     per_rep = rm.groupby([*keys, "replication"], sort=True)[list(RAMP_MEASURES)].mean()
-    rep_months = rm.groupby(keys, sort=True).size()
+    rep_months = rm.groupby(keys, sort=True).size().to_dict()  # {(scenario, month): count}
     rows = []
     for (scenario, month), block in per_rep.groupby(level=keys, sort=True):
         for measure in RAMP_MEASURES:

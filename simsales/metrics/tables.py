@@ -170,7 +170,7 @@ def tables(ledger: Ledger, team: Team, workforce: Workforce) -> Columns:
     team_month["reps_at_quota"] = (at_quota & ~np.isnan(quota)).sum(axis=1)
     q_months = pay.quota_months
     team_month["quota_period_end"] = np.array(
-        [pay.period_bounds(m, q_months)[1] == m for m in months], dtype=bool
+        [pay.period_bounds(m, q_months)[1] == m for m in months.tolist()], dtype=bool
     )
     for name, part in PAY_COLUMNS.items():
         if name != "commission_earned":

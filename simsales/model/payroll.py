@@ -20,6 +20,7 @@ from simsales.model.ledger import HELD_OPEN, L_DAY, L_FOUND, L_REP, L_WORKED, Le
 from simsales.model.team import NO_DAY, ON_POST, Team
 from simsales.policies.commission import (
     GoldSilverBronze,
+    PeriodPlan,
     PriceRatio,
     is_period_plan,
     make_plan,
@@ -41,6 +42,14 @@ class Payroll:
     """Quota and pay per [month, rep], for reps on post at the month's close (NaN for
     the others), and the state pay carries between months."""
 
+    # The parts of PAY_PARTS per [month, rep], set in __init__ [yuan].
+    base: np.ndarray
+    earned: np.ndarray
+    commission: np.ndarray
+    bonus: np.ndarray
+    fines: np.ndarray
+    total: np.ndarray
+
     def __init__(
         self,
         scenario: Scenario,
@@ -53,7 +62,7 @@ class Payroll:
         pay = scenario.pay
         self.plan = make_plan(pay.commission)
         self.period_plan = is_period_plan(self.plan)
-        self.plan_months = self.plan.months if self.period_plan else 1
+        self.plan_months = self.plan.months if is_period_plan(self.plan) else 1
         self.quota_policy = make_quota_policy(scenario.quota)
         self.quota_months = period_months(scenario.quota.period)
         split = pay.commission.split_by_stage
@@ -66,7 +75,7 @@ class Payroll:
         self.credited = np.zeros((m, r))  # revenue credited for commission (F35)
         self.tier_used = np.full((m, r), np.nan)  # F31 step paid in the month
         self.owed = np.zeros(r)  # commission earned, not yet paid (F37)
-        start = pay.commission.start_tier if isinstance(self.plan, GoldSilverBronze) else 0
+        start = self.plan.start_tier if isinstance(self.plan, GoldSilverBronze) else 0
         self.tier = np.full(r, start, dtype=np.int64)
         self.full_quota = np.zeros(r)  # the running month's quota for a whole month on post
         self.month_target = np.zeros(r)  # the running month's target pay (package)
@@ -137,11 +146,13 @@ class Payroll:
         n = self.team.capacity
         shares = self.shares if split else None
         credited = stage_credit(closer, found, worked, v, shares, active, n)
-        if self.period_plan:
+        if is_period_plan(self.plan):
             return credited, np.zeros(n)
         ratio = np.ones(v.size)
         if isinstance(self.plan, PriceRatio):
             c = self.s.pay.commission
+            # Commission._valid_plan: price_ratio needs price_ratio_mean and price_ratio_cv
+            assert c.price_ratio_mean is not None and c.price_ratio_cv is not None
             mu, sigma = lognormal_parameters(c.price_ratio_mean, c.price_ratio_cv)
             ratio = self.rng.lognormal(mu, sigma, v.size)
         commission = self.plan.deal_commission(v, ratio)
@@ -152,13 +163,14 @@ class Payroll:
         dpm = self.cal.days_per_month
         return np.flatnonzero((log[L_DAY] >= month * dpm) & (log[L_DAY] < (month + 1) * dpm))
 
-    def _period_commission(self, month: int, reps: np.ndarray) -> np.ndarray:
-        """What a period plan pays ``reps`` on their period so far, up to ``month``."""
+    def _period_commission(self, plan: PeriodPlan, month: int, reps: np.ndarray) -> np.ndarray:
+        """What the period plan (``self.plan``) pays ``reps`` on their period so far, up to
+        ``month``."""
         first = max(self.period_bounds(month, self.plan_months)[0], 0)
         revenue = self.credited[first : month + 1, reps].sum(axis=0)
         quota = np.nansum(self.quota[first : month + 1, reps], axis=0)
         tier = np.nan_to_num(self.tier_used[month, reps]).astype(np.int64)
-        return self.plan.period_commission(revenue, quota, tier)
+        return plan.period_commission(revenue, quota, tier)
 
     # --------------------------------------------------------------- close
     def close_month(self, month: int, end_day: int, on_post: np.ndarray, visits_short: np.ndarray,
@@ -173,11 +185,12 @@ class Payroll:
         base = (self.base_salary() * share)[reps]
         credited, deal_commission = self._deals(self._booked_in(month))
         self.credited[month] = credited
-        if self.period_plan:
+        plan = self.plan
+        if is_period_plan(plan):
             self.tier_used[month, reps] = self.tier[reps]
             last = self.period_bounds(month, self.plan_months)[1]
-            earned = self._period_commission(month, reps) if month == last else 0.0 * base
-            self.tier[reps] = self.plan.next_tier(
+            earned = self._period_commission(plan, month, reps) if month == last else 0.0 * base
+            self.tier[reps] = plan.next_tier(
                 credited[reps], self.quota[month, reps], self.tier[reps]
             )
         else:
@@ -217,6 +230,7 @@ class Payroll:
         quota = self.quota[year, reps].sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             att = (booked + revenue[reps]) / quota
+        assert bonus.grades is not None  # Bonus._grades: annual_grade needs grades
         starts = [g.from_attainment for g in bonus.grades]
         months = np.asarray([g.bonus_months for g in bonus.grades])
         grade = np.searchsorted(starts, np.nan_to_num(att), side="right") - 1
@@ -253,8 +267,8 @@ class Payroll:
             credited, deal_commission = self._deals(held, split=False)
             self.credited[month] += credited
         before = np.nan_to_num(self.earned[month, reps])
-        if self.period_plan:
-            after = self._period_commission(month, reps)
+        if is_period_plan(self.plan):
+            after = self._period_commission(self.plan, month, reps)
         else:
             after = before + deal_commission[reps]
         self.earned[month, reps] = after

@@ -63,6 +63,24 @@ class Pipeline:
     """All leads not yet squeezed out: ``table[column, i]`` (columns are contiguous, as
     the day scans them); read a column as ``pipe.owner``."""
 
+    # Columns of the lead rows in use, ``table[column, :n]``: read-only views set as
+    # properties below the class, one per name of COLUMNS.
+    owner: np.ndarray
+    territory: np.ndarray
+    state: np.ndarray
+    grade: np.ndarray
+    rank: np.ndarray
+    entered: np.ndarray
+    source: np.ndarray
+    next_due: np.ndarray
+    last_touch: np.ndarray
+    pool_since: np.ndarray
+    entry_month: np.ndarray
+    flags: np.ndarray
+    found_by: np.ndarray
+    worked_by: np.ndarray
+    touched_by: np.ndarray
+
     def __init__(self, capacity: int = 1024) -> None:
         self.table = np.empty((len(COLUMNS), capacity), dtype=np.int32)
         self.sizes = np.zeros(3, dtype=np.int64)  # N_ROWS, N_CLOSED, N_POOL

@@ -67,7 +67,7 @@ class Rebalancer:
         market = self.market
         flow = transfers(market.available.astype(float), reps.astype(float))
         moved_any = False
-        for t in np.flatnonzero(flow.sum(axis=1) > 0):
+        for t in np.flatnonzero(flow.sum(axis=1) > 0).tolist():
             start_available = market.available[t]
             receivers = np.flatnonzero(flow[t] > 0)
             accounts = self._accounts(t)

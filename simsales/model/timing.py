@@ -17,6 +17,8 @@ booked on the next period's first day (``release``).
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from simsales.engine.calendar import Calendar
@@ -26,6 +28,7 @@ from simsales.model.kernel import DayState
 from simsales.model.ledger import HELD_OPEN, L_DAY, L_REP, Ledger
 from simsales.model.payroll import Payroll
 from simsales.model.team import Team
+from simsales.policies.commission import PeriodPlan
 from simsales.scenario.schema import Scenario
 
 
@@ -121,7 +124,9 @@ class DealTiming:
         period and the next, of moving one deal of mean value across the period's end.
         A rep expects a Poisson number of further deals of mean value this period and
         next, at their own recent daily revenue (the quota's pace when new)."""
-        pay, rec, plan, dpm = self.pay, self.rec, self.pay.plan, self.cal.days_per_month
+        pay, rec, dpm = self.pay, self.rec, self.cal.days_per_month
+        # Reps decide only when self.games, which needs a period plan (__init__).
+        plan = cast(PeriodPlan, pay.plan)
         first, last = pay.period_bounds(month, plan.months)
         first = max(first, 0)
         so_far = pay.credited[first:month, reps].sum(axis=0) + rec.acc[rc.REVENUE, reps]

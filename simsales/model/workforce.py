@@ -206,7 +206,7 @@ class Workforce:
     def _leave(self, reps: np.ndarray, reason: int, day: int) -> None:
         """Reps leave today; an on-post rep's open leads go to the pool or the group."""
         team = self.team
-        self.n_learning -= np.count_nonzero(team.status[reps] != ON_POST)  # trainees leaving
+        self.n_learning -= int(np.count_nonzero(team.status[reps] != ON_POST))  # trainees leaving
         was_on_post = reps[team.status[reps] == ON_POST]
         self.payroll.settle(was_on_post, day)  # paid in full before they go
         team.status[reps] = GONE
@@ -425,6 +425,9 @@ class Workforce:
             self.work.copy_territory(old, new_t)  # same grade mix and travel
             self.territory_names.append(f"{self.territory_names[old]} / {new_g + 1}")
         else:
+            # Only promote and hire split, and need territory; "new" needs new_territory_firms
+            # (NewGroups._fields_of_policy).
+            assert policy.new_territory_firms is not None
             market.open(new_t, policy.new_territory_firms)
             self.territory_names.append(f"New territory {new_g + 1}")
         team.group[movers], team.territory[movers] = new_g, new_t

@@ -25,7 +25,10 @@ class QuitView:
 
 
 class QuitPolicy(Protocol):
-    recent_months: int  # months of pay and attainment the policy looks back on
+    @property
+    def recent_months(self) -> int:
+        """Months of pay and attainment the policy looks back on."""
+        ...
 
     def hazards(self, view: QuitView) -> np.ndarray:
         """Each rep's chance to quit this month."""

@@ -10,12 +10,15 @@ end would pay. All functions are vectorised over reps.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from simsales.policies.quota import period_months
 from simsales.scenario.schema import Commission
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 
 class DealPlan(Protocol):
@@ -25,7 +28,10 @@ class DealPlan(Protocol):
 
 
 class PeriodPlan(Protocol):
-    months: int  # period length
+    @property
+    def months(self) -> int:
+        """Period length [months]."""
+        ...
 
     def period_commission(
         self, revenue: np.ndarray, quota: np.ndarray, tier: np.ndarray
@@ -91,7 +97,9 @@ class Tiered:
     cap: float | None
     months: int
 
-    def period_commission(self, revenue, quota, tier=None) -> np.ndarray:
+    def period_commission(
+        self, revenue: np.ndarray, quota: np.ndarray, tier: np.ndarray | None = None
+    ) -> np.ndarray:
         att = _capped(revenue, quota, self.cap)
         quota = np.asarray(quota, dtype=float)
         if not self.marginal:
@@ -103,7 +111,7 @@ class Tiered:
             total += rate * np.clip(att - lo, 0.0, hi - lo) * quota
         return total
 
-    def next_tier(self, revenue, quota, tier) -> np.ndarray:
+    def next_tier(self, revenue: np.ndarray, quota: np.ndarray, tier: np.ndarray) -> np.ndarray:
         return tier
 
 
@@ -117,10 +125,12 @@ class GoldSilverBronze:
     start_tier: int
     months: int = 1
 
-    def period_commission(self, revenue, quota, tier) -> np.ndarray:
+    def period_commission(
+        self, revenue: np.ndarray, quota: np.ndarray, tier: np.ndarray
+    ) -> np.ndarray:
         return np.asarray(self.rates)[np.asarray(tier)] * np.asarray(revenue, dtype=float)
 
-    def next_tier(self, revenue, quota, tier) -> np.ndarray:
+    def next_tier(self, revenue: np.ndarray, quota: np.ndarray, tier: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.starts, attainment(revenue, quota), side="right") - 1
 
 
@@ -132,33 +142,46 @@ class HardTarget:
     cap: float | None
     months: int
 
-    def period_commission(self, revenue, quota, tier=None) -> np.ndarray:
+    def period_commission(
+        self, revenue: np.ndarray, quota: np.ndarray, tier: np.ndarray | None = None
+    ) -> np.ndarray:
         return _capped(revenue, quota, self.cap) * np.asarray(revenue, dtype=float) * self.rate
 
-    def next_tier(self, revenue, quota, tier) -> np.ndarray:
+    def next_tier(self, revenue: np.ndarray, quota: np.ndarray, tier: np.ndarray) -> np.ndarray:
         return tier
 
 
 def make_plan(c: Commission) -> DealPlan | PeriodPlan:
-    """The plan object of a validated ``pay.commission`` section."""
+    """The plan object of a validated ``pay.commission`` section: the fields its plan
+    needs are given (``Commission._valid_plan``)."""
     if c.plan == "flat":
+        assert c.rate is not None  # Commission._valid_plan: flat needs rate
         return FlatRate(c.rate)
     if c.plan == "price_ratio":
+        # Commission._valid_plan: price_ratio needs ratio_rates and above_base_rate
+        assert c.ratio_rates is not None and c.above_base_rate is not None
         return PriceRatio(
             tuple(p.ratio for p in c.ratio_rates),
             tuple(p.rate for p in c.ratio_rates),
             c.above_base_rate,
         )
+    # Commission._valid_plan: every period plan needs period
+    assert c.period is not None
     if c.plan == "hard_target":
+        assert c.rate is not None  # Commission._valid_plan: hard_target needs rate
         return HardTarget(c.rate, c.cap_attainment, period_months(c.period))
+    assert c.tiers is not None  # Commission._valid_plan: tiered, gold_silver_bronze need tiers
     starts = tuple(t.from_attainment for t in c.tiers)
     rates = tuple(t.rate for t in c.tiers)
     if c.plan == "tiered":
+        assert c.marginal is not None  # Commission._valid_plan: tiered needs marginal
         return Tiered(starts, rates, c.marginal, c.cap_attainment, period_months(c.period))
+    assert c.start_tier is not None  # Commission._valid_plan: gold_silver_bronze: start_tier
     return GoldSilverBronze(starts, rates, c.start_tier, period_months(c.period))
 
 
-def is_period_plan(plan: DealPlan | PeriodPlan) -> bool:
+def is_period_plan(plan: DealPlan | PeriodPlan) -> TypeIs[PeriodPlan]:
+    """Whether ``plan`` pays by period (else it pays each deal)."""
     return hasattr(plan, "period_commission")
 
 

@@ -171,18 +171,27 @@ class Forecast:
 
 
 def make_hiring_policy(scenario: Scenario, cal: Calendar) -> HiringPolicy:
-    """The policy object of a validated scenario's ``workforce.hiring``."""
+    """The policy object of a validated scenario's ``workforce.hiring``: the fields its
+    policy needs are given (``Hiring._fields_of_policy``)."""
     wf = scenario.workforce
     h: Hiring = wf.hiring
     if h.policy == "fixed_classes":
+        # Hiring._fields_of_policy: fixed_classes needs class_size and every_months
+        assert h.class_size is not None and h.every_months is not None
         return FixedClasses(h.class_size, h.every_months)
     if h.policy == "plan":
+        assert h.plan is not None  # Hiring._fields_of_policy: plan needs plan
         return PlannedClasses(tuple((c.month + cal.warmup_months - 1, c.size) for c in h.plan))
     if h.policy == "target_headcount":
+        # Hiring._fields_of_policy: target_headcount needs target_reps and max_class_size
+        assert h.target_reps is not None and h.max_class_size is not None
         return TargetHeadcount(h.target_reps, h.max_class_size)
     if h.policy == "backfill":
+        assert h.max_class_size is not None  # Hiring._fields_of_policy: backfill needs it
         return Backfill(h.max_class_size)
     if h.policy == "forecast":
+        # Hiring._fields_of_policy: forecast needs target_reps and max_class_size
+        assert h.target_reps is not None and h.max_class_size is not None
         tr = wf.training
         learning_months = (tr.days + tr.trial_days) / cal.days_per_month
         return Forecast(

@@ -18,8 +18,15 @@ from simsales.scenario.schema import NewGroups
 
 
 class NewGroupsPolicy(Protocol):
-    territory: str | None  # "split": the group's territory is split; "new": one is opened
-    new_territory_firms: int | None  # firms of an opened territory
+    @property
+    def territory(self) -> str | None:
+        """How a new group gets a territory: "split" (of its old group's), "new" or None."""
+        ...
+
+    @property
+    def new_territory_firms(self) -> int | None:
+        """Firms of an opened territory (given when ``territory`` is "new")."""
+        ...
 
     def due(self, on_post_by_group: np.ndarray) -> np.ndarray:
         """Groups that get a new supervisor, from their reps on post after the leavers."""
@@ -114,11 +121,16 @@ def split_movers(members: np.ndarray, on_post_day: np.ndarray) -> np.ndarray:
 
 
 def make_new_groups_policy(ng: NewGroups) -> NewGroupsPolicy:
-    """The policy object of a validated ``workforce.new_groups`` section."""
+    """The policy object of a validated ``workforce.new_groups`` section: the fields its
+    policy needs are given (``NewGroups._fields_of_policy``)."""
     if ng.policy == "promote":
+        # NewGroups._fields_of_policy: promote needs span_of_control and top_rep_months
+        assert ng.span_of_control is not None and ng.top_rep_months is not None
         return PromoteTopRep(ng.span_of_control, ng.top_rep_months, ng.territory,
                              ng.new_territory_firms)  # fmt: skip
     if ng.policy == "hire":
+        # NewGroups._fields_of_policy: hire needs span_of_control and lead_time_months
+        assert ng.span_of_control is not None and ng.lead_time_months is not None
         return HireSupervisor(ng.span_of_control, ng.lead_time_months, ng.territory,
                               ng.new_territory_firms)  # fmt: skip
     return NoNewGroups()

@@ -91,16 +91,27 @@ class AnnualQuota:
 
 
 def make_quota_policy(q: Quota) -> QuotaPolicy:
-    """The policy object of a validated ``quota`` section."""
+    """The policy object of a validated ``quota`` section: the fields its policy needs are
+    given (``Quota._fields_of_policy``)."""
     if q.policy == "flat":
+        assert q.revenue_per_month is not None  # Quota._fields_of_policy: flat needs it
         return FlatQuota(q.revenue_per_month)
     if q.policy == "ramped":
+        # Quota._fields_of_policy: ramped needs revenue_per_month and ramp
+        assert q.revenue_per_month is not None and q.ramp is not None
         return RampedQuota(q.revenue_per_month, tuple(q.ramp))
     if q.policy == "growth":
+        # Quota._fields_of_policy: growth needs revenue_per_month, growth, min_revenue_per_month
+        assert q.revenue_per_month is not None and q.growth is not None
+        assert q.min_revenue_per_month is not None
         return GrowthQuota(q.revenue_per_month, q.growth, q.min_revenue_per_month)
     if q.policy == "pay_derived":
+        assert q.pay_multiple is not None  # Quota._fields_of_policy: pay_derived needs it
         return PayDerivedQuota(q.pay_multiple)
-    return AnnualQuota(q.annual_revenue, tuple(q.quarter_shares))
+    # Quota._fields_of_policy: annual needs annual_revenue and quarter_shares (exactly 4)
+    assert q.annual_revenue is not None and q.quarter_shares is not None
+    q1, q2, q3, q4 = q.quarter_shares
+    return AnnualQuota(q.annual_revenue, (q1, q2, q3, q4))
 
 
 def period_months(period: str) -> int:

@@ -69,7 +69,9 @@ def transfers(available: np.ndarray, reps: np.ndarray) -> np.ndarray:
 def make_rebalancing_policy(rule: Rebalancing) -> RebalancingPolicy:
     """The policy object of a validated ``market.rebalancing`` section."""
     if rule.policy == "every_months":
+        assert rule.every_months is not None  # Rebalancing._fields_of_policy: every_months
         return EveryMonths(rule.every_months)
     if rule.policy == "on_headcount":
+        assert rule.headcount_change is not None  # Rebalancing._fields_of_policy: on_headcount
         return OnHeadcount(rule.headcount_change)
     return NoRebalancing()

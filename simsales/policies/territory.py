@@ -81,7 +81,9 @@ def align(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     firms = np.array([t.firms for t in market.territories], dtype=float)
     group_of = np.zeros(len(names), dtype=np.int64)
     if market.alignment.policy == "explicit":
-        for g, members in enumerate(market.alignment.groups):
+        groups = market.alignment.groups
+        assert groups is not None  # Alignment._fields_of_policy: explicit needs groups
+        for g, members in enumerate(groups):
             for name in members:
                 group_of[names.index(name)] = g
         per_group = np.array([reps // n_groups + (g < reps % n_groups) for g in range(n_groups)])

@@ -7,7 +7,7 @@ import re
 import stat
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from pydantic import ValidationError
@@ -50,7 +50,7 @@ class SafeLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0  # collections open around the node being composed
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         """Compose one node, refusing an alias or one collection too many."""
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
@@ -59,7 +59,7 @@ class SafeLoader(yaml.SafeLoader):
                 None,
                 f"YAML aliases (*{event.anchor}) are not allowed; write the value out, "
                 "or start from another scenario file with base:",
-                event.start_mark,
+                _start(event),
             )
         if isinstance(event, yaml.CollectionStartEvent):
             if self._depth >= MAX_NESTING:
@@ -68,7 +68,7 @@ class SafeLoader(yaml.SafeLoader):
                     None,
                     f"nested more than {MAX_NESTING} levels deep; no scenario, sweep or "
                     "sensitivity file needs more than a few",
-                    event.start_mark,
+                    _start(event),
                 )
             self._depth += 1
             try:
@@ -76,6 +76,12 @@ class SafeLoader(yaml.SafeLoader):
             finally:
                 self._depth -= 1
         return super().compose_node(parent, index)
+
+
+def _start(event: yaml.Event) -> yaml.error.Mark | None:
+    """Where ``event`` starts in the file. SafeLoader is PyYAML's pure-Python loader, whose
+    events carry ``yaml.error.Mark``; the stubs also allow the C loader's mark."""
+    return cast("yaml.error.Mark | None", event.start_mark)
 
 
 SafeLoader.add_implicit_resolver(

@@ -195,14 +195,16 @@ def _alignment_errors(scenario: Scenario) -> None:
     n_groups = scenario.team.supervisor_groups
     if al.policy != "explicit":
         return
+    groups = al.groups
+    assert groups is not None  # Alignment._fields_of_policy: explicit needs groups
     field = "market.alignment.groups"
-    if len(al.groups) != n_groups:
+    if len(groups) != n_groups:
         raise Inconsistent(
             field,
-            len(al.groups),
+            len(groups),
             f"needs one list per supervisor group: {n_groups} (team.supervisor_groups)",
         )
-    listed = [name for group in al.groups for name in group]
+    listed = [name for group in groups for name in group]
     unknown = sorted(set(listed) - set(names))
     if unknown:
         raise Inconsistent(field, unknown, f"no such territories; allowed: {names}")
@@ -214,12 +216,12 @@ def _alignment_errors(scenario: Scenario) -> None:
     missing = [n for n in names if n not in listed]
     if missing:
         raise Inconsistent(field, missing, "every territory needs a group; these have none")
-    empty = [g + 1 for g, group in enumerate(al.groups) if not group]
+    empty = [g + 1 for g, group in enumerate(groups) if not group]
     if empty:
         raise Inconsistent(field, empty, "every group needs a territory; these groups have none")
     per_group = [scenario.team.reps // n_groups + (g < scenario.team.reps % n_groups)
                  for g in range(n_groups)]  # fmt: skip
-    short = [g + 1 for g, group in enumerate(al.groups) if len(group) > per_group[g]]
+    short = [g + 1 for g, group in enumerate(groups) if len(group) > per_group[g]]
     if short:
         raise Inconsistent(
             "team.reps",
