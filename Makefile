@@ -22,15 +22,17 @@ test: $(READY)  ## lint, the architecture contract, the whole test suite and the
 	$(BIN)/ruff check simsales tests benchmarks docs
 	$(BIN)/ruff format --check simsales tests benchmarks docs
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	SIMSALES_NOTEBOOK_REPLICATIONS=4 $(BIN)/python -m pytest -q tests --nbmake notebooks
 
 fuzz: $(READY)  ## 10,000 mutated scenario files and --set values: each must load or be refused clearly (about 3 minutes; SEED=n for other cases)
 	$(BIN)/python -m tests.fuzz_scenarios --cases 10000 --run-share 0.03 --seed $(or $(SEED),0)
 
-lint: $(READY)  ## ruff and the architecture contract (make test runs them too)
+lint: $(READY)  ## ruff, the architecture contract and mypy's type check (make test runs them too)
 	$(BIN)/ruff check simsales tests benchmarks docs
 	$(BIN)/ruff format --check simsales tests benchmarks docs
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 schema: $(READY)  ## regenerate scenarios/schema.json from the pydantic models
 	$(BIN)/simsales schema > scenarios/schema.json
@@ -45,5 +47,5 @@ bench: $(READY)  ## speed and memory benchmark (not part of the tests)
 	$(BIN)/python benchmarks/bench_core.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find simsales -name '*.nbi' -o -name '*.nbc' | xargs rm -f  # numba's compiled cache

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -27,6 +27,10 @@ from simsales.scenario import ScenarioError, load_scenario
 from simsales.scenario.overrides import apply_cli_overrides
 from simsales.scenario.paths import baseline_path
 from simsales.scenario.schema import json_schema
+
+if TYPE_CHECKING:
+    from simsales.experiment.results import Results
+    from simsales.experiment.runs import Comparison
 
 app = typer.Typer(
     add_completion=False,
@@ -52,31 +56,43 @@ SENSITIVITY_REPLICATIONS = 2
 CALIBRATE_REPLICATIONS = 60
 
 
-def _replications(why: str, least: int = 1):
+def _replications(why: str, least: int = 1) -> typer.models.OptionInfo:
     """The --replications/-r option, its default explained by ``why``."""
-    return Annotated[
-        int, typer.Option("--replications", "-r", min=least, help=f"Replications {why}.")
-    ]
+    return typer.Option("--replications", "-r", min=least, help=f"Replications {why}.")
 
 
-RunReplications = _replications("(simulated years) to run; the default is that of compare "
-                                "and report")  # fmt: skip
-PairedReplications = _replications(
-    "(simulated years) of every scenario, the same for all (common random numbers); the "
-    "default is that of run", least=2
-)  # fmt: skip
-SweepReplications = _replications(
-    "at every point; fewer than run's default, as a sweep has many points and common "
-    "random numbers keep their differences precise"
-)
-SensitivityReplications = _replications(
-    "at every point; few, as a design has many points and the indices average over them"
-)
-CalibrateReplications = _replications(
-    "per evaluation (a calibration makes 2 to 6); more than run's default, as F2 is a "
-    "small rate whose 95% CI should be within about 1% of the target",
-    least=2,
-)
+RunReplications = Annotated[
+    int, _replications("(simulated years) to run; the default is that of compare and report")
+]
+PairedReplications = Annotated[
+    int,
+    _replications(
+        "(simulated years) of every scenario, the same for all (common random numbers); the "
+        "default is that of run",
+        least=2,
+    ),
+]
+SweepReplications = Annotated[
+    int,
+    _replications(
+        "at every point; fewer than run's default, as a sweep has many points and common "
+        "random numbers keep their differences precise"
+    ),
+]
+SensitivityReplications = Annotated[
+    int,
+    _replications(
+        "at every point; few, as a design has many points and the indices average over them"
+    ),
+]
+CalibrateReplications = Annotated[
+    int,
+    _replications(
+        "per evaluation (a calibration makes 2 to 6); more than run's default, as F2 is a "
+        "small rate whose 95% CI should be within about 1% of the target",
+        least=2,
+    ),
+]
 
 
 # Options several commands share.
@@ -125,7 +141,7 @@ def _in_words(names) -> str:
     return ", ".join(words[:-1]) + f" and {words[-1]}" if len(words) > 1 else "".join(words)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     """Print a bad-input message (at most two lines) on stderr and exit with code 2."""
     first, *rest = message.splitlines()
     typer.echo(f"error: {first}", err=True)
@@ -306,6 +322,7 @@ def report_cmd(
     from simsales.present.report import render_report, write_report
 
     total = replications * len(scenarios)
+    done: Results | Comparison
     with _running(total, progress, None, workers, scheduler, dask_local) as (tick, ex):
         if len(scenarios) == 1:
             done = run(scenarios[0], replications, seed, workers, progress=tick, executor=ex)
@@ -485,13 +502,19 @@ def sweep_cmd(
 ) -> None:
     """Run a scenario at every point of a sweep (grid or Latin hypercube) with common
     random numbers; print each point's swept values and headline means."""
-    from simsales.experiment.sweeps import design_points, load_sweep, point_scenario, sweep
+    from simsales.experiment.sweeps import (
+        design_points,
+        design_rows,
+        load_sweep,
+        point_scenario,
+        sweep,
+    )
 
     try:
         base, spec = load_sweep(file)
         (base,) = _overridden([base], overrides)
         points = design_points(spec.parameters, spec.design, spec.samples, spec.design_seed)
-        for i, row in enumerate(points.to_dict("records")):  # every point valid before running
+        for i, row in enumerate(design_rows(points)):  # every point valid before running
             point_scenario(base, i, row)
     except (ScenarioError, ValueError) as exc:
         _fail(str(exc) if isinstance(exc, ScenarioError) else f"{file}: {exc}")
@@ -672,6 +695,8 @@ def _progress_bar(total: int, desc: str = "replications"):
     from tqdm.auto import tqdm
 
     class Bar(tqdm):
+        total: int  # tqdm's, set by its __init__ (tqdm has no type information)
+
         def update_to(self, done: int, total: int) -> None:
             if total != self.total:
                 self.total = total

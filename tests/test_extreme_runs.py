@@ -146,7 +146,7 @@ def test_a_grid_too_large_is_refused_from_its_shape_before_any_point_is_built(
 ):
     """5 axes of 100 values: 10^10 points, refused at load (it built every point, running
     out of memory, before the 10,000-point cap was checked)."""
-    from simsales import sweeps
+    from simsales.experiment import sweeps
     from simsales.scenario import ScenarioError
 
     def no_points(*_):
@@ -238,7 +238,7 @@ def test_a_large_sensitivity_design_says_its_size_and_time_and_needs_yes(tmp_pat
     without a word. Now the size and the estimated time come first, and --yes is needed."""
     from typer.testing import CliRunner
 
-    from simsales import sensitivity_analysis as sa
+    from simsales.experiment import sensitivity as sa
     from simsales.cli import app
 
     assert sa.design_size("sobol", 4096, 10) == 49_152  # the issue's design

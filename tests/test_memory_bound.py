@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simsales.experiment import runs as experiment
 from simsales.experiment import memory
+from simsales.experiment import runs as experiment
 from simsales.experiment.memory import check_fits, estimate_memory
 from simsales.scenario import ScenarioError, load_scenario
 

@@ -88,7 +88,8 @@ def calibrate_sign_probability(
         done = steps * replications
 
         def step(d: int, _total: int) -> None:
-            progress(done + d, max_steps * replications)
+            if progress is not None:  # step is passed only with a progress callback
+                progress(done + d, max_steps * replications)
 
         steps += 1
         f2 = realised_f2(sc, replications, seed, workers, step if progress else None)

@@ -63,7 +63,7 @@ class Results:
         (``simsales.metrics.catalogue``). A DataFrame that shows itself grouped, with
         units and readable numbers, under the horizon and what the interval is."""
         info = RunInfo.of(self.manifest)
-        names = self.team_month["scenario"].unique() if info else []
+        names: list[str] = list(self.team_month["scenario"].unique()) if info else []
         return summarize(self.metrics(), confidence, {name: info for name in names})
 
     def save(self, directory: str | os.PathLike) -> Path:

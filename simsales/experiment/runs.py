@@ -125,8 +125,9 @@ def run_many(
     step = (lambda d, _t: progress(have + d, total)) if progress else None
 
     def write(job: int, r: int, columns: Columns) -> None:
-        if stores[job] is not None:
-            stores[job].write(scenarios[job].name, r, columns)
+        store = stores[job]
+        if store is not None:
+            store.write(scenarios[job].name, r, columns)
 
     jobs = list(zip(scenarios, todo, strict=True))
     in_memory = [store is None for store in stores]  # stored ones are read back below
@@ -299,7 +300,7 @@ def imprecise_metrics(summary: pd.DataFrame, precision: float, metrics: Sequence
     s = summary.set_index("metric")
     out = []
     for metric in metrics:
-        mean, low, high = s.loc[metric, ["mean", "ci_low", "ci_high"]]
+        mean, low, high = s.loc[metric, ["mean", "ci_low", "ci_high"]].to_numpy(dtype=float)
         half = (high - low) / 2
         if not np.isfinite(half) or half > precision * abs(mean):
             out.append(metric)

@@ -35,7 +35,7 @@ from pydantic_core import PydanticCustomError
 
 from simsales.experiment.executors import Executor, default_executor
 from simsales.experiment.runs import Progress, check_run, run, run_many
-from simsales.experiment.sweeps import load_spec, point_scenario
+from simsales.experiment.sweeps import SpecFile, load_spec, point_scenario
 from simsales.metrics.catalogue import CATALOGUE
 from simsales.metrics.catalogue import metric as catalogued
 from simsales.scenario.errors import shown_value
@@ -62,12 +62,9 @@ class Bounds(BaseModel):
         return self
 
 
-class SensitivityFile(BaseModel):
+class SensitivityFile(SpecFile):
     """A sensitivity file, validated strictly."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    scenario: str = Field(min_length=1)
     method: Literal["sobol", "morris"]
     samples: int = Field(ge=2, le=4096)
     metric: str = Field(min_length=1)

@@ -26,7 +26,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,7 @@ from simsales.scenario.errors import Problem, ScenarioError
 from simsales.scenario.schema import Inconsistent, Scenario
 
 MAX_POINTS = 10_000
+Design = Literal["grid", "lhs"]
 
 
 class Axis(BaseModel):
@@ -72,13 +73,19 @@ class Axis(BaseModel):
         return self
 
 
-class SweepFile(BaseModel):
-    """A sweep file, validated strictly like a scenario file."""
+class SpecFile(BaseModel):
+    """What a sweep and a sensitivity file share: strict validation, like a scenario
+    file's, and the base scenario's file, relative to the file."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     scenario: str = Field(min_length=1)
-    design: Literal["grid", "lhs"]
+
+
+class SweepFile(SpecFile):
+    """A sweep file, validated strictly like a scenario file."""
+
+    design: Design
     samples: int | None = Field(default=None, ge=1, le=MAX_POINTS)
     design_seed: int = Field(default=0, ge=0)
     parameters: dict[str, Axis] = Field(min_length=1)
@@ -120,7 +127,7 @@ def design_points(parameters: Mapping[str, Axis], design: str, samples: int | No
         problem = grid_size_problem(parameters)  # before building a single point
         if problem:
             raise ValueError(problem)
-        rows = list(itertools.product(*(parameters[n].values for n in names)))
+        rows = list(itertools.product(*(_listed(n, parameters[n]) for n in names)))
         return pd.DataFrame(rows, columns=names)
     from scipy.stats import qmc
 
@@ -128,11 +135,32 @@ def design_points(parameters: Mapping[str, Axis], design: str, samples: int | No
     cols = {}
     for j, name in enumerate(names):
         axis = parameters[name]
+        low, high = _bounds(name, axis)
         if axis.integer:  # equal-width integer bins: each value's share of the unit interval
-            cols[name] = (axis.low + np.floor(unit[:, j] * (axis.high - axis.low + 1))).astype(int)
+            cols[name] = (low + np.floor(unit[:, j] * (high - low + 1))).astype(int)
         else:
-            cols[name] = axis.low + unit[:, j] * (axis.high - axis.low)
+            cols[name] = low + unit[:, j] * (high - low)
     return pd.DataFrame(cols)
+
+
+def _listed(name: str, axis: Axis) -> list[Any]:
+    """A grid axis's values; a ValueError for an axis given bounds instead."""
+    if axis.values is None:
+        raise ValueError(f"parameter {name!r}: a grid lists values for every parameter")
+    return axis.values
+
+
+def _bounds(name: str, axis: Axis) -> tuple[float, float]:
+    """An lhs axis's low and high; a ValueError for an axis given values instead."""
+    if axis.low is None or axis.high is None:
+        raise ValueError(f"parameter {name!r}: an lhs design needs low and high for each parameter")
+    return axis.low, axis.high
+
+
+def design_rows(points: pd.DataFrame) -> list[dict[str, Any]]:
+    """The points of ``design_points`` as {dotted key: value}, one per point."""
+    # pandas-stubs types a record's keys as Hashable; these are the parameters' keys (str)
+    return cast(list[dict[str, Any]], points.to_dict("records"))
 
 
 def grid_size_problem(parameters: Mapping[str, Axis]) -> str | None:
@@ -174,7 +202,7 @@ class SweepResults:
         return self._with_points(lambda res: res.summary(confidence))
 
 
-def sweep(base: Scenario, parameters: Mapping[str, Mapping | Axis], design: str = "grid",
+def sweep(base: Scenario, parameters: Mapping[str, Mapping | Axis], design: Design = "grid",
           samples: int | None = None, design_seed: int = 0, replications: int = 10,
           seed: int = 0, workers: int | None = None, executor: Executor | None = None,
           progress: Progress | bool | None = None, out: str | os.PathLike | None = None,
@@ -189,7 +217,7 @@ def sweep(base: Scenario, parameters: Mapping[str, Mapping | Axis], design: str 
     spec = SweepFile(scenario="-", design=design, samples=samples, design_seed=design_seed,
                      parameters=axes)  # fmt: skip
     points = design_points(spec.parameters, design, samples, design_seed)
-    scenarios = [point_scenario(base, i, row) for i, row in enumerate(points.to_dict("records"))]
+    scenarios = [point_scenario(base, i, row) for i, row in enumerate(design_rows(points))]
     points.insert(0, "point", range(len(points)))
     check_run(scenarios, replications, seed, workers)
     if executor is None:
@@ -224,7 +252,10 @@ def _is_whole_number_field(base: Scenario, key: str) -> bool:
     return isinstance(node, int) and not isinstance(node, bool)
 
 
-def load_spec(path: str | Path, model: type[BaseModel]) -> tuple[Scenario, Any]:
+SpecT = TypeVar("SpecT", bound=SpecFile)
+
+
+def load_spec(path: str | Path, model: type[SpecT]) -> tuple[Scenario, SpecT]:
     """Read a sweep or sensitivity file (``model``) and its base scenario, named by the
     file's ``scenario`` relative to it; every problem is a ScenarioError. The file is read
     as a scenario file is: a regular file of at most 1 MiB of UTF-8, YAML without aliases

@@ -140,7 +140,8 @@ def comparison_text(
         "(higher or lower, as marked; -: no way is better). Differences of shares are in "
         "percentage points (pp).",
     ]
-    for name, block in table.groupby("scenario", sort=False):
+    for key, block in table.groupby("scenario", sort=False):
+        name = str(key)  # a scenario's name
         names = {"baseline": _head(baseline, "baseline"), "scenario": _head(name, "scenario")}
         head = [h.format(level=level, **names) for h in COMPARISON_HEAD]
         groups, hidden = _comparison_rows(block)

@@ -102,7 +102,7 @@ def replication_metrics(
     by_touch = funnel.pivot_table(index=KEYS, columns="touch", values="signings", aggfunc="sum")
     total = by_touch.sum(axis=1)
     for name, (lo, hi) in F7_GROUPS.items():
-        cols = [c for c in by_touch.columns if lo <= c <= hi]
+        cols = [c for c in by_touch.columns if lo <= int(c) <= hi]
         out[f"f7_share_{name}"] = by_touch[cols].sum(axis=1) / total
     return out.join(_classes(cohorts, out.index))
 
@@ -251,6 +251,8 @@ class Summary(pd.DataFrame):
     See pandas' "Subclassing pandas data structures"."""
 
     _metadata = ["runs", "confidence"]
+    runs: dict[str, RunInfo]  # scenario -> its horizon and replications
+    confidence: float | None  # None: a concat of summaries at different levels
 
     @property
     def _constructor(self):
@@ -258,7 +260,8 @@ class Summary(pd.DataFrame):
 
     def __finalize__(self, other, method: str | None = None, **kwargs) -> Summary:
         """Keep ``runs`` and ``confidence``; ``pd.concat`` of summaries merges their runs."""
-        out = super().__finalize__(other, method=method, **kwargs)
+        # pandas-stubs does not declare NDFrame.__finalize__, which pandas has and calls
+        out = super().__finalize__(other, method=method, **kwargs)  # type: ignore[misc]
         parts = getattr(other, "input_objs", None)
         if parts is not None:
             runs: dict[str, RunInfo] = {}
@@ -280,7 +283,8 @@ class Summary(pd.DataFrame):
 
     def _repr_html_(self) -> str | None:
         if not self._readable():
-            return super()._repr_html_()
+            # pandas-stubs does not declare DataFrame._repr_html_ (Jupyter's hook)
+            return super()._repr_html_()  # type: ignore[misc]
         return summary_html(self)
 
 

@@ -21,7 +21,7 @@ from simsales.metrics.catalogue import metric as catalogued
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
            "#000000")  # fmt: skip
 # Direction marks of the forest plot, and the shade of a row's better side.
-BETTER_MARK = {"higher": "↑ better", "lower": "↓ better"}
+BETTER_MARK: dict[str | None, str] = {"higher": "↑ better", "lower": "↓ better"}
 BETTER_SHADE = "#009E73"
 # Up to this many scenarios share one fan chart; more get one panel each.
 FANS_PER_AXES = 3
@@ -75,7 +75,7 @@ def literal(text: object) -> str:
 
 def _fan(ax, block: pd.DataFrame, metric: str, colour: str, label: str) -> pd.DataFrame:
     """One scenario's fan on ``ax``: P10-P90 and P25-P75 bands and the median line."""
-    q = block.groupby("month")[metric].quantile([0.1, 0.25, 0.5, 0.75, 0.9]).unstack()
+    q = block.groupby("month")[metric].quantile(np.array([0.1, 0.25, 0.5, 0.75, 0.9])).unstack()
     ax.fill_between(q.index, q[0.1], q[0.9], color=colour, alpha=0.15, linewidth=0)
     ax.fill_between(q.index, q[0.25], q[0.75], color=colour, alpha=0.3, linewidth=0)
     ax.plot(q.index, q[0.5], color=colour, linewidth=2, label=label)
@@ -183,12 +183,12 @@ def forest_plot(table: pd.DataFrame, metrics: list[str] | None = None):
                     label=literal(scenario))  # fmt: skip
     ax.axvline(0, color="grey", linewidth=1)
     ax.set_yticks(list(ticks), list(ticks.values()))
-    for tick, y in zip(ax.yaxis.get_major_ticks(), ticks, strict=True):
-        if y in headings:
+    for tick, row in zip(ax.yaxis.get_major_ticks(), ticks, strict=True):
+        if row in headings:
             tick.label1.set_fontweight("bold")
             tick.tick1line.set_visible(False)
-    for y in headings[1:]:
-        ax.axhline(y - 0.5, color="#cccccc", linewidth=0.8)
+    for row in headings[1:]:
+        ax.axhline(row - 0.5, color="#cccccc", linewidth=0.8)
     ax.set_ylim(len(ticks) - 0.5, -0.5)  # the first group at the top
     scale = ""
     span = np.nanmax(np.abs(t[["ci_low", "ci_high"]].to_numpy())) if len(t) else 0.0
@@ -213,7 +213,10 @@ def forest_plot(table: pd.DataFrame, metrics: list[str] | None = None):
 def _forest_rows(names: list[str]) -> tuple[dict[str, int], dict[int, str], list[int]]:
     """Row of each metric, label of each row (group headings and metrics with their
     direction marks), and the rows of the group headings."""
-    rows, ticks, headings, group = {}, {}, [], None
+    rows: dict[str, int] = {}
+    ticks: dict[int, str] = {}
+    headings: list[int] = []
+    group = None
     for name in names:
         m = catalogued(name)
         if m.group != group:
@@ -548,11 +551,11 @@ def lead_funnel(team_month: pd.DataFrame, funnel: pd.DataFrame):
     left.set_xlabel("per year (mean over replications, log scale)")
     left.set_title("The lead funnel")
     total = funnel.groupby(keys)["signings"].sum()
-    sim = []
+    intervals = []
     for lo, hi in F7_GROUPS.values():
         part = funnel[funnel["touch"].between(lo, hi)].groupby(keys)["signings"].sum()
-        sim.append(mean_interval((part / total).to_numpy()))
-    sim = pd.DataFrame(sim, columns=["mean", "ci_low", "ci_high", "n"])
+        intervals.append(mean_interval((part / total).to_numpy()))
+    sim = pd.DataFrame(intervals, columns=["mean", "ci_low", "ci_high", "n"])
     x = np.arange(len(F7_GROUPS))
     right.bar(
         x - 0.2,

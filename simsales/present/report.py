@@ -37,7 +37,7 @@ from simsales.experiment.results import Results, atomic_write
 from simsales.experiment.runs import Comparison
 from simsales.metrics.catalogue import CATALOGUE, ordered, shown_in
 from simsales.metrics.catalogue import metric as catalogued
-from simsales.metrics.summary import RunInfo, replications_phrase
+from simsales.metrics.summary import RunInfo, Summary, replications_phrase
 from simsales.scenario.schema import Scenario
 
 # The report's choices of metrics, its labels, units, groups, order and formats are the
@@ -89,17 +89,19 @@ def render_report(
     its baseline) or the ``Results`` of a single scenario (no comparison section and no
     appendix of tests); ``sources`` names the file each scenario came from, by scenario
     name."""
-    comparison = _once(comparison)
-    if isinstance(comparison, Results):
-        results, baseline = _split(comparison), None
+    run = _once(comparison)
+    paired: Comparison | None = None  # with a baseline: the comparison's sections
+    if isinstance(run, Results):
+        results, baseline = _split(run), None
     else:
-        results, baseline = comparison.results, comparison.baseline
+        paired = run
+        results, baseline = run.results, run.baseline
     sources = dict(sources or {})
     first = next(iter(results.values())).manifest
-    if baseline is None:
+    if paired is None:
         summary = _single_summary(*next(iter(results.items())))
     else:
-        summary = _executive_summary(comparison)
+        summary = _executive_summary(paired)
     parts = [
         f"<h1>{_e(title)}</h1>",
         f'<p class="note">{len(results)} scenario(s), {first.get("replications")} replications '
@@ -109,16 +111,16 @@ def render_report(
         _section("scenarios", "Scenarios", _scenarios(results, baseline, sources)),
         _section("headline", "Headline metrics", _headline(results)),
     ]
-    if baseline is not None:
-        parts.append(_section("comparison", f"Compared with {baseline}", _comparison(comparison)))
+    if paired is not None:
+        parts.append(_section("comparison", f"Compared with {baseline}", _comparison(paired)))
     parts += [
         _section("fan-charts", "Month by month", _fans(results, baseline)),
         _section("funnel", "The lead funnel", _funnels(results)),
         _section("cohorts", "New-rep classes", _cohorts(results)),
         _section("manifest", "Manifest", _manifest(results, sources)),
     ]
-    if baseline is not None:
-        parts.append(_section("appendix-tests", "Appendix: tests", _tests(comparison)))
+    if paired is not None:
+        parts.append(_section("appendix-tests", "Appendix: tests", _tests(paired)))
     body = "\n".join(parts)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -143,7 +145,7 @@ class _OnceResults(Results):
             self.__dict__["_metrics"] = super().metrics()
         return self.__dict__["_metrics"]
 
-    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
+    def summary(self, confidence: float = 0.95) -> Summary:
         key = f"_summary_{confidence}"
         if key not in self.__dict__:
             self.__dict__[key] = super().summary(confidence)
@@ -179,6 +181,13 @@ def _split(res: Results) -> dict[str, Results]:
     if len(names) == 1:
         return {names[0]: res}
     raise ValueError(f"a Results of several scenarios {names}: pass a Comparison instead")
+
+
+def _row(table: pd.DataFrame, label: str | tuple[str, str]) -> pd.Series:
+    """The row of ``table`` labelled ``label`` (a tuple in a MultiIndex), as a Series."""
+    # pandas-stubs types .loc[label] as a Series or a DataFrame, and .loc[tuple] as a
+    # scalar (a row and a column); one label of a unique index is one row, a Series.
+    return typing.cast(pd.Series, table.loc[label])
 
 
 def _e(text) -> str:
@@ -283,7 +292,7 @@ def changes_in_words(baseline: Mapping, scenario: Mapping) -> list[str]:
     return changes
 
 
-def _is_part(value) -> bool:
+def _is_part(value) -> typing.TypeGuard[_Part]:
     return isinstance(value, _Part)
 
 
@@ -316,7 +325,9 @@ def _item(key: str, old: Mapping, new: Mapping) -> str | None:
         if keys[i].isdigit():
             listed = new.get(".".join(keys[:i])) or old.get(".".join(keys[:i]))
             k = int(keys[i])
-            names = listed.text.split(", ") if _is_part(listed) else []
+            if not _is_part(listed):  # a list's items are under its _Part (_leaves)
+                return f"no. {k + 1}"
+            names = listed.text.split(", ")
             return names[k] if len(names) == listed.size else f"no. {k + 1}"
     return None
 
@@ -393,8 +404,8 @@ def _described(info, keys: list[str], siblings: Mapping[str, object]) -> tuple[s
     text = info.description
     if not text:
         return None, ""
-    unit = _UNIT.search(text)
-    unit = unit.group(1) if unit else ""
+    found = _UNIT.search(text)
+    unit = found.group(1) if found else ""
     unit = _UNITS.get(unit, unit.replace("/", " a "))
     text = _UNIT.sub("", text).strip()
     options = [a for a in typing.get_args(info.annotation) if isinstance(a, str)]
@@ -494,7 +505,7 @@ def effects(comparison: Comparison, scenario: str, metrics: Sequence[str]) -> di
         a = base.loc[common, name].to_numpy(dtype=float)
         b = other.loc[common, name].to_numpy(dtype=float)
         ok = np.isfinite(a) & np.isfinite(b)
-        r = table.loc[(scenario, name)]
+        r = _row(table, (scenario, name))
         out[name] = Effect(name, b[ok] - a[ok], float(r["difference"]), float(r["ci_low"]),
                            float(r["ci_high"]), float(r["baseline_mean"]),
                            float(r["scenario_mean"]))  # fmt: skip
@@ -630,7 +641,8 @@ def few_replications_warning(
             "apart: for planning, treat them as no difference."
         )
     else:
-        advice = f"Run more replications (-r {max(needed)}) to tell differences of these sizes."
+        most = max(x for x in needed if x is not None)
+        advice = f"Run more replications (-r {most}) to tell differences of these sizes."
     items = "".join(f"<li>{_e(line)}</li>" for line in lines)
     return (
         f'<div class="warning"><p><strong>Too few replications for the differences shown.'
@@ -717,9 +729,9 @@ def _headline_sentence(subject: str, res: Results) -> str:
         m = catalogued(metric)
         if metric not in summary.index or summary.loc[metric, "n"] == 0:
             return "-"
-        return (m.format_short if short else m.format)(float(summary.loc[metric, "mean"]))
+        return (m.format_short if short else m.format)(float(_row(summary, metric)["mean"]))
 
-    margin = summary.loc[MONEY] if MONEY in summary.index else None
+    margin = _row(summary, MONEY) if MONEY in summary.index else None
     interval = ""
     if margin is not None and math.isfinite(margin["ci_low"]):
         m = catalogued(MONEY)
@@ -817,7 +829,7 @@ def _with_ci(summary: pd.DataFrame, name: str) -> str:
     if name not in summary.index or summary.loc[name, "n"] == 0:
         return "-"
     m = catalogued(name)
-    r = summary.loc[name]
+    r = _row(summary, name)
     mean = m.format(r["mean"])
     if not np.isfinite(r["ci_low"]):
         return mean
@@ -851,7 +863,7 @@ def _difference_rows(comparison: Comparison, metrics=None) -> list[tuple[str, di
     rows = []
     for name in table.index.get_level_values("scenario").unique():
         for metric in wanted:
-            r = table.loc[(name, metric)]
+            r = _row(table, (name, metric))
             if r["n"] == 0 or (r["difference"] == 0 and r["ci_low"] == r["ci_high"]):
                 continue
             m = catalogued(metric)
@@ -885,7 +897,7 @@ def _wide(long: pd.DataFrame, baseline: str, metrics: list[str]) -> pd.DataFrame
     out = out.set_index(index)[[baseline]]
     for name, block in long.groupby("scenario", sort=False):
         cols = block.set_index(index)[["difference [95% CI]", "P(better)"]]
-        out = out.join(cols.rename(columns=lambda c, n=name: f"{n}: {c}"))
+        out = out.join(cols.rename(columns={c: f"{name}: {c}" for c in cols.columns}))
     return out.fillna("")
 
 
@@ -923,7 +935,7 @@ def p_value_table(comparison: Comparison, metrics=None) -> pd.DataFrame:
     table = comparison.table().set_index(["scenario", "metric"])
     rows = []
     for metric, cells in _difference_rows(comparison, metrics):
-        r = table.loc[(cells["scenario"], metric)]
+        r = _row(table, (cells["scenario"], metric))
         rows.append({"scenario": cells["scenario"], "metric": cells["metric"],
                      "unit": cells["unit"],
                      "difference [95% CI]": f"{cells['difference']} {cells['95% CI']}",
