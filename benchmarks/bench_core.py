@@ -110,7 +110,7 @@ REPEATS = {10: 7, 100: 5, 1_000: 3}
 QUICK_REPEATS = {10: 3, 100: 3, 1_000: 2}
 
 # Targets.
-MAX_RATIO_TO_BARE = 1.0
+MAX_RATIO_TO_BARE = 0.6  # issue 16's target (1.0 before); not met yet, see README
 MAX_SCALE_RATIO = 11.0
 MAX_PEAK_MIB = 50.0
 MAX_RUN_SECONDS = 20.0
