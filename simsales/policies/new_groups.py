@@ -66,17 +66,23 @@ class NoNewGroups:
 
 
 @dataclass(frozen=True)
-class PromoteTopRep:
-    """The group's top seller over the last ``top_rep_months`` closed months leads the new
-    group from the first day after the decision (F14: supervisors come from the ranks)."""
+class _PastSpan:
+    """A group with more reps on post than ``span_of_control`` gets a new supervisor."""
 
     span_of_control: int
-    top_rep_months: int
     territory: str | None
     new_territory_firms: int | None
 
     def due(self, on_post_by_group: np.ndarray) -> np.ndarray:
         return np.flatnonzero(on_post_by_group > self.span_of_control)
+
+
+@dataclass(frozen=True)
+class PromoteTopRep(_PastSpan):
+    """The group's top seller over the last ``top_rep_months`` closed months leads the new
+    group from the first day after the decision (F14: supervisors come from the ranks)."""
+
+    top_rep_months: int
 
     def start_day(self, month: int, end_day: int, days_per_month: int) -> int:
         return end_day
@@ -89,17 +95,11 @@ class PromoteTopRep:
 
 
 @dataclass(frozen=True)
-class HireSupervisor:
+class HireSupervisor(_PastSpan):
     """A supervisor hired from outside starts on the first day of the month after
     ``lead_time_months``."""
 
-    span_of_control: int
     lead_time_months: int
-    territory: str | None
-    new_territory_firms: int | None
-
-    def due(self, on_post_by_group: np.ndarray) -> np.ndarray:
-        return np.flatnonzero(on_post_by_group > self.span_of_control)
 
     def start_day(self, month: int, end_day: int, days_per_month: int) -> int:
         if self.lead_time_months == 0:
@@ -126,11 +126,19 @@ def make_new_groups_policy(ng: NewGroups) -> NewGroupsPolicy:
     if ng.policy == "promote":
         # NewGroups._fields_of_policy: promote needs span_of_control and top_rep_months
         assert ng.span_of_control is not None and ng.top_rep_months is not None
-        return PromoteTopRep(ng.span_of_control, ng.top_rep_months, ng.territory,
-                             ng.new_territory_firms)  # fmt: skip
+        return PromoteTopRep(
+            span_of_control=ng.span_of_control,
+            territory=ng.territory,
+            new_territory_firms=ng.new_territory_firms,
+            top_rep_months=ng.top_rep_months,
+        )
     if ng.policy == "hire":
         # NewGroups._fields_of_policy: hire needs span_of_control and lead_time_months
         assert ng.span_of_control is not None and ng.lead_time_months is not None
-        return HireSupervisor(ng.span_of_control, ng.lead_time_months, ng.territory,
-                              ng.new_territory_firms)  # fmt: skip
+        return HireSupervisor(
+            span_of_control=ng.span_of_control,
+            territory=ng.territory,
+            new_territory_firms=ng.new_territory_firms,
+            lead_time_months=ng.lead_time_months,
+        )
     return NoNewGroups()
