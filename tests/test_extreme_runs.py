@@ -238,8 +238,8 @@ def test_a_large_sensitivity_design_says_its_size_and_time_and_needs_yes(tmp_pat
     without a word. Now the size and the estimated time come first, and --yes is needed."""
     from typer.testing import CliRunner
 
-    from simsales.experiment import sensitivity as sa
     from simsales.cli import app
+    from simsales.experiment import sensitivity as sa
 
     assert sa.design_size("sobol", 4096, 10) == 49_152  # the issue's design
     assert sa.design_size("morris", 10, 3) == 40
