@@ -1,1 +1,2 @@
-"""Records, tidy tables, KPIs and summaries."""
+"""The ledger of a replication as tidy tables, hiring-class KPIs, summaries, paired
+comparisons, and the metric catalogue."""
