@@ -638,12 +638,15 @@ def _due_by_owner(day, leads, n, n_rep, cost, due_until, kind_of, travel):
     """Leads worked today grouped by owner (counting sort, table order kept): ``due`` and
     where each rep's part starts; and each rep's minutes of those touches. A lead is
     worked if due, or if entered and due by its owner's ``due_until`` (working ahead;
-    ``ahead`` is the latest). The test is written out twice: as a helper taking arrays it
-    would cost numba reference counting on every lead. A first visit (kind 1) costs the
-    rep's territory's travel minutes on top."""
+    ``ahead`` is the latest). One pass over the table finds them (the test is written out
+    here: as a helper taking arrays it would cost numba reference counting on every
+    lead); the grouping then passes over the worked leads only. A first visit (kind 1)
+    costs the rep's territory's travel minutes on top."""
     ahead = due_until.max() if due_until.size else day
     start = np.zeros(n_rep + 1, dtype=np.int64)
     minutes = np.zeros(n_rep)
+    found = np.empty(n, dtype=np.int64)  # worked leads in table order
+    k = 0
     for i in range(n):
         due = leads[NEXT_DUE, i]  # NEVER for leads nobody owns
         if due <= day or (
@@ -653,15 +656,16 @@ def _due_by_owner(day, leads, n, n_rep, cost, due_until, kind_of, travel):
             start[r + 1] += 1
             s = leads[STATE, i]
             minutes[r] += cost[s] + travel[r] * (kind_of[s] == 1)
+            found[k] = i
+            k += 1
     start = np.cumsum(start)
-    due = np.empty(start[n_rep], dtype=np.int64)
+    due = np.empty(k, dtype=np.int64)
     fill = start[:-1].copy()
-    for i in range(n):
-        d = leads[NEXT_DUE, i]
-        if d <= day or (d <= ahead and leads[ENTERED, i] == 1 and d <= due_until[leads[OWNER, i]]):
-            r = leads[OWNER, i]
-            due[fill[r]] = i
-            fill[r] += 1
+    for j in range(k):  # grouped by owner, table order kept (a stable counting sort)
+        i = found[j]
+        r = leads[OWNER, i]
+        due[fill[r]] = i
+        fill[r] += 1
     return due, start, minutes
 
 
