@@ -112,50 +112,68 @@ def cohort_kpis(
     table = _clean(hr)
     if end is None:
         end = _inferred_end(table)
-    rows = []
-    for klass, g in table.groupby("class", sort=True):
-        rows.append({"class": klass, **_class_counts(g, dpm, end, threshold)})
-    return _with_rates(pd.DataFrame(rows, columns=["class", *COUNTS]))
+    return _with_rates(_class_counts(table, dpm, end, threshold))
 
 
-def _class_counts(g: pd.DataFrame, dpm: float, end: float, threshold: float | None) -> dict:
-    left_before = g["left_before_post"].to_numpy()
-    on_post_day = g["on_post_day"].to_numpy()
+def _class_counts(table: pd.DataFrame, dpm: float, end: float, threshold: float | None):
+    """``COUNTS`` of every class (one row each, classes sorted), from the clean table.
+
+    A count over a window some rep of the class has not been observed for in full is
+    NaN; a column with no NaN is whole numbers."""
+    codes, classes = pd.factorize(table["class"], sort=True)  # groupby's order
+    n_class = len(classes)
+    left_before = table["left_before_post"].to_numpy()
+    on_post_day = table["on_post_day"].to_numpy(dtype=float)
     went = ~np.isnan(on_post_day)
-    start = on_post_day[went]
-    leave = np.nan_to_num(g["leave_day"].to_numpy()[went], nan=np.inf)
-    orders = g["order_days"].to_numpy()[went]
+    start = np.where(went, on_post_day, np.nan)
+    leave = np.nan_to_num(table["leave_day"].to_numpy(dtype=float), nan=np.inf)
     window_end = start + dpm
-    orders_first = np.array(
-        [
-            np.count_nonzero((d >= s) & (d < e))
-            for d, s, e in zip(orders, start, window_end, strict=True)
-        ]
+    # Orders within a month of going on post, per rep: all order days at once.
+    orders = table["order_days"].to_numpy()
+    lengths = np.fromiter((len(d) for d in orders), dtype=np.int64, count=len(orders))
+    flat = (
+        np.concatenate([np.asarray(d, dtype=float) for d in orders])
+        if lengths.sum()
+        else (np.empty(0))
     )
-    stayed = leave >= window_end
+    row = np.repeat(np.arange(len(orders)), lengths)
+    inside = went[row] & (flat >= start[row]) & (flat < window_end[row])
+    orders_first = np.bincount(row[inside], minlength=len(orders))
+    stayed = went & (leave >= window_end)
+    # Every rep of a class observed m months on post: its latest on-post day is.
+    latest = np.full(n_class, -np.inf)
+    np.maximum.at(latest, codes[went], start[went])
 
-    def seen(months: int) -> bool:  # every rep of the class observed that long on post
-        # Days s .. s + months * dpm - 1 lie within the data (end inclusive).
-        return bool(np.all(start + months * dpm <= end + 1))
+    def per_class(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        w = mask.astype(float) if weights is None else np.where(mask, weights, 0.0)
+        return np.bincount(codes, weights=w, minlength=n_class)
+
+    def seen(months: int) -> np.ndarray:  # days s .. s + months * dpm - 1 within the data
+        return latest + months * dpm <= end + 1
 
     counts = {
-        "trainees": len(g),
-        "washed_out": int((left_before == "training").sum()),
-        "failed_trial": int((left_before == "trial").sum()),
-        "on_post": int(went.sum()),
-        "in_class": int(((left_before == "") & ~went).sum()),
-        "signed_1m": int(((orders_first > 0) & stayed).sum()) if seen(1) else np.nan,
-        "orders_1m": int(orders_first.sum()) if seen(1) else np.nan,
+        "trainees": per_class(np.ones(len(codes), dtype=bool)),
+        "washed_out": per_class(left_before == "training"),
+        "failed_trial": per_class(left_before == "trial"),
+        "on_post": per_class(went),
+        "in_class": per_class((left_before == "") & ~went),
+        "signed_1m": np.where(seen(1), per_class((orders_first > 0) & stayed), np.nan),
+        "orders_1m": np.where(seen(1), per_class(went, orders_first), np.nan),
     }
     for m in SURVIVAL_MONTHS:
-        counts[f"survived_{m}m"] = int((leave >= start + m * dpm).sum()) if seen(m) else np.nan
-    pay = g["pay_month_6"].to_numpy()[went] if "pay_month_6" in g else None
-    if threshold is None or pay is None or not seen(EARNING_MONTH):
-        counts["earning_6m"] = np.nan
+        survived = per_class(went & (leave >= start + m * dpm))
+        counts[f"survived_{m}m"] = np.where(seen(m), survived, np.nan)
+    if threshold is None or "pay_month_6" not in table:
+        counts["earning_6m"] = np.full(n_class, np.nan)
     else:  # a rep gone before the end of the 6th month earns nothing, paid or not
-        there = leave >= start + EARNING_MONTH * dpm
-        counts["earning_6m"] = int(np.sum(there & (np.nan_to_num(pay, nan=0.0) >= threshold)))
-    return counts
+        pay = np.nan_to_num(table["pay_month_6"].to_numpy(dtype=float), nan=0.0)
+        there = went & (leave >= start + EARNING_MONTH * dpm)
+        earning = per_class(there & (pay >= threshold))
+        counts["earning_6m"] = np.where(seen(EARNING_MONTH), earning, np.nan)
+    columns: dict[str, object] = {"class": classes}
+    for name, values in counts.items():  # whole numbers unless some class is NaN
+        columns[name] = values if np.isnan(values).any() else values.astype(np.int64)
+    return pd.DataFrame(columns, columns=["class", *COUNTS])
 
 
 # ------------------------------------------------------------ checking the table
@@ -398,19 +416,30 @@ def _inferred_end(t: pd.DataFrame) -> float:
 
 
 def _with_rates(c: pd.DataFrame) -> pd.DataFrame:
-    on_post = c["on_post"].where(c["on_post"] > 0)
-    done = c["in_class"] == 0  # a class with trainees still learning has no final rates
-    reached_trial = (c["trainees"] - c["washed_out"]).where(lambda x: (x > 0) & done)
-    c["washout_of_trainees"] = c["washed_out"] / c["trainees"].where((c["trainees"] > 0) & done)
-    c["trial_pass_of_reached_trial"] = c["on_post"] / reached_trial
-    c["signing_rate_1m_of_on_post"] = c["signed_1m"] / on_post
-    c["orders_1m_per_on_post"] = c["orders_1m"] / on_post
-    trainees = c["trainees"].where((c["trainees"] > 0) & done)
+    """The counts with ``RATES`` beside them; a rate without its denominator is NaN."""
+
+    def col(name: str) -> np.ndarray:
+        return c[name].to_numpy(dtype=float)
+
+    def over(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        return np.where(keep, values, np.nan)
+
+    trainees, washed_out, on_post_n = col("trainees"), col("washed_out"), col("on_post")
+    done = col("in_class") == 0  # a class with trainees still learning has no final rates
+    on_post = over(on_post_n, on_post_n > 0)
+    reached_trial = over(trainees - washed_out, (trainees - washed_out > 0) & done)
+    of_trainees = over(trainees, (trainees > 0) & done)
+    rates = {
+        "washout_of_trainees": washed_out / of_trainees,
+        "trial_pass_of_reached_trial": on_post_n / reached_trial,
+        "signing_rate_1m_of_on_post": col("signed_1m") / on_post,
+        "orders_1m_per_on_post": col("orders_1m") / on_post,
+    }
     for m in SURVIVAL_MONTHS:
-        c[f"survival_{m}m_of_on_post"] = c[f"survived_{m}m"] / on_post
-        c[f"remaining_{m}m_of_trainees"] = c[f"survived_{m}m"] / trainees
-    c["earning_6m_of_on_post"] = c["earning_6m"] / on_post
-    return c
+        rates[f"survival_{m}m_of_on_post"] = col(f"survived_{m}m") / on_post
+        rates[f"remaining_{m}m_of_trainees"] = col(f"survived_{m}m") / of_trainees
+    rates["earning_6m_of_on_post"] = col("earning_6m") / on_post
+    return c.assign(**rates)
 
 
 # -------------------------------------------------------------- simulation
@@ -423,7 +452,9 @@ def hr_events(team: Team, rec, workforce) -> pd.DataFrame:
     # A rep promoted to supervisor stays with the company: not a leaver in F23-F26.
     leave = np.where(reason == PROMOTED, NO_DAY, team.leave_day[hired])
     log_rep, log_day = rec.signings()
-    by_rep = pd.Series(log_day).groupby(log_rep).agg(list)
+    order = np.argsort(log_rep, kind="stable")  # each rep's deals in booking order
+    reps, days = log_rep[order], log_day[order]
+    first, last = np.searchsorted(reps, hired, "left"), np.searchsorted(reps, hired, "right")
     dpm = workforce.cal.days_per_month
     pay = workforce.payroll.total
     months = pay.shape[0]
@@ -440,7 +471,7 @@ def hr_events(team: Team, rec, workforce) -> pd.DataFrame:
             ),
             "on_post_day": np.where(on_post == NO_DAY, np.nan, on_post),
             "leave_day": np.where(leave == NO_DAY, np.nan, leave),
-            "order_days": [by_rep.get(r, []) for r in hired],
+            "order_days": [days[a:b] for a, b in zip(first, last, strict=True)],
             "pay_month_6": pay6,
         }
     )
