@@ -233,8 +233,8 @@ CATALOGUE: dict[str, Metric] = {
            only_if_any=True),
         _m("reclaimed_signings", "Deals signed from reclaimed leads", "deals", _TERR, "count",
            "higher", only_if_any=True),
-        _m("duplicated_approaches", "Firms approached twice by the team", "approaches", _TERR,
-           "count", "lower", only_if_any=True, views="report"),
+        _m("duplicated_approaches", "Prospect records of a firm another rep is working",
+           "records", _TERR, "count", "lower", only_if_any=True, views="report"),
         # Behaviour.
         _m("deals_held", "Deals held back to a later pay period", "deals", _BEHAVE, "number",
            "lower", 1, True, views="report"),
