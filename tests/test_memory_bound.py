@@ -47,7 +47,7 @@ def test_issue_scenario_is_refused_quickly_without_running(tmp_path, monkeypatch
         experiment.run(sc, replications=2, workers=1)
     assert time.perf_counter() - start < 5
     text = str(err.value)
-    assert text.startswith("huge: team.reps = 100000: one replication would need about 8.2 GiB")
+    assert text.startswith("huge: team.reps = 100000: one replication would need about 8.4 GiB")
     assert "of this machine's 4.0 GiB" in text and "lower team.reps" in text
     assert err.value.problems[0].field == "team.reps"
 
@@ -114,7 +114,7 @@ def test_estimate_bounds_measured_peak(reps, firms):
     """Peak RSS of one replication in a fresh process (interpreter and compiled day
     included; numba's compiling left out: it is done once and cached) is below the
     estimate, and the estimate within a factor 3 of it (measured: baseline 253-332 vs 409
-    MiB; 2,048 reps in an endless market 326 vs 560 MiB)."""
+    MiB; 2,048 reps in an endless market 326 vs 565 MiB)."""
     args = [sys.executable, "-c", MEASURE, str(BASELINE), str(reps), str(firms)]
     peak = json.loads(subprocess.run(args, capture_output=True, text=True, check=True,
                                      timeout=300, cwd=ROOT).stdout)  # fmt: skip

@@ -6,7 +6,8 @@ from the scenario's sizes (no simulation). What grows with the scenario:
 
 - the open-lead table (``model.pipeline``): 15 int32 columns, grown by doubling (so up to
   twice the rows in use, and the old table beside the new one while it is copied), plus
-  the day's random numbers, about five float64 per open lead (``model.workday``);
+  the day's random numbers, about five float64 per open lead (``model.workday``), and
+  the day's list of due leads, one int64 per lead (``model.kernel``);
 - per-rep arrays by month (``model.ledger``, ``model.payroll``): about 40 float64 per
   rep slot and month, counted twice for the result columns built at the end;
 - per-territory arrays by day (``model.market`` release schedule, the month's HQ leads).
@@ -30,7 +31,8 @@ from simsales.scenario.errors import Problem, ScenarioError
 from simsales.scenario.schema import Scenario
 
 LEADS_PER_DAILY_CONTACT = 30  # assumption: measured ~20 open leads per rep per daily call/visit
-LEAD_BYTES = 3 * 4 * len(COLUMNS) + 2 * 5 * 8  # table while growing + the day's draws
+# Table while growing + the day's draws + its list of due leads.
+LEAD_BYTES = 3 * 4 * len(COLUMNS) + 2 * 5 * 8 + 8
 REP_MONTH_BYTES = 2 * 40 * 8  # per-rep monthly arrays, and their result columns
 # Interpreter, numpy, pandas, numba and the compiled day: measured 250 MiB in a warm
 # checkout and 332 MiB in a fresh clone's first runs (the baseline's whole peak).
