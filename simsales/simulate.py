@@ -51,6 +51,7 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     work = TeamDay(scenario, cal, streams, team, market, pipe, odds, rec)
     payroll = Payroll(scenario, cal, team, rec, streams.pricing)
     workforce = Workforce(scenario, cal, team, streams.workforce, pipe, work, rec, payroll, agenda)
+    # Deal timing acts only through the events it puts on the agenda.
     DealTiming(scenario, cal, team, rec, payroll, work.state, streams.behaviour, agenda)
     rebalancer = Rebalancer(scenario, cal, team, market, pipe, rec, agenda, work.roster_changed)
 

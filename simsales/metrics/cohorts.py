@@ -131,11 +131,7 @@ def _class_counts(table: pd.DataFrame, dpm: float, end: float, threshold: float 
     # Orders within a month of going on post, per rep: all order days at once.
     orders = table["order_days"].to_numpy()
     lengths = np.fromiter((len(d) for d in orders), dtype=np.int64, count=len(orders))
-    flat = (
-        np.concatenate([np.asarray(d, dtype=float) for d in orders])
-        if lengths.sum()
-        else (np.empty(0))
-    )
+    flat = np.concatenate([np.empty(0), *(np.asarray(d, dtype=float) for d in orders)])
     row = np.repeat(np.arange(len(orders)), lengths)
     inside = went[row] & (flat >= start[row]) & (flat < window_end[row])
     orders_first = np.bincount(row[inside], minlength=len(orders))

@@ -164,6 +164,7 @@ class Forecast:
         reach_post = (1.0 - self.washout_share) * self.trial_pass_share
         if gap <= 0 or reach_post <= 0:
             return 0
+        # Rounded up, less a hair of float error (a gap of exactly 5 trainees is 5, not 6).
         return int(min(math.ceil(gap / reach_post - 1e-9), self.max_class))
 
     def most_hires(self, total_months: int) -> int:
