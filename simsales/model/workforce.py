@@ -337,6 +337,13 @@ class Workforce:
         self.missed_quarters, self.missed_months = review.missed_quarters, review.missed_months
         return review.dismissed
 
+    def _staying_on_post(self) -> np.ndarray:
+        """Reps on post who are not among the leavers decided at this close."""
+        staying = self.team.on_post()
+        for reps, _ in self.leaving:
+            staying[reps] = False
+        return staying
+
     def _decide_class(self, month: int, leavers: int) -> None:
         """At a month's close the hiring policy may decide a class for the month after
         the lead time (reactive policies: target_headcount, backfill, forecast)."""
@@ -347,9 +354,7 @@ class Workforce:
         status = team.status[: team.n]
         active = int(np.count_nonzero((status != GONE) & (status >= 0)))
         active -= sum(r.size for r, _ in self.leaving)
-        staying = team.on_post()
-        for reps, _ in self.leaving:
-            staying[reps] = False
+        staying = self._staying_on_post()
         view = HiringView(
             month=month,
             active=active,
@@ -370,9 +375,7 @@ class Workforce:
         if isinstance(self.groups_policy, NoNewGroups):
             return
         team = self.team
-        staying = team.on_post()
-        for reps, _ in self.leaving:
-            staying[reps] = False
+        staying = self._staying_on_post()
         size = np.bincount(team.group[staying], minlength=team.n_groups)
         day = self.groups_policy.start_day(month, end_day, self.cal.days_per_month)
         if day >= self.cal.total_days:
