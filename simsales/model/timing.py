@@ -67,16 +67,17 @@ class DealTiming:
         """Book held deals and set today's arrays; put the month's surge and deal-timing
         days (and each next day, which resets the arrays) on the agenda."""
         self.start_of_day(day)
-        dpm, b = self.cal.days_per_month, self.b
-        next_period = int(self.st.next_period[0])
-
-        def busy(d: int) -> bool:
-            surge = b.surge_days and d - day >= dpm - b.surge_days
-            return bool(surge or (self.games and next_period - d <= b.decision_days))
-
-        for d in range(day + 1, day + dpm):
-            if busy(d) or busy(d - 1):
+        for d in range(day + 1, day + self.cal.days_per_month):
+            if any(self._surge_or_deciding(d)) or any(self._surge_or_deciding(d - 1)):
                 self.agenda.at(d, Phase.DEAL_TIMING, self.start_of_day)
+
+    def _surge_or_deciding(self, day: int) -> tuple[bool, bool]:
+        """Is ``day`` in the month-end surge; do gaming reps weigh timing deals on it (in
+        the period ending on ``next_period``, set on the month's first day)?"""
+        b, dpm = self.b, self.cal.days_per_month
+        surge = bool(b.surge_days) and day % dpm >= dpm - b.surge_days
+        deciding = bool(self.games) and int(self.st.next_period[0]) - day <= b.decision_days
+        return surge, deciding
 
     def start_of_day(self, day: int) -> None:
         """Book held deals on a period's first day; set today's hold and work-ahead."""
@@ -86,8 +87,7 @@ class DealTiming:
             self.release(day)
             st.next_period[0] = self.pay.plan_period_end_day(month)  # periods end with months
         next_period = int(st.next_period[0])
-        surge = b.surge_days and day_in_month >= dpm - b.surge_days
-        deciding = self.games and next_period - day <= b.decision_days
+        surge, deciding = self._surge_or_deciding(day)
         if self.set_yesterday:
             st.hold[:] = False
             st.pulling[:] = False
