@@ -871,8 +871,10 @@ def _records(month, leads, sizes, p, tb, team, mk, st, bk, dr):
         got[t] = _take(available, untouched, t, demand[t])
     used = np.zeros_like(demand)
     for r in range(territory.size):
+        if not on_post[r]:  # no draw for an empty slot: the numbers never depend on how
+            continue  # many slots a run reserves (common random numbers across changes)
         t = territory[r]
-        want = p.norm_records - dup[r] if on_post[r] else 0
+        want = p.norm_records - dup[r]
         if got[t] < demand[t]:  # a saturating territory: its reps share what is left
             want = int(np.floor(want * (got[t] / demand[t])))
         used[t] += want
