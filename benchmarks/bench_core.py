@@ -90,6 +90,18 @@ POPULATION = {
 
 # Pay-plan case: the 100-rep team paid by F31's gold/silver/bronze rating with every rep
 # gaming, so each month's last week runs the deal-timing decision for all of them.
+# Four dated policy changes over the year (issue 17): what the change machinery costs.
+# The changes are small, so the work of the day barely moves; the target is on the ratio.
+DATED_CHANGES = {
+    "changes": [
+        {"month": 3, "name": "quota 155k", "set": {"quota.revenue_per_month": 155_000}},
+        {"month": 6, "name": "rate 11%", "set": {"pay.commission.rate": 0.11}},
+        {"month": 9, "name": "dearer hires", "set": {"workforce.hiring.cost_per_hire": 3500}},
+        {"month": 12, "name": "more claims", "set": {"leads.pool_claims_per_rep_day": 3}},
+    ]
+}
+MAX_CHANGES_RATIO = 1.05  # issue 17: within 5% of the plain run
+
 GAMING = {
     "pay.commission": {
         "plan": "gold_silver_bronze",
@@ -269,6 +281,7 @@ class Report:
     sizes: list[SizeResult] = field(default_factory=list)
     population: SizeResult | None = None  # 100 reps with monthly hiring over 24 months
     gaming: SizeResult | None = None  # 100 reps under F31 with every rep gaming
+    dated: SizeResult | None = None  # the 100-rep year with four dated policy changes
     shanghai: SizeResult | None = None  # F15's layout: 8 groups of 8 reps, exclusive areas
     shanghai_open: SizeResult | None = None  # the same team in one open market
     bare: Timing | None = None
@@ -296,6 +309,7 @@ class Report:
                 self.population.as_dict() if self.population else None
             ),
             "gaming_100_reps_f31_all_gaming": self.gaming.as_dict() if self.gaming else None,
+            "dated_100_reps_four_changes": self.dated.as_dict() if self.dated else None,
             "shanghai_64_reps": self.shanghai.as_dict() if self.shanghai else None,
             "shanghai_64_reps_open_market": (
                 self.shanghai_open.as_dict() if self.shanghai_open else None
@@ -656,6 +670,11 @@ def core_checks(report: Report) -> list[Check]:
             ),  # fmt: skip
             Check("F31 all gaming / baseline 100-rep replication", ratio, "x", "report", "INFO"),
         ]
+    if report.dated:
+        ratio = report.dated.timing.best / by_reps[100].timing.best
+        status = "PASS" if ratio <= MAX_CHANGES_RATIO else "MISS"
+        checks.append(Check("four dated changes / plain 100-rep year", ratio, "x",
+                            f"<= {MAX_CHANGES_RATIO:g}", status))  # fmt: skip
     for name, case in (("exclusive", report.shanghai), ("open market", report.shanghai_open)):
         if case:
             checks.append(Check(f"Shanghai layout, 8 groups x 8 reps, {name}",
@@ -730,6 +749,9 @@ def run_benchmark(quick: bool, case: str = "all") -> Report:
     progress("pay plan: 100 reps under F31, every rep gaming")
     report.gaming = measure_size(base, 100, QUICK_REPEATS[100] if quick else REPEATS[100],
                                  GAMING)  # fmt: skip
+    progress("dated changes: the 100-rep year with four policy changes")
+    report.dated = measure_size(base, 100, QUICK_REPEATS[100] if quick else REPEATS[100],
+                                DATED_CHANGES)  # fmt: skip
     progress("territories: F15's Shanghai layout, exclusive and as one open market")
     repeats = QUICK_REPEATS[100] if quick else REPEATS[100]
     report.shanghai = measure_scenario(simsales.load_scenario(SHANGHAI), repeats)

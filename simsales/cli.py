@@ -21,6 +21,7 @@ from simsales.present.text import (
     format_indices,
     format_ramp,
     format_summary,
+    monthly_text,
     sweep_text,
 )
 from simsales.scenario import ScenarioError, load_scenario
@@ -163,8 +164,10 @@ def validate(file: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) 
         for line in str(exc).splitlines():  # validate lists every problem
             typer.echo(f"error: {line}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    changes = [f"from month {c.month}, {c.label!r}" for c in sc.changes or []]
+    dated = f"; dated changes: {'; '.join(changes)}" if changes else ""
     typer.echo(
-        f"{file}: OK (scenario {sc.name!r}, {sc.team.reps} reps, {sc.horizon.months} months)"
+        f"{file}: OK (scenario {sc.name!r}, {sc.team.reps} reps, {sc.horizon.months} months{dated})"
     )
 
 
@@ -256,12 +259,29 @@ def compare_cmd(
     progress: ProgressOption = True,
     scheduler: SchedulerOption = None,
     dask_local: DaskLocalOption = None,
+    by_month: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--by-month",
+            metavar="COLUMN",
+            help="Also print, month by month, the paired difference in this team_month "
+            "column (e.g. revenue, reps_on_post), grouped by the plan in force: how a "
+            "dated change plays out. Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Run scenarios with common random numbers and print each one's paired difference to
     the baseline, grouped: the means, the difference with its 95% CI, Holm-adjusted
     p-value and P(better), the share of simulated years in which it did better."""
     if len(files) < 2:
         _fail(f"compare needs at least 2 scenario files, got {len(files)}")
+    from simsales.metrics.tables import TEAM_MONTH_COLUMNS
+
+    monthly = [c for c in TEAM_MONTH_COLUMNS if c not in ("month", "policy")]
+    for column in by_month or []:
+        if column not in monthly:
+            _fail(f"--by-month {column!r}: no such team_month column; allowed: "
+                  f"{', '.join(monthly)}")  # fmt: skip
     scenarios, baseline = _load_distinct(files, baseline, overrides)
     _check_out(out)
     from simsales.experiment.runs import compare  # heavy imports only when running
@@ -285,6 +305,8 @@ def compare_cmd(
         except (OSError, StoreError) as exc:
             _fail(f"--out {out}: cannot write results ({exc})")
     typer.echo(format_comparison(comparison, table))
+    for column in by_month or []:
+        typer.echo(monthly_text(comparison.by_month(column), comparison.baseline))
     if out is not None:
         typer.echo(f"tables and comparison.csv saved to {out}")
 

@@ -9,6 +9,9 @@ next event (leads are data, not processes), so SimPy handles only real events.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
+
 import numpy as np
 
 from simsales.engine.calendar import Calendar
@@ -26,9 +29,35 @@ from simsales.model.team import build_team
 from simsales.model.timing import DealTiming
 from simsales.model.workday import TeamDay
 from simsales.model.workforce import Workforce, most_new_groups
-from simsales.policies.hiring import most_hires
+from simsales.policies.hiring import HiringPolicy, make_hiring_policy
 from simsales.policies.territory import layout
 from simsales.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class RunSize:
+    """Room one replication reserves from its start, for the rules of every phase."""
+
+    reps: int  # rep slots: the starting team and every hire any phase's policy can make
+    territories: int  # territory slots, with those new groups can open
+    cooling_off_days: int  # the longest cooling-off of any phase
+
+
+def run_size(scenario: Scenario, cal: Calendar) -> RunSize:
+    """The rep and territory slots and the cooling-off horizon a run of ``scenario``
+    reserves: enough for each phase's rules over the whole run (so a dated change never
+    needs more room, and no number drawn depends on it)."""
+    phases = [s for _, s in scenario.phases()]
+    # Each distinct hiring policy makes at most one class a month, so the hires of its
+    # phases together stay within its bound for the whole run; distinct ones add up.
+    policies: list[HiringPolicy] = []
+    for s in phases:
+        policy = make_hiring_policy(s, cal)
+        if policy not in policies:
+            policies.append(policy)
+    reps = scenario.team.reps + sum(p.most_hires(cal.total_months) for p in policies)
+    territories = len(scenario.market.territories) + max(most_new_groups(s, reps) for s in phases)
+    return RunSize(reps, territories, max(s.market.cooling_off_days for s in phases))
 
 
 def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
@@ -39,11 +68,13 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     cal = Calendar.from_horizon(scenario.horizon)
     dpm = cal.days_per_month
     streams = make_streams(seed, replication)
-    most_reps = scenario.team.reps + most_hires(scenario, cal)
+    phases = scenario.phases()  # (first month index, scenario in force): dated changes
+    labels = scenario.policy_labels()
+    size = run_size(scenario, cal)
+    scenario = phases[0][1]
     firms = layout(scenario).firms
-    territories = len(firms) + most_new_groups(scenario, most_reps)
-    team = build_team(scenario, streams.team, most_reps, territories)
-    market = Market(firms, scenario.market.cooling_off_days, cal.total_days, territories)
+    team = build_team(scenario, streams.team, size.reps, size.territories)
+    market = Market(firms, size.cooling_off_days, cal.total_days, size.territories)
     odds = lead_odds(scenario.leads)
     pipe = Pipeline()
     rec = Ledger(cal, team.capacity, odds.sign.shape[1], market.n)
@@ -51,8 +82,8 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     work = TeamDay(scenario, cal, streams, team, market, pipe, odds, rec)
     payroll = Payroll(scenario, cal, team, rec, streams.pricing)
     workforce = Workforce(scenario, cal, team, streams.workforce, pipe, work, rec, payroll, agenda)
-    # Deal timing acts only through the events it puts on the agenda.
-    DealTiming(scenario, cal, team, rec, payroll, work.state, streams.behaviour, agenda)
+    # Deal timing acts only through the events it puts on the agenda (and a change).
+    timing = DealTiming(scenario, cal, team, rec, payroll, work.state, streams.behaviour, agenda)
     rebalancer = Rebalancer(scenario, cal, team, market, pipe, rec, agenda, work.roster_changed)
 
     def month_close(day: int) -> None:  # the month that ended yesterday
@@ -61,6 +92,20 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
         rebalancer.month_close(month, end_day=day)
         rec.close_month(month)
         rec.snapshot(month, team, pipe, market, work.state.interested, end_day=day)
+
+    # A dated change takes effect on its month's first day in two steps: the workforce
+    # rules before the day's class starts (a cancelled class never starts), the rest once
+    # the last month's leavers have gone, paid and re-split under the rules they left in.
+    def change_workforce(phase: int, day: int) -> None:
+        workforce.configure(phases[phase][1], day // dpm)
+
+    def change(phase: int, day: int) -> None:
+        new, month = phases[phase][1], day // dpm
+        rec.phase[month:] = phase
+        work.configure(new)
+        payroll.configure(new, month)
+        timing.configure(new)
+        rebalancer.configure(new)
 
     def month_start(day: int) -> None:
         payroll.start_month(day // dpm, day)
@@ -74,13 +119,16 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     for month in range(cal.total_months):
         agenda.at(month * dpm, Phase.MONTH_START, month_start)
         agenda.at((month + 1) * dpm, Phase.MONTH_CLOSE, month_close)
+    for phase, (month, _) in enumerate(phases[1:], start=1):
+        agenda.at(month * dpm, Phase.WORKFORCE_CHANGE, partial(change_workforce, phase))
+        agenda.at(month * dpm, Phase.CHANGE, partial(change, phase))
     agenda.at(0, Phase.WORK, work_until_next_event)
     agenda.run()
     # Leads still open at the end, by entry month and source (checks entered = signed+lost+open).
     still = pipe.open_mask() & (pipe.entered == 1)
     np.add.at(rec.cohort[C_OPEN], (pipe.entry_month[still], pipe.source[still]), 1)
     rec.territory_names = workforce.territory_names
-    columns = tables(rec, team, workforce)
+    columns = tables(rec, team, workforce, [s for _, s in phases], labels)
     columns["cohorts"] = class_columns(team, rec, workforce, scenario)
     return columns
 

@@ -44,8 +44,10 @@ def leaf_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
     """
     paths: list[str] = []
     for name, field in model.model_fields.items():
-        path = prefix + name
+        path = prefix + (field.alias or name)  # as written in files: changes[].set
         annotation = field.annotation
+        if path == "changes":  # optional, and documented field by field (changes[].month)
+            (annotation,) = [a for a in typing.get_args(annotation) if a is not type(None)]
         nested = _model_class(annotation)
         if nested is not None:
             paths += leaf_paths(nested, path + ".")

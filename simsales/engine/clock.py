@@ -1,15 +1,15 @@
 """The agenda: the model's dated events, run by SimPy in one written-down order.
 
 Time is counted in working days (0 = the first day of the warm-up). Everything that
-happens on a date - a month closing, a hiring class arriving, a trainee washing out or
-finishing the trial, leavers going, a group splitting, a territory re-split, a new
-month's quotas, a pay period's deal-timing window - is an event on this agenda: a small
-named handler put on SimPy's event queue for its day. Events of one day run in the order
-of ``Phase`` (then in the order they were put on the agenda), whatever order they were
-scheduled in, so the order of same-day events is written once, here. The last phase of
-a day is the team's work: one call to the compiled day for every working day until the
-next event (``Agenda.next_event_day``), so SimPy handles only real events, never a bare
-day.
+happens on a date - a month closing, a dated policy change, a hiring class arriving, a
+trainee washing out or finishing the trial, leavers going, a group splitting, a
+territory re-split, a new month's quotas, a pay period's deal-timing window - is an
+event on this agenda: a small named handler put on SimPy's event queue for its day.
+Events of one day run in the order of ``Phase`` (then in the order they were put on the
+agenda), whatever order they were scheduled in, so the order of same-day events is
+written once, here. The last phase of a day is the team's work: one call to the
+compiled day for every working day until the next event (``Agenda.next_event_day``), so
+SimPy handles only real events, never a bare day.
 """
 
 from __future__ import annotations
@@ -30,14 +30,16 @@ class Phase(IntEnum):
 
     MONTH_CLOSE = 0  # the month that ended yesterday: pay, coaching, quits, dismissals,
     #                  hiring and split decisions; its tables are closed
-    CLASS_START = 1  # a hiring class starts training
-    TRAINEES = 2  # washouts, trials starting, trial results (drawn when the class started)
-    LEAVERS = 3  # the quits and dismissals decided at the month close go
-    SPLITS = 4  # a group past its span of control gets a new supervisor
-    REBALANCE = 5  # territories are re-split among the reps on post
-    MONTH_START = 6  # the month's quotas
-    DEAL_TIMING = 7  # held deals are booked; who holds or works ahead today
-    WORK = 8  # the team's working days, up to the next event
+    WORKFORCE_CHANGE = 1  # a dated change's workforce rules, before the day's class starts
+    CLASS_START = 2  # a hiring class starts training
+    TRAINEES = 3  # washouts, trials starting, trial results (drawn when the class started)
+    LEAVERS = 4  # the quits and dismissals decided at the month close go (paid in full)
+    SPLITS = 5  # a group past its span of control gets a new supervisor
+    REBALANCE = 6  # territories are re-split among the reps on post
+    CHANGE = 7  # a dated change's other rules: pay, quota, behaviour, the day's work
+    MONTH_START = 8  # the month's quotas
+    DEAL_TIMING = 9  # held deals are booked; who holds or works ahead today
+    WORK = 10  # the team's working days, up to the next event
 
 
 Handler = Callable[[int], None]  # called with the day

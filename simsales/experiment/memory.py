@@ -25,10 +25,9 @@ import resource
 
 from simsales.engine.calendar import Calendar
 from simsales.model.pipeline import COLUMNS
-from simsales.model.workforce import most_new_groups
-from simsales.policies.hiring import most_hires
 from simsales.scenario.errors import Problem, ScenarioError
 from simsales.scenario.schema import Scenario
+from simsales.simulate import run_size
 
 LEADS_PER_DAILY_CONTACT = 30  # assumption: measured ~20 open leads per rep per daily call/visit
 # Table while growing + the day's draws + its list of due leads.
@@ -43,14 +42,14 @@ MEMORY_SHARE = 0.8  # assumption: leave a fifth of the memory to the system and 
 def estimate_memory(scenario: Scenario) -> int:
     """Upper estimate of the peak memory [bytes] one replication of ``scenario`` needs."""
     cal = Calendar.from_horizon(scenario.horizon)
-    slots = scenario.team.reps + most_hires(scenario, cal)
-    territories = len(scenario.market.territories) + most_new_groups(scenario, slots)
-    norms = scenario.rep.norms
-    contacts = norms.phone_appointments + norms.visits + 1
+    size = run_size(scenario, cal)
+    slots, territories = size.reps, size.territories
+    norms = [s.rep.norms for _, s in scenario.phases()]  # the busiest phase's
+    contacts = max(n.phone_appointments + n.visits for n in norms) + 1
     leads = slots * LEADS_PER_DAILY_CONTACT * contacts
-    records = slots * (norms.prospect_records + 2) * 8  # the day's prospect-record draws
+    records = slots * (max(n.prospect_records for n in norms) + 2) * 8  # a day's draws
     rep_months = slots * cal.total_months * REP_MONTH_BYTES
-    days = cal.total_days + scenario.market.cooling_off_days + 1
+    days = cal.total_days + size.cooling_off_days + 1
     territory_days = territories * (days + cal.days_per_month + 16 * cal.total_months) * 8
     return FIXED_BYTES + leads * LEAD_BYTES + records + rep_months + territory_days
 

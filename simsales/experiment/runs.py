@@ -206,6 +206,15 @@ class Comparison:
 
         return paired_comparison(self.metrics(), self.baseline, confidence)
 
+    def by_month(self, metric: str = "revenue", confidence: float = 0.95) -> pd.DataFrame:
+        """Month by month, each scenario's paired difference to the baseline in a
+        ``team_month`` column, with its t-interval and the plan in force
+        (``metrics.compare.monthly_differences``): how a dated change plays out."""
+        from simsales.metrics.compare import monthly_differences
+
+        team_month = pd.concat([r.team_month for r in self.results.values()], ignore_index=True)
+        return monthly_differences(team_month, metric, self.baseline, confidence)
+
 
 def compare(
     scenarios: Sequence[Scenario],

@@ -80,6 +80,45 @@ def paired_comparison(
     return table[COLUMNS]
 
 
+MONTHLY_COLUMNS = ["scenario", "month", "policy", "metric", "baseline_mean", "scenario_mean",
+                   "difference", "ci_low", "ci_high", "p_value", "p_better", "n", "identical",
+                   "unit"]  # fmt: skip
+
+
+def monthly_differences(
+    team_month: pd.DataFrame, metric: str, baseline: str, confidence: float = 0.95
+) -> pd.DataFrame:
+    """Month by month, the paired difference scenario − baseline of a ``team_month``
+    column (e.g. ``revenue``), over the replications both have: one row per compared
+    scenario and reported month, with the scenario's plan in force (``policy``), the
+    t-interval, p-value (paired t-test, not adjusted over months) and P(better). The
+    planner's view of a dated change: no difference before it (common random numbers),
+    then its effect month by month."""
+    if metric not in team_month.columns or metric in ("scenario", "replication", "month"):
+        known = [c for c in team_month.columns if c not in ("scenario", "replication", "month",
+                                                           "policy")]  # fmt: skip
+        raise ValueError(f"no column {metric!r} in team_month; known: {known}")
+    scenarios = list(dict.fromkeys(team_month["scenario"]))
+    if baseline not in scenarios:
+        raise ValueError(f"baseline {baseline!r} is not among the scenarios {scenarios}")
+    m = catalogued(metric)
+    wide = team_month.pivot_table(index=["replication", "month"], columns="scenario",
+                                  values=metric, aggfunc="first")  # fmt: skip
+    rows = []
+    for name in (s for s in scenarios if s != baseline):
+        own = team_month[team_month["scenario"] == name]
+        policy = own.groupby("month")["policy"].first() if "policy" in own else None
+        for month in sorted(set(wide.index.get_level_values("month"))):
+            block = wide.xs(month, level="month")
+            a, b = block[baseline].to_numpy(dtype=float), block[name].to_numpy(dtype=float)
+            ok = np.isfinite(a) & np.isfinite(b)
+            rows.append({"scenario": name, "month": int(month),
+                         "policy": None if policy is None else policy.get(month),
+                         "metric": metric, **_paired(a[ok], b[ok], m.better, confidence),
+                         "unit": m.data_unit})  # fmt: skip
+    return pd.DataFrame(rows, columns=MONTHLY_COLUMNS)
+
+
 def _paired(a: np.ndarray, b: np.ndarray, better: str | None, confidence: float) -> dict:
     """The statistics of one metric's paired values ``a`` (baseline) and ``b``."""
     from scipy import stats
@@ -147,12 +186,14 @@ def comparison_text(
         groups, hidden = _comparison_rows(block)
         other = runs.get(name)
         lines += ["", f"{name} vs {baseline}"]
-        if other and info and other.horizon != info.horizon:
+        if other and info and other.period != info.period:
             lines.append(
-                f"Caution: {name} runs {other.horizon}, {baseline} {info.horizon}; totals "
+                f"Caution: {name} runs {other.period}, {baseline} {info.period}; totals "
                 "cover different periods and are not comparable (shares, averages and "
                 "per-month figures are)."
             )
+        if other and other.changes and (not info or other.changes != info.changes):
+            lines.append(f"{name} changes policy at a date: {other.dated}.")
         lines += grouped_table(head, groups)
         if hidden:
             lines.append(f"Not shown: {hidden}.")

@@ -167,24 +167,41 @@ class RunInfo:
     warmup_months: int
     replications: int
     seed: int | None = None
+    changes: tuple[tuple[int, str], ...] = ()  # dated changes: (month, label)
 
     @classmethod
     def of(cls, manifest: Mapping) -> RunInfo | None:
         """From a ``Results.manifest``; None when it does not say (e.g. an empty one)."""
         try:
-            horizon = manifest["scenario"]["horizon"]
+            scenario = manifest["scenario"]
+            horizon = scenario["horizon"]
+            changes = tuple(
+                (int(c["month"]), str(c.get("name") or f"change at month {c['month']}"))
+                for c in scenario.get("changes") or []
+            )
             return cls(int(horizon["months"]), int(horizon["warmup_months"]),
-                       int(manifest["replications"]), manifest.get("seed"))  # fmt: skip
+                       int(manifest["replications"]), manifest.get("seed"), changes)  # fmt: skip
         except (KeyError, TypeError, ValueError):
             return None
 
     @property
-    def horizon(self) -> str:
-        """The horizon in words: "12 months after a 3-month warm-up"."""
+    def period(self) -> str:
+        """The months simulated in words: "12 months after a 3-month warm-up"."""
         months = f"{self.months} month{'s' if self.months != 1 else ''}"
         if self.warmup_months == 0:
             return f"{months}, no warm-up"
         return f"{months} after a {self.warmup_months}-month warm-up"
+
+    @property
+    def dated(self) -> str:
+        """The dated changes in words: "from month 4 under 'quota +15%'" ("" if none)."""
+        return "; ".join(f"from month {m} under {label!r}" for m, label in self.changes)
+
+    @property
+    def horizon(self) -> str:
+        """The period and its dated changes: "12 months after a 3-month warm-up; from
+        month 4 under 'quota +15%'"."""
+        return "; ".join(x for x in (self.period, self.dated) if x)
 
 
 def replications_phrase(info: RunInfo | None, n: int) -> tuple[str, str]:

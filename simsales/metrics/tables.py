@@ -31,6 +31,7 @@ from simsales.model.team import STATUS, Team
 if TYPE_CHECKING:
     from simsales.model.payroll import Payroll
     from simsales.model.workforce import Workforce
+    from simsales.scenario.schema import Scenario
 
 PAY_COLUMNS = {
     "base_pay": "base",
@@ -51,7 +52,7 @@ def _period_to_date(ledger: Ledger, pay: Payroll) -> tuple[np.ndarray, np.ndarra
     quota = np.nan_to_num(pay.quota)
     out_r, out_q = np.zeros_like(revenue), np.zeros_like(quota)
     for m in range(revenue.shape[0]):
-        first = max(pay.period_bounds(m, pay.quota_months)[0], 0)
+        first = max(pay.period_bounds(m, int(pay.quota_months_at[m]))[0], 0)
         out_r[m] = revenue[first : m + 1].sum(axis=0)
         out_q[m] = quota[first : m + 1].sum(axis=0)
     out_q[np.isnan(pay.quota)] = np.nan
@@ -96,6 +97,87 @@ def _territory_columns(ledger: Ledger, month_no: np.ndarray) -> dict[str, np.nda
     return out
 
 
+# The columns of team_month, in order (model card 4.1): what ``--by-month`` may name.
+TEAM_MONTH_COLUMNS = (
+    "month",
+    "policy",
+    "reps_in_training",
+    "reps_on_trial",
+    "reps_on_post",
+    "reps_on_post_under_3_months",
+    "reps_on_post_3_to_12_months",
+    "reps_on_post_12_months_plus",
+    "hires",
+    "washouts",
+    "failed_trial",
+    "went_on_post",
+    "quits",
+    "dismissals",
+    "promotions",
+    "supervisor_hires",
+    "hiring_cost",
+    "training_cost",
+    "supervisor_hiring_cost",
+    "supervisor_groups",
+    "quota",
+    "reps_at_quota",
+    "quota_period_end",
+    "base_pay",
+    "commission",
+    "bonus",
+    "fines",
+    "payroll",
+    "rebalancing_cost",
+    "cost_of_sales",
+    "prospect_records",
+    "phone_appointments",
+    "appointments_cancelled",
+    "visits",
+    "visits_short_of_norm",
+    "followups",
+    "joint_visits",
+    "leads_created",
+    "leads_entered",
+    "leads_discarded",
+    "leads_lost",
+    "phone_closes",
+    "signings",
+    "revenue",
+    "deals_held",
+    "revenue_held",
+    "deals_pulled",
+    "held_deals_booked",
+    "minutes_used",
+    "hq_leads",
+    "referral_leads",
+    "stale_to_pool",
+    "pool_claims",
+    "duplicated_approaches",
+    "pool_expired",
+    "reclaimed_signings",
+    "rebalancings",
+    "accounts_moved",
+    "margin",
+    "open_leads",
+    "pool_size",
+    "firms_available",
+    "firms_untouched",
+    "firms_cooling",
+    "firms_in_pipeline",
+    "firms_customers",
+    "opportunity_per_rep_cv",
+    "signings_last_week",
+)
+
+
+def slot_sum(values: np.ndarray) -> np.ndarray:
+    """Sum over rep (or territory) slots, the last axis, NaN counted as 0, added in slot
+    order. Slots a run reserves but has not filled add exactly nothing, so the sum does
+    not depend on how many slots were reserved (numpy's pairwise sum would, in its last
+    bits): a dated change that reserves more leaves the months before it identical."""
+    return np.cumsum(np.nan_to_num(values), axis=-1)[..., -1]
+
+
 def _opportunity_cv(ledger: Ledger) -> np.ndarray:
     """Per month: coefficient of variation over the reps on post of their territory's
     available firms per rep on post (0 when all reps have the same, NaN with no rep)."""
@@ -103,14 +185,21 @@ def _opportunity_cv(ledger: Ledger) -> np.ndarray:
     available = ledger.market[:, MARKET.index("available")]
     with np.errstate(invalid="ignore", divide="ignore"):
         per_rep = np.where(reps > 0, available / reps, 0.0)
-        mean = (reps * per_rep).sum(axis=1) / reps.sum(axis=1)
-        var = (reps * (per_rep - mean[:, None]) ** 2).sum(axis=1) / reps.sum(axis=1)
+        mean = slot_sum(reps * per_rep) / reps.sum(axis=1)
+        var = slot_sum(reps * (per_rep - mean[:, None]) ** 2) / reps.sum(axis=1)
         return np.where(mean > 0, np.sqrt(var) / mean, np.where(np.isnan(mean), np.nan, 0.0))
 
 
-def tables(ledger: Ledger, team: Team, workforce: Workforce) -> Columns:
+def tables(
+    ledger: Ledger,
+    team: Team,
+    workforce: Workforce,
+    phases: list[Scenario],
+    labels: list[str],
+) -> Columns:
     """Tidy columns of every table but ``cohorts``, reported months only (1 = first
-    month after the warm-up)."""
+    month after the warm-up). ``phases`` are the scenarios in force over the run (one
+    without dated changes) and ``labels`` their names, by ``ledger.phase``."""
     cal = ledger.cal
     w, dpm = cal.warmup_months, cal.days_per_month
     months = np.arange(w, cal.total_months)
@@ -150,7 +239,11 @@ def tables(ledger: Ledger, team: Team, workforce: Workforce) -> Columns:
     rep_month["commission_tier"] = pay.tier_used[w:][m_idx, r_idx]
 
     tenure = ledger.tenure_days[w:] / dpm
-    team_month: dict[str, np.ndarray] = {"month": month_no}
+    phase = ledger.phase[w:]
+    team_month: dict[str, np.ndarray] = {
+        "month": month_no,
+        "policy": np.asarray(labels, dtype=object)[phase],
+    }
     for code, name in enumerate(STATUS[:3]):
         team_month[f"reps_{name}"] = (status == code).sum(axis=1)
     team_month["reps_on_post_under_3_months"] = (tenure < 3).sum(axis=1)
@@ -164,19 +257,21 @@ def tables(ledger: Ledger, team: Team, workforce: Workforce) -> Columns:
     team_month["supervisor_hiring_cost"] = supervisor_cost[w:]
     team_month["supervisor_groups"] = workforce.groups[w:]
     quota = pay.quota[w:]  # NaN for reps not on post at the month's end
-    team_month["quota"] = np.nansum(quota, axis=1)
+    team_month["quota"] = slot_sum(quota)
     with np.errstate(invalid="ignore"):  # on the quota period so far (F41)
         at_quota = period_revenue[w:] >= period_quota[w:]
     team_month["reps_at_quota"] = (at_quota & ~np.isnan(quota)).sum(axis=1)
-    q_months = pay.quota_months
+    q_months = pay.quota_months_at
     team_month["quota_period_end"] = np.array(
-        [pay.period_bounds(m, q_months)[1] == m for m in months.tolist()], dtype=bool
+        [pay.period_bounds(m, int(q_months[m]))[1] == m for m in months.tolist()], dtype=bool
     )
     for name, part in PAY_COLUMNS.items():
         if name != "commission_earned":
-            total = np.nansum(getattr(pay, part)[w:], axis=1)
+            total = slot_sum(getattr(pay, part)[w:])
             team_month["payroll" if name == "pay" else name] = total
-    cost_per_account = workforce.s.market.rebalancing.cost_per_account or 0.0
+    cost_per_account = np.array([s.market.rebalancing.cost_per_account or 0.0 for s in phases])[
+        phase
+    ]
     team_month["rebalancing_cost"] = ledger.team[w:, ACCOUNTS_MOVED] * cost_per_account
     team_month["cost_of_sales"] = (
         team_month["payroll"]
@@ -186,7 +281,7 @@ def tables(ledger: Ledger, team: Team, workforce: Workforce) -> Columns:
         + team_month["rebalancing_cost"]
     )
     for i, name in enumerate(REP_COUNTERS):
-        team_month[name] = counts[:, i, :].sum(axis=1)
+        team_month[name] = slot_sum(counts[:, i, :])
     for i, name in enumerate(TEAM_COUNTERS):
         team_month[name] = ledger.team[w:, i]
     team_month["leads_lost"] = team_month["leads_lost"] + team_month["pool_expired"]
@@ -209,6 +304,8 @@ def tables(ledger: Ledger, team: Team, workforce: Workforce) -> Columns:
     for i, name in enumerate(COHORT):
         lead_cohorts[name] = ledger.cohort[i, w:].ravel()
     team_month["signings_last_week"] = _booked_last_week(ledger)[w:]
+    if tuple(team_month) != TEAM_MONTH_COLUMNS:  # the declared columns are the table's
+        raise AssertionError(f"team_month columns {list(team_month)} != TEAM_MONTH_COLUMNS")
     return {
         "team_month": team_month,
         "territory_month": territory_month,

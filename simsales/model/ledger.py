@@ -158,6 +158,7 @@ class Ledger:
         self.territory = np.zeros((m, r), dtype=np.int64)  # when a group splits
         self.open_leads = np.zeros((m, r))
         self.pool_size = np.zeros(m)
+        self.phase = np.zeros(m, dtype=np.int64)  # policy phase in force (dated changes)
         self.market = np.zeros((m, len(MARKET), n_territories))
         self.territory_names: list[str] = []  # set by the caller at the end of the run
 

@@ -58,16 +58,10 @@ class Payroll:
         rec: Ledger,
         rng: np.random.Generator,
     ):
-        self.s, self.cal, self.team, self.rec, self.rng = scenario, cal, team, rec, rng
-        pay = scenario.pay
-        self.plan = make_plan(pay.commission)
-        self.period_plan = is_period_plan(self.plan)
-        self.plan_months = self.plan.months if is_period_plan(self.plan) else 1
-        self.quota_policy = make_quota_policy(scenario.quota)
-        self.quota_months = period_months(scenario.quota.period)
-        split = pay.commission.split_by_stage
-        self.shares = None if split is None else (split.information, split.groundwork, split.close)
+        self.cal, self.team, self.rec, self.rng = cal, team, rec, rng
         m, r = cal.total_months, team.capacity
+        self.quota_months_at = np.ones(m, dtype=np.int64)  # quota period length by month
+        self.configure(scenario, 0)
         for part in PAY_PARTS:
             setattr(self, part, np.full((m, r), np.nan))
         self.quota = np.full((m, r), np.nan)
@@ -75,13 +69,33 @@ class Payroll:
         self.credited = np.zeros((m, r))  # revenue credited for commission (F35)
         self.tier_used = np.full((m, r), np.nan)  # F31 step paid in the month
         self.owed = np.zeros(r)  # commission earned, not yet paid (F37)
-        start = self.plan.start_tier if isinstance(self.plan, GoldSilverBronze) else 0
-        self.tier = np.full(r, start, dtype=np.int64)
+        self.tier = np.full(r, self._start_tier(), dtype=np.int64)
         self.full_quota = np.zeros(r)  # the running month's quota for a whole month on post
         self.month_target = np.zeros(r)  # the running month's target pay (package)
         # The starting team was paid before day 0; its first month late-paid (F37) is paid as
         # in a steady state, the month's own commission, not the nothing earned before.
         self.paid_before = team.on_post_day < 0
+
+    def configure(self, scenario: Scenario, month: int) -> None:
+        """Quota and pay rules of ``scenario`` from month index ``month`` on (a dated
+        change starts a month, and a quarter if either plan is quarterly). A new
+        commission plan starts every rep at its first step; commission already earned
+        stays owed."""
+        before = getattr(self, "s", None)
+        self.s = scenario
+        pay = scenario.pay
+        self.plan = make_plan(pay.commission)
+        self.period_plan = is_period_plan(self.plan)
+        self.plan_months = self.plan.months if is_period_plan(self.plan) else 1
+        self.quota_policy = make_quota_policy(scenario.quota)
+        self.quota_months_at[month:] = period_months(scenario.quota.period)
+        split = pay.commission.split_by_stage
+        self.shares = None if split is None else (split.information, split.groundwork, split.close)
+        if before is not None and before.pay.commission != pay.commission:
+            self.tier[:] = self._start_tier()
+
+    def _start_tier(self) -> int:
+        return self.plan.start_tier if isinstance(self.plan, GoldSilverBronze) else 0
 
     # ------------------------------------------------------------ calendar
     def month_no(self, month: int) -> int:

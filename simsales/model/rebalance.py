@@ -43,11 +43,16 @@ class Rebalancer:
     def __init__(self, scenario: Scenario, cal: Calendar, team: Team, market: Market,
                  pipe: Pipeline, rec: Ledger, agenda: Agenda,
                  roster_changed: Callable[[], None]):  # fmt: skip
-        self.rule, self.cal = scenario.market.rebalancing, cal
-        self.policy = make_rebalancing_policy(self.rule)
+        self.cal = cal
+        self.configure(scenario)
         self.team, self.market, self.pipe, self.rec = team, market, pipe, rec
         self.agenda, self.roster_changed = agenda, roster_changed
         self.reference = self._reps()  # reps on post per territory at the last re-split
+
+    def configure(self, scenario: Scenario) -> None:
+        """The re-split rule of ``scenario`` from the next month close on."""
+        self.rule = scenario.market.rebalancing
+        self.policy = make_rebalancing_policy(self.rule)
 
     def _reps(self) -> np.ndarray:
         team = self.team

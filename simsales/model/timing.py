@@ -46,22 +46,23 @@ class DealTiming:
         rng: np.random.Generator,
         agenda: Agenda,
     ):
-        self.b, self.cal, self.team, self.rec, self.pay, self.st = (
-            scenario.behaviour,
-            cal,
-            team,
-            rec,
-            payroll,
-            state,
-        )
-        self.deal_value = scenario.leads.deal_value_mean
-        # Drawn for every rep slot at once, so a rep games or not whatever the hiring order.
-        self.gamer = rng.random(team.capacity) < self.b.gaming_share
-        self.games = payroll.period_plan and self.b.gaming_share > 0
+        self.cal, self.team, self.rec, self.pay, self.st = cal, team, rec, payroll, state
+        # Drawn for every rep slot at once, so a rep games or not whatever the hiring order
+        # (and whatever gaming share a dated change sets later).
+        self.gamer_draw = rng.random(team.capacity)
+        self.configure(scenario)
         self.set_yesterday = True  # the day's arrays need resetting before they are set
         self.agenda = agenda
         for month in range(cal.total_months):
             agenda.at(month * cal.days_per_month, Phase.DEAL_TIMING, self.month_start)
+
+    def configure(self, scenario: Scenario) -> None:
+        """Behaviour of ``scenario`` from the next month's first day on (call after the
+        pay plan is configured: gaming needs a period plan)."""
+        self.b = scenario.behaviour
+        self.deal_value = scenario.leads.deal_value_mean
+        self.gamer = self.gamer_draw < self.b.gaming_share
+        self.games = self.pay.period_plan and self.b.gaming_share > 0
 
     def month_start(self, day: int) -> None:
         """Book held deals and set today's arrays; put the month's surge and deal-timing

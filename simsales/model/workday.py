@@ -20,7 +20,7 @@ from simsales.model.kernel import (
 )
 from simsales.model.ledger import Ledger
 from simsales.model.market import Market
-from simsales.model.odds import LeadOdds, touch_states
+from simsales.model.odds import LeadOdds, lead_odds, touch_states
 from simsales.model.pipeline import Pipeline
 from simsales.model.sampling import binomial_cdf_table
 from simsales.model.team import Team
@@ -87,20 +87,10 @@ class TeamDay:
         odds: LeadOdds,
         rec: Ledger,
     ):
-        rep, leads = scenario.rep, scenario.leads
         markets = layout(scenario)
         self.cal, self.team, self.market, self.pipe = cal, team, market, pipe
-        self.params = day_params(scenario, odds)
-        self.tables = Tables(
-            states=touch_states(odds, rep.phone_minutes, rep.visit_minutes, rep.followup_minutes),
-            grade_cdf=territory_grade_cdf(markets, odds, market.n),
-            interest_cdf=binomial_cdf_table(
-                rep.norms.prospect_records, leads.interested_share_of_records
-            ),
-            booking_cdf=binomial_cdf_table(
-                rep.norms.phone_appointments, leads.booked_share_of_calls
-            ),
-        )
+        self.copied: dict[int, int] = {}  # territory slots opened later: target -> source
+        self.configure(scenario, odds)
         n, n_terr = team.capacity, market.n
         self.state = DayState(
             interested=np.zeros(n, dtype=np.int64),
@@ -132,12 +122,39 @@ class TeamDay:
         self.rec = rec
         self._bind_books()
         self.hq_gen = streams.hq
-        self.hq_per_rep_day = leads.hq_leads_per_rep_day
         self.draws = DrawBuffers(streams)
         self._need = np.zeros(len(DRAWN), dtype=np.int64)
         self.hq_month = np.zeros((cal.days_per_month, market.n), dtype=np.int64)
         self.refresh_roster()
         self.roster_stale = False
+
+    def configure(self, scenario: Scenario, odds: LeadOdds | None = None) -> None:
+        """The day's rules and tables of ``scenario`` (``odds``: its lead odds, worked out
+        if not given) from the next working day on; the state between days is kept. HQ
+        leads follow the new rate from the next month's first day."""
+        rules = (scenario.rep, scenario.leads, scenario.supervisor, scenario.skill,
+                 scenario.market)  # fmt: skip
+        if rules == getattr(self, "rules", None):
+            return  # a dated change of other rules (pay, quota, ...): the day is the same
+        self.rules = rules
+        rep, leads = scenario.rep, scenario.leads
+        odds = lead_odds(leads) if odds is None else odds
+        self.params = day_params(scenario, odds)
+        grade_cdf = territory_grade_cdf(layout(scenario), odds, self.market.n)
+        for target, source in self.copied.items():
+            grade_cdf[target] = grade_cdf[source]
+        self.tables = Tables(
+            states=touch_states(odds, rep.phone_minutes, rep.visit_minutes, rep.followup_minutes),
+            grade_cdf=grade_cdf,
+            interest_cdf=binomial_cdf_table(
+                rep.norms.prospect_records, leads.interested_share_of_records
+            ),
+            booking_cdf=binomial_cdf_table(
+                rep.norms.phone_appointments, leads.booked_share_of_calls
+            ),
+        )
+        self.hq_per_rep_day = leads.hq_leads_per_rep_day
+        self.roster_stale = True  # the HQ rate is set with the roster
 
     def _bind_books(self) -> None:
         rec = self.rec
@@ -149,6 +166,7 @@ class TeamDay:
         """Territory slot ``target`` gets ``source``'s grade mix and travel minutes."""
         self.tables.grade_cdf[target] = self.tables.grade_cdf[source]
         self.travel[target] = self.travel[source]
+        self.copied[target] = self.copied.get(source, source)
 
     def roster_changed(self) -> None:
         """Someone's status, group or territory changed: refresh before the next day."""

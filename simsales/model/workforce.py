@@ -92,13 +92,7 @@ class Workforce:
         payroll: Payroll,
         agenda: Agenda,
     ):
-        self.s, self.wf, self.cal, self.team, self.rng = (
-            scenario,
-            scenario.workforce,
-            cal,
-            team,
-            rng,
-        )
+        self.cal, self.team, self.rng = cal, team, rng
         self.pipe, self.work, self.rec, self.payroll = pipe, work, rec, payroll
         self.agenda = agenda
         self.counts = np.zeros((cal.total_months, len(WORKFORCE_COUNTERS)))
@@ -108,21 +102,43 @@ class Workforce:
         self.splitting: set[int] = set()  # groups with a split decided, not yet done
         self.territory_names = list(layout(scenario).names)
         self.classes: dict[int, int] = {}  # month index -> class size
+        self.scheduled: set[int] = set()  # months with a class start on the agenda
         self.leaving: list[tuple[np.ndarray, int]] = []  # (reps, reason) going tomorrow
         self.n_classes = 0  # classes started so far; class k is numbered k (0: starting team)
         self.n_learning = 0  # trainees in training or on trial now
-        self.hiring = make_hiring_policy(scenario, cal)
-        self.quit_policy = make_quit_policy(self.wf.attrition)
-        self.dismissal_policy = make_dismissal_policy(self.wf.dismissal)
-        self.groups_policy = make_new_groups_policy(self.wf.new_groups)
-        for month, size in self.hiring.planned(cal.total_months).items():
-            self._plan_class(month, size)
+        # Cost of a hire, a trainee-day and a supervisor hire, by month [yuan].
+        self.unit_costs = np.zeros((cal.total_months, 3))
+        self.configure(scenario, 0)
         self._decide_class(-1, leavers=0)  # reactive policies decide first before month 0
+
+    def configure(self, scenario: Scenario, month: int) -> None:
+        """The workforce rules of ``scenario`` from month index ``month`` on: quits and
+        dismissals from this month's close, classes starting from this month (a planned
+        class of the rules before that starts from it is cancelled; classes a reactive
+        policy decided earlier still start: recruiting has begun), and new hires'
+        potential and training from the next class."""
+        before = getattr(self, "hiring", None)
+        self.s, self.wf = scenario, scenario.workforce
+        wf, total = self.wf, self.cal.total_months
+        self.hiring = make_hiring_policy(scenario, self.cal)
+        self.quit_policy = make_quit_policy(wf.attrition)
+        self.dismissal_policy = make_dismissal_policy(wf.dismissal)
+        self.groups_policy = make_new_groups_policy(wf.new_groups)
+        self.unit_costs[month:] = (wf.hiring.cost_per_hire, wf.training.cost_per_trainee_day,
+                                   wf.new_groups.cost_per_hire or 0.0)  # fmt: skip
+        if before is not None:
+            for m, size in before.planned(total).items():
+                if m >= month:
+                    self.classes[m] -= size
+        for m, size in self.hiring.planned(total).items():
+            if m >= month:
+                self._plan_class(m, size)
 
     def _plan_class(self, month: int, size: int) -> None:
         """A class of ``size`` starts on the first day of ``month``."""
-        self.classes[month] = size
-        if size > 0:
+        self.classes[month] = self.classes.get(month, 0) + size
+        if size > 0 and month not in self.scheduled:
+            self.scheduled.add(month)
             self.agenda.at(month * self.cal.days_per_month, Phase.CLASS_START, self._start_class)
 
     def count_trainee_days(self, day: int, days: int) -> None:
@@ -134,6 +150,8 @@ class Workforce:
         team, wf, rng = self.team, self.wf, self.rng
         month = day // self.cal.days_per_month
         size = self.classes[month]
+        if size <= 0:  # cancelled by a dated change
+            return
         reps = np.arange(team.n, team.n + size)
         team.n += size
         self._place(reps)
@@ -437,8 +455,7 @@ class Workforce:
 
     def costs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Hiring, training and supervisor-hiring cost per month [yuan]."""
-        wf = self.wf
-        hiring = self.counts[:, HIRES] * wf.hiring.cost_per_hire
-        training = self.counts[:, TRAINEE_DAYS] * wf.training.cost_per_trainee_day
-        supervisors = self.counts[:, SUPERVISOR_HIRES] * (wf.new_groups.cost_per_hire or 0.0)
+        hiring = self.counts[:, HIRES] * self.unit_costs[:, 0]
+        training = self.counts[:, TRAINEE_DAYS] * self.unit_costs[:, 1]
+        supervisors = self.counts[:, SUPERVISOR_HIRES] * self.unit_costs[:, 2]
         return hiring, training, supervisors

@@ -79,7 +79,25 @@ def _fan(ax, block: pd.DataFrame, metric: str, colour: str, label: str) -> pd.Da
     ax.fill_between(q.index, q[0.1], q[0.9], color=colour, alpha=0.15, linewidth=0)
     ax.fill_between(q.index, q[0.25], q[0.75], color=colour, alpha=0.3, linewidth=0)
     ax.plot(q.index, q[0.5], color=colour, linewidth=2, label=label)
+    _mark_changes(ax, block, colour)
     return q
+
+
+def policy_changes(block: pd.DataFrame) -> list[tuple[int, str]]:
+    """(first month, label) of each dated policy change in one scenario's team_month."""
+    if "policy" not in block:  # results stored before dated changes existed
+        return []
+    firsts = block.groupby("policy", sort=False)["month"].min().sort_values()
+    return [(int(m), str(p)) for p, m in firsts.items() if m > block["month"].min()]
+
+
+def _mark_changes(ax, block: pd.DataFrame, colour: str) -> None:
+    """A dotted line where each dated change takes effect, labelled with its name."""
+    for month, label in policy_changes(block):
+        ax.axvline(month - 0.5, color=colour, linestyle=":", linewidth=1.2)
+        ax.annotate(literal(label), (month - 0.5, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(3, -3), textcoords="offset points", va="top", ha="left",
+                    fontsize="x-small", color=colour)  # fmt: skip
 
 
 def fan_chart(team_month: pd.DataFrame, metric: str, unit: str | None = None,

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from simsales import plotting
 from simsales.experiment.results import Results, atomic_write
@@ -254,7 +254,7 @@ _UNIT = re.compile(r"\s*\[([^\]]*)\]\.?\s*$")
 _FOR_POLICY = re.compile(r"^(?:Optional\.\s+)?[a-z_]+(?:, [a-z_]+)*(?: [a-z_]+)?:\s+")
 _SNAKE = re.compile(r"(?<![.\w])([a-z]+(?:_[a-z]+)+)(?![.\w])")
 _LONG_NAME = 70  # a field's name longer than this is cut at its first comma or bracket
-_NOT_IN_WORDS = ("schema_version", "name", "description")
+_NOT_IN_WORDS = ("schema_version", "name", "description", "changes")  # changes: dated_in_words
 
 
 @dataclass(frozen=True)
@@ -289,7 +289,24 @@ def changes_in_words(baseline: Mapping, scenario: Mapping) -> list[str]:
         if _is_part(a) and _same_shape(a, b):
             continue  # the same parts on both sides: their fields say what changed
         changes.append(_change(key, a, b, _item(key, old, new), new))
-    return changes
+    return changes + dated_in_words(baseline, scenario)
+
+
+def dated_in_words(baseline: Mapping, scenario: Mapping) -> list[str]:
+    """``scenario``'s dated changes (``changes:``), when the baseline's differ: one phrase
+    each, ``"from month 4 (quota +15%): monthly quota ...: 150,000 → 172,500 ..."``."""
+    if not scenario.get("changes") or baseline.get("changes") == scenario.get("changes"):
+        return []
+    try:
+        dated = Scenario.model_validate(scenario)
+    except ValidationError:  # a manifest of another version: say it plainly
+        return [f"{len(scenario['changes'])} dated changes"]
+    phases = [s.model_dump(mode="json") for _, s in dated.phases()]
+    return [
+        f"from month {change.month} ({change.label}): "
+        + "; ".join(changes_in_words(phases[i], phases[i + 1]) or ["no value changes"])
+        for i, change in enumerate(dated.changes or [])
+    ]
 
 
 def _is_part(value) -> typing.TypeGuard[_Part]:
@@ -751,9 +768,15 @@ def _headline_sentence(subject: str, res: Results) -> str:
 
 
 def _single_summary(name: str, res: Results) -> str:
-    description = res.manifest.get("scenario", {}).get("description")
+    scenario = res.manifest.get("scenario", {})
+    description = scenario.get("description")
     lead = f"<p>{_e(description)}</p>" if description else ""
-    return f'<div class="summary">{lead}<p>{_e(_headline_sentence(name, res))}</p></div>'
+    dated = dated_in_words({}, scenario)
+    plan = f"<p>Dated changes: {_e('. '.join(d[0].upper() + d[1:] for d in dated))}.</p>"
+    return (
+        f'<div class="summary">{lead}<p>{_e(_headline_sentence(name, res))}</p>'
+        f"{plan if dated else ''}</div>"
+    )
 
 
 # ------------------------------------------------------------------ sections

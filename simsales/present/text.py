@@ -83,3 +83,35 @@ def format_ramp(ramp) -> str:
 def _skill(value: float) -> str:
     """A skill multiplier (not a metric of the catalogue) to 3 decimals; "-" if unknown."""
     return f"{value:.3f}" if math.isfinite(value) else "-"
+
+
+def monthly_text(monthly, baseline: str, confidence: float = 0.95) -> str:
+    """Month-by-month paired differences (``Comparison.by_month``) as plain text: per
+    compared scenario, its months grouped under the plan in force, each with both means,
+    the difference and its interval ("no difference" where every replication agrees)."""
+    from simsales.metrics.summary import grouped_table
+    from simsales.present.plotting import monthly_label
+
+    lines = []
+    level = f"{confidence * 100:g}%"
+    for name, block in monthly.groupby("scenario", sort=False):
+        m = catalogued(str(block["metric"].iloc[0]))
+        unit = m.unit
+        head = ["month", "unit", "baseline", "scenario", "difference", f"{level} CI"]
+        groups: list[tuple[str, list[list[str]]]] = []
+        for row in block.itertuples():
+            plan = f"plan in force: {row.policy}" if isinstance(row.policy, str) else ""
+            if not groups or groups[-1][0] != plan:
+                groups.append((plan, []))
+            if row.identical:
+                diff, ci = "0", "no difference"
+            else:
+                diff = m.format(row.difference, signed=True)
+                low, high = m.format(row.ci_low, signed=True), m.format(row.ci_high, signed=True)
+                ci = f"[{low}, {high}]"
+            groups[-1][1].append([f"month {row.month}", unit, m.format(row.baseline_mean),
+                                  m.format(row.scenario_mean), diff, ci])  # fmt: skip
+        column = str(block["metric"].iloc[0])
+        lines += ["", f"{name} vs {baseline}, month by month: {monthly_label(column)}"]
+        lines += grouped_table(head, groups)
+    return "\n".join(lines)

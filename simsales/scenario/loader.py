@@ -426,7 +426,7 @@ def _problem(err: Any, lines: Mapping[Path_, int | Origin], source: str) -> Prob
     message = err["msg"].removeprefix("Value error, ")
     cause = err.get("ctx", {}).get("error")
     if isinstance(cause, Inconsistent):  # a cross-field rule: it names its own field
-        loc = (*loc, *cause.field.split("."))
+        loc = (*loc, *(int(p) if p.isdigit() else p for p in cause.field.split(".")))
         line, file = _where(loc, lines, source)
         message = str(cause)
         if file is not None and message.endswith("; remove it"):

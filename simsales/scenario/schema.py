@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from simsales.scenario.sections.behaviour import Behaviour
+from simsales.scenario.sections.changes import Change
 from simsales.scenario.sections.common import (
     ATTAINMENT_BAR_MAX,
     ATTAINMENT_CAP_MAX,
@@ -86,6 +87,7 @@ __all__ = [
     "Attrition",
     "Behaviour",
     "Bonus",
+    "Change",
     "Commission",
     "Dismissal",
     "Grade",
@@ -153,6 +155,25 @@ class Scenario(_Strict):
     pay: Pay
     behaviour: Behaviour
     workforce: Workforce
+    changes: list[Change] | None = Field(
+        default=None,
+        max_length=120,
+        description="Optional: policy changes that take effect on reported months, in "
+        "month order (see Change); the warm-up runs under the scenario as written.",
+    )
+    # (first month index, scenario in force from then on): set by _changes_consistent.
+    _phases: list[tuple[int, Scenario]] = PrivateAttr(default_factory=list)
+
+    def phases(self) -> list[tuple[int, Scenario]]:
+        """The scenarios in force over the run: ``(month index, scenario)`` pairs, the
+        first at month index 0 (the warm-up's first month) as written, then one per
+        change from its month on (month index = warm-up months + month - 1). Each phase
+        is a whole valid scenario without changes of its own."""
+        return self._phases or [(0, self)]
+
+    def policy_labels(self) -> list[str]:
+        """The label of each phase: 'starting plan', then each change's label."""
+        return ["starting plan"] + [c.label for c in self.changes or []]
 
     def with_overrides(self, overrides: Mapping[str, Any], source: str = "override") -> Scenario:
         """Return a copy with dotted keys replaced, e.g. ``{"team.reps": 50}``; re-validated.
@@ -274,6 +295,42 @@ def _every_territory_has_rep(scenario: Scenario) -> None:
         )
 
 
+def _changes_consistent(scenario: Scenario) -> None:
+    """Changes come in month order within the reported months; a change of a quarterly
+    quota or commission starts a quarter; and each change leaves a valid scenario."""
+    from simsales.scenario.changes import phase_scenarios  # builds on overrides: a cycle
+
+    months = scenario.horizon.months
+    last = 0
+    changes = scenario.changes or []
+    for i, change in enumerate(changes):
+        field = f"changes.{i}.month"
+        if change.month > months:
+            raise Inconsistent(field, change.month, f"allowed: 1..{months} (horizon.months)")
+        if change.month <= last:
+            raise Inconsistent(
+                field, change.month, f"changes must come in month order, after month {last}"
+            )
+        last = change.month
+    scenario._phases = phase_scenarios(scenario)
+    for i, change in enumerate(changes):
+        before, after = scenario._phases[i][1], scenario._phases[i + 1][1]
+        quarterly = "quarter" in {
+            before.quota.period,
+            after.quota.period,
+            before.pay.commission.period,
+            after.pay.commission.period,
+        }
+        touched = before.quota != after.quota or before.pay.commission != after.pay.commission
+        if quarterly and touched and (change.month - 1) % 3:
+            raise Inconsistent(
+                f"changes.{i}.month",
+                change.month,
+                "a change of a quarterly quota or commission plan must start a quarter "
+                "(months 1, 4, 7, 10, ...), so no period is judged by two plans",
+            )
+
+
 # Every rule that reads more than one section, in the order Scenario checks them; the first
 # that fails is the error reported. A rule that reads one section only is in that section's
 # model (simsales.scenario.sections).
@@ -284,6 +341,7 @@ CROSS_SECTION_CHECKS: tuple[Callable[[Scenario], None], ...] = (
     _behaviour_days_within_month,
     _pay_derived_quota_has_package,
     _every_territory_has_rep,
+    _changes_consistent,
 )
 
 
