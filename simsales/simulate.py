@@ -38,7 +38,8 @@ from simsales.scenario.schema import Scenario
 class RunSize:
     """Room one replication reserves from its start, for the rules of every phase."""
 
-    reps: int  # rep slots: the starting team and every hire any phase's policy can make
+    reps: int  # rep slots: the starting team, a roster's trainees and every hire any
+    #            phase's policy can make
     territories: int  # territory slots, with those new groups can open
     cooling_off_days: int  # the longest cooling-off of any phase
 
@@ -55,7 +56,8 @@ def run_size(scenario: Scenario, cal: Calendar) -> RunSize:
         policy = make_hiring_policy(s, cal)
         if policy not in policies:
             policies.append(policy)
-    reps = scenario.team.reps + sum(p.most_hires(cal.total_months) for p in policies)
+    trainees = sum(p.role == "trainee" for p in scenario.team.roster or [])  # today's
+    reps = scenario.team.reps + trainees + sum(p.most_hires(cal.total_months) for p in policies)
     territories = len(scenario.market.territories) + max(most_new_groups(s, reps) for s in phases)
     return RunSize(reps, territories, max(s.market.cooling_off_days for s in phases))
 
@@ -119,6 +121,9 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     for month in range(cal.total_months):
         agenda.at(month * dpm, Phase.MONTH_START, month_start)
         agenda.at((month + 1) * dpm, Phase.MONTH_CLOSE, month_close)
+    if scenario.team.roster is not None:  # today's people: skills stand still in the warm-up
+        work.configure(scenario, learning=False)
+        agenda.at(cal.warmup_months * dpm, Phase.CHANGE, lambda _: work.configure(scenario))
     for phase, (month, _) in enumerate(phases[1:], start=1):
         agenda.at(month * dpm, Phase.WORKFORCE_CHANGE, partial(change_workforce, phase))
         agenda.at(month * dpm, Phase.CHANGE, partial(change, phase))

@@ -30,7 +30,7 @@ BASE = simsales.load_scenario(BASELINE)
 N_TERR = len(BASE.market.territories)
 MAX_FOLLOWUPS = len(BASE.leads.signing_touch_shares) - 2
 TOP_KEYS = list(Scenario.model_fields)  # schema_version, name, horizon, team, ...
-TEAM_KEYS = ["reps", "supervisor_groups", "tenure_months_min", "tenure_months_max"]
+TEAM_KEYS = ["reps", "supervisor_groups", "tenure_months_min", "tenure_months_max", "roster"]
 NORMS_KEYS = ["visits", "phone_appointments", "prospect_records"]
 
 

@@ -289,10 +289,12 @@ def leaves(node: Any, prefix: str = "") -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("path", WHAT_IFS, ids=lambda p: p.stem)
-def test_every_bundled_what_if_is_its_base_with_its_own_values(path):
+def test_every_bundled_what_if_is_its_base_with_its_own_values(path, monkeypatch):
     """Each bundled what-if is short: a base, its name, and its differences. Loading it
     equals applying its own values to the base as overrides (the other way of making a
-    variant), and it names itself after its file."""
+    variant), and it names itself after its file. (An override's roster file is
+    relative to the working folder: here, the file's.)"""
+    monkeypatch.chdir(path.parent)
     own = yaml.safe_load(path.read_text(encoding="utf-8"))
     base = simsales.load_scenario(path.parent / own.pop("base"))
     sc = simsales.load_scenario(path)

@@ -44,6 +44,7 @@ class Rebalancer:
                  pipe: Pipeline, rec: Ledger, agenda: Agenda,
                  roster_changed: Callable[[], None]):  # fmt: skip
         self.cal = cal
+        self.frozen = scenario.team.roster is not None
         self.configure(scenario)
         self.team, self.market, self.pipe, self.rec = team, market, pipe, rec
         self.agenda, self.roster_changed = agenda, roster_changed
@@ -61,6 +62,8 @@ class Rebalancer:
     def month_close(self, month: int, end_day: int) -> None:
         """Decide whether the next month, starting on ``end_day``, starts with a re-split."""
         month_no = month - self.cal.warmup_months + 1
+        if self.frozen and month_no < 1:
+            return  # a roster's warm-up keeps the territories as they are today
         if self.policy.resplit_due(month_no, self._reps(), self.reference):
             self.agenda.at(end_day, Phase.REBALANCE, self.resplit)
 

@@ -63,11 +63,12 @@ def build_team(
     """Starting team: reps over groups and territories by ``market.alignment``;
     ``capacity`` rep slots and ``territory_capacity`` territory slots in all (at least
     the starting team's and the scenario's)."""
+    if scenario.team.roster is not None:
+        return _roster_team(scenario, rng, capacity, territory_capacity)
     n = scenario.team.reps
     size = max(n, capacity or n)
     n_groups = scenario.team.supervisor_groups
     markets = layout(scenario)
-    n_terr = len(markets.names)
     group_of_territory, per_group = align(scenario)
     if markets.shared:  # an open market: every group works the one shared territory
         group_of_territory = np.full(len(scenario.market.territories), SHARED)
@@ -95,11 +96,22 @@ def build_team(
         dtype=np.int64,
     )
     d = scenario.horizon.days_per_month
-    tenure = rng.uniform(scenario.team.tenure_months_min, scenario.team.tenure_months_max, n) * d
+    low, high = scenario.team.tenure_months_min, scenario.team.tenure_months_max
+    assert low is not None and high is not None  # Team._tenure_or_roster: no roster
+    tenure = rng.uniform(low, high, n) * d
     sigma = scenario.skill.potential_sigma
     potential = rng.lognormal(-0.5 * sigma**2, sigma, n)  # mean 1
     on_post_day = -np.floor(tenure).astype(np.int64)
+    skill = grown_skill(scenario, potential, tenure)
+    return _team(scenario, size, territory_capacity, group_of_territory, group, territory,
+                 on_post_day, potential, skill)  # fmt: skip
 
+
+def _team(scenario: Scenario, size: int, territory_capacity: int | None,
+          group_of_territory: np.ndarray, group: np.ndarray, territory: np.ndarray,
+          on_post_day: np.ndarray, potential: np.ndarray, skill: np.ndarray) -> Team:  # fmt: skip
+    """The Team of starting reps on post (one per value of the arrays) in ``size`` slots."""
+    n, n_terr = group.size, len(layout(scenario).names)
     # Slots for territories added later (new groups) belong to no group yet.
     territory_group = np.full(max(n_terr, territory_capacity or n_terr), -1, dtype=np.int64)
     territory_group[:n_terr] = group_of_territory[:n_terr]
@@ -119,13 +131,61 @@ def build_team(
         leave_day=slots(np.full(n, NO_DAY), NO_DAY),
         leave_reason=slots(np.full(n, STAYED), STAYED),
         potential=slots(potential, 0.0),
-        skill=slots(grown_skill(scenario, potential, tenure), 0.0),
+        skill=slots(skill, 0.0),
         signings=np.zeros(size, dtype=np.int64),
         territory_group=territory_group,
-        n_groups=n_groups,
+        n_groups=scenario.team.supervisor_groups,
         n_territories=n_terr,
         n=n,
     )
+
+
+@dataclass(frozen=True)
+class RosterPlaces:
+    """Where the roster's people are: group and territory index by name."""
+
+    groups: dict[str, int]
+    territories: dict[str, int]
+
+
+def roster_places(scenario: Scenario) -> RosterPlaces:
+    """Groups numbered in the order the roster first names them; territories as in
+    ``market.territories``."""
+    roster = scenario.team.roster or []
+    groups = {g: i for i, g in enumerate(dict.fromkeys(p.group for p in roster))}
+    names = [t.name for t in scenario.market.territories]
+    return RosterPlaces(groups, {t: i for i, t in enumerate(names)})
+
+
+def _roster_team(scenario: Scenario, rng: np.random.Generator, capacity: int | None,
+                 territory_capacity: int | None) -> Team:  # fmt: skip
+    """Today's reps from ``team.roster`` (model card 1.14), as they are on the first day
+    of reported month 1: their groups and territories, months on post and skill. Skill
+    stands still through the warm-up, which only fills the pipelines."""
+    roster = scenario.team.roster or []
+    reps = [p for p in roster if p.role == "rep"]
+    where = roster_places(scenario)
+    n = len(reps)
+    d = scenario.horizon.days_per_month
+    month_one = scenario.horizon.warmup_months * d
+    group = np.array([where.groups[p.group] for p in reps], dtype=np.int64)
+    territory = np.array([where.territories[str(p.territory)] for p in reps], dtype=np.int64)
+    group_of_territory = np.full(len(where.territories), -1, dtype=np.int64)
+    group_of_territory[territory] = group
+    tenure = np.array([float(p.months_on_post or 0.0) for p in reps]) * d
+    on_post_day = month_one - np.round(tenure).astype(np.int64)
+    sigma = scenario.skill.potential_sigma
+    drawn = rng.lognormal(-0.5 * sigma**2, sigma, n)  # mean 1; used where no skill is given
+    given = np.array([np.nan if p.skill is None else p.skill for p in reps])
+    # A given skill is relative to the team's average; the model's average for this team
+    # is that of reps of mean potential at their tenures. The potential follows from the
+    # skill and the tenure (grown_skill solved for it), so learning goes on from there.
+    average = grown_skill(scenario, np.ones(n), tenure).mean()
+    skill = np.where(np.isnan(given), grown_skill(scenario, drawn, tenure), given * average)
+    potential = np.where(np.isnan(given), drawn, skill / grown_skill(scenario, np.ones(n), tenure))
+    size = max(n, capacity or n)
+    return _team(scenario, size, territory_capacity, group_of_territory, group, territory,
+                 on_post_day, potential, skill)  # fmt: skip
 
 
 def daily_learning_rate(scenario: Scenario) -> float:

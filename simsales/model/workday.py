@@ -128,18 +128,23 @@ class TeamDay:
         self.refresh_roster()
         self.roster_stale = False
 
-    def configure(self, scenario: Scenario, odds: LeadOdds | None = None) -> None:
+    def configure(
+        self, scenario: Scenario, odds: LeadOdds | None = None, learning: bool = True
+    ) -> None:
         """The day's rules and tables of ``scenario`` (``odds``: its lead odds, worked out
         if not given) from the next working day on; the state between days is kept. HQ
-        leads follow the new rate from the next month's first day."""
+        leads follow the new rate from the next month's first day. Without ``learning``
+        skills stand still (a roster's warm-up)."""
         rules = (scenario.rep, scenario.leads, scenario.supervisor, scenario.skill,
-                 scenario.market)  # fmt: skip
+                 scenario.market, learning)  # fmt: skip
         if rules == getattr(self, "rules", None):
             return  # a dated change of other rules (pay, quota, ...): the day is the same
         self.rules = rules
         rep, leads = scenario.rep, scenario.leads
         odds = lead_odds(leads) if odds is None else odds
         self.params = day_params(scenario, odds)
+        if not learning:
+            self.params = self.params._replace(learning_per_day=0.0, joint_learning=0.0)
         grade_cdf = territory_grade_cdf(layout(scenario), odds, self.market.n)
         for target, source in self.copied.items():
             grade_cdf[target] = grade_cdf[source]

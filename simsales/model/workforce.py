@@ -57,6 +57,7 @@ from simsales.model.team import (
     SHARED,
     WASHED_OUT,
     Team,
+    roster_places,
 )
 from simsales.model.workday import TeamDay
 from simsales.policies.attrition import QuitView, make_quit_policy
@@ -108,8 +109,15 @@ class Workforce:
         self.n_learning = 0  # trainees in training or on trial now
         # Cost of a hire, a trainee-day and a supervisor hire, by month [yuan].
         self.unit_costs = np.zeros((cal.total_months, 3))
+        # With a roster, the warm-up only fills pipelines: the people stay as they are
+        # (no classes, quits, dismissals or splits) until reported month 1.
+        self.frozen_until = cal.warmup_months if scenario.team.roster is not None else 0
+        if scenario.team.roster is not None:  # today's trainees: class 1, before any other
+            agenda.at(self.frozen_until * cal.days_per_month, Phase.CLASS_START,
+                      self.start_roster_trainees)  # fmt: skip
         self.configure(scenario, 0)
-        self._decide_class(-1, leavers=0)  # reactive policies decide first before month 0
+        if not self.frozen_until:
+            self._decide_class(-1, leavers=0)  # reactive policies decide before month 0
 
     def configure(self, scenario: Scenario, month: int) -> None:
         """The workforce rules of ``scenario`` from month index ``month`` on: quits and
@@ -128,10 +136,10 @@ class Workforce:
                                    wf.new_groups.cost_per_hire or 0.0)  # fmt: skip
         if before is not None:
             for m, size in before.planned(total).items():
-                if m >= month:
+                if m >= max(month, self.frozen_until):
                     self.classes[m] -= size
         for m, size in self.hiring.planned(total).items():
-            if m >= month:
+            if m >= max(month, self.frozen_until):
                 self._plan_class(m, size)
 
     def _plan_class(self, month: int, size: int) -> None:
@@ -165,20 +173,57 @@ class Workforce:
         team.klass[reps] = self.n_classes
         team.hired_day[reps] = day
         self.counts[month, HIRES] += size
-        # Each trainee's path, drawn now: washout day, or trial result and day on post.
-        tr = wf.training
-        u = rng.random((3, size))
-        washes = u[0] < tr.washout_share
-        wash_day = day + np.floor(u[1] * tr.days).astype(np.int64)
+        self._paths(reps, day, np.zeros(size, dtype=np.int64))
+
+    def _paths(self, reps: np.ndarray, day: int, done: np.ndarray) -> None:
+        """Each trainee's path, drawn on ``day`` with ``done`` days of training behind
+        them: washout day, or trial result and day on post. Washouts (F21) fall evenly
+        over the training days, so one who has trained part of them washes out in the
+        rest with the chance left."""
+        tr = self.wf.training
+        u = self.rng.random((3, reps.size))
+        left = tr.days - done
+        washes = u[0] < tr.washout_share * (left / tr.days) / (
+            1 - tr.washout_share * done / tr.days
+        )
+        wash_day = day + np.floor(u[1] * left).astype(np.int64)
         for d in np.unique(wash_day[washes]):
             self._trainees(int(d), reps[washes & (wash_day == d)], "washout")
-        stay = reps[~washes]
+        stay, end_training = reps[~washes], (day + left)[~washes]
         passes = u[2][~washes] < tr.trial_pass_share
-        end_training, end_trial = day + tr.days, day + tr.days + tr.trial_days
-        self._trainees(end_training, stay, TO_TRIAL)
-        self._trainees(end_trial, stay[passes], TO_POST)
-        self._trainees(end_trial, stay[~passes], "fail")
+        for end in np.unique(end_training):
+            here = end_training == end
+            end_trial = int(end) + tr.trial_days
+            self._trainees(int(end), stay[here], TO_TRIAL)
+            self._trainees(end_trial, stay[here & passes], TO_POST)
+            self._trainees(end_trial, stay[here & ~passes], "fail")
         self.work.roster_changed()
+
+    def start_roster_trainees(self, day: int) -> None:
+        """Today's trainees (``team.roster``) join on the first day of reported month 1,
+        in their groups and territories, part way through training; the rest of their
+        path is drawn as for a class."""
+        team, roster = self.team, self.s.team.roster or []
+        trainees = [p for p in roster if p.role == "trainee"]
+        if not trainees:
+            return
+        where = roster_places(self.s)
+        size = len(trainees)
+        reps = np.arange(team.n, team.n + size)
+        team.n += size
+        team.group[reps] = [where.groups[p.group] for p in trainees]
+        team.territory[reps] = [where.territories[str(p.territory)] for p in trainees]
+        done = np.array([int(p.days_in_training or 0) for p in trainees], dtype=np.int64)
+        sigma = self.s.skill.potential_sigma
+        mu = np.log(self.wf.hiring.potential_mean) - 0.5 * sigma**2
+        team.potential[reps] = self.rng.lognormal(mu, sigma, size)  # F19 hiring profile
+        team.skill[reps] = self.s.skill.new_hire_fraction * team.potential[reps]
+        team.status[reps] = IN_TRAINING
+        self.n_learning += size
+        self.n_classes += 1
+        team.klass[reps] = self.n_classes
+        team.hired_day[reps] = day - done
+        self._paths(reps, day, done)
 
     def _trainees(self, day: int, reps: np.ndarray, event: str) -> None:
         """On ``day``, ``reps`` wash out, start the trial, go on post or fail the trial."""
@@ -282,6 +327,10 @@ class Workforce:
         self.payroll.close_month(month, end_day, on_post, acc[rc.VISITS_SHORT], acc[rc.REVENUE])
         self.groups[month] = team.n_groups
         team.signings += acc[rc.SIGNINGS].astype(np.int64)
+        if month < self.frozen_until:  # a roster's warm-up: nobody comes, goes or learns
+            if month == self.frozen_until - 1:
+                self._decide_class(month, leavers=0)  # today's hiring decision
+            return
         days_on_post = np.where(on_post, end_day - team.on_post_day, 0)
         months_on_post = days_on_post / dpm
         # F18: the trainer's monthly field visit to reps in their first months on post.

@@ -277,7 +277,7 @@ def changes_in_words(baseline: Mapping, scenario: Mapping) -> list[str]:
     which they are (``"prospect firms in the territory (T1): ..."``); a list that grows or
     shrinks, or a part set on one side only, is one change. The name, description and
     schema version are not changes."""
-    old, new = _leaves(baseline), _leaves(scenario)
+    old, new = _leaves(_roster_in_words(baseline)), _leaves(_roster_in_words(scenario))
     keys = [k for k in dict.fromkeys([*old, *new]) if k.split(".")[0] not in _NOT_IN_WORDS]
     whole = [k for k in keys if _is_part(old.get(k)) or _is_part(new.get(k))]
     whole = [k for k in whole if not _same_shape(old.get(k), new.get(k))]
@@ -290,6 +290,18 @@ def changes_in_words(baseline: Mapping, scenario: Mapping) -> list[str]:
             continue  # the same parts on both sides: their fields say what changed
         changes.append(_change(key, a, b, _item(key, old, new), new))
     return changes + dated_in_words(baseline, scenario)
+
+
+def _roster_in_words(scenario: Mapping) -> Mapping:
+    """The dump with a roster (``team.roster``, a row per person) said in one phrase,
+    ``"30 reps, 3 trainees, 4 groups"``: its people are not a list of changes."""
+    team = scenario.get("team")
+    if not isinstance(team, Mapping) or not isinstance(team.get("roster"), list):
+        return scenario
+    roles = [str(p.get("role")) for p in team["roster"]]
+    groups = len({p.get("group") for p in team["roster"]})
+    said = ", ".join(f"{roles.count(r)} {r}s" for r in ("rep", "trainee") if roles.count(r))
+    return {**scenario, "team": {**team, "roster": f"{said}, {groups} groups"}}
 
 
 def dated_in_words(baseline: Mapping, scenario: Mapping) -> list[str]:

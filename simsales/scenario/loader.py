@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from simsales.scenario.errors import Problem, ScenarioError
 from simsales.scenario.paths import bundled_names, bundled_scenario
+from simsales.scenario.roster import fill_roster_counts
 from simsales.scenario.schema import SCHEMA_VERSION, Inconsistent, Scenario, percentage_hint
 
 MAX_FILE_BYTES = 1024 * 1024  # 1 MiB: scenario files are small; larger is a mistake
@@ -114,10 +115,10 @@ def load_scenario(path: str | Path) -> Scenario:
     return validate(data, str(path), origins)
 
 
-def read_text_file(path: Path) -> str:
-    """The text of a scenario, sweep or sensitivity file, after checking that it is a
-    regular file (not a folder, a named pipe, whose reading would wait forever, or a
-    device such as /dev/zero, which never ends), readable, at most MAX_FILE_BYTES and
+def read_text_file(path: Path, limit: int = MAX_FILE_BYTES) -> str:
+    """The text of a scenario, sweep, sensitivity or roster file, after checking that it
+    is a regular file (not a folder, a named pipe, whose reading would wait forever, or a
+    device such as /dev/zero, which never ends), readable, at most ``limit`` bytes and
     UTF-8. Raises ScenarioError naming the file and what is wrong."""
     src = str(path)
     try:
@@ -128,23 +129,23 @@ def read_text_file(path: Path) -> str:
         raise ScenarioError(src, [Problem("", f"cannot be read: {_os_reason(exc)}")]) from None
     if not stat.S_ISREG(info.st_mode):
         raise ScenarioError(src, [Problem("", _file_kind(info.st_mode))])
-    if info.st_size > MAX_FILE_BYTES:
-        raise ScenarioError(src, [Problem("", _too_big(f"{info.st_size:,} bytes"))])
+    if info.st_size > limit:
+        raise ScenarioError(src, [Problem("", _too_big(f"{info.st_size:,} bytes", limit))])
     try:
         with path.open("rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)  # a file growing since stat stops here
+            raw = stream.read(limit + 1)  # a file growing since stat stops here
     except OSError as exc:
         raise ScenarioError(src, [Problem("", f"cannot be read: {_os_reason(exc)}")]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(src, [Problem("", _too_big(f"over {MAX_FILE_BYTES:,} bytes"))])
+    if len(raw) > limit:
+        raise ScenarioError(src, [Problem("", _too_big(f"over {limit:,} bytes", limit))])
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(src, [Problem("", f"not UTF-8 text ({exc.reason})")]) from None
 
 
-def _too_big(size: str) -> str:
-    return f"file is {size}; at most {MAX_FILE_BYTES:,} are allowed"
+def _too_big(size: str, limit: int) -> str:
+    return f"file is {size}; at most {limit:,} are allowed"
 
 
 def _os_reason(exc: OSError) -> str:
@@ -173,6 +174,8 @@ def _load_tree(path: Path, chain: tuple[Path, ...]) -> tuple[Any, dict[Path_, Or
     src = str(path)
     data, lines = parse_yaml(read_text_file(path), src)
     origins: dict[Path_, Origin] = {p: (src, n) for p, n in lines.items()}
+    roster_origins = _read_roster(data, path.parent, origins)
+    origins.update(roster_origins)
     if not isinstance(data, dict) or BASE_KEY not in data:
         return data, origins
     line = lines.get((BASE_KEY,))
@@ -216,6 +219,31 @@ def _load_tree(path: Path, chain: tuple[Path, ...]) -> tuple[Any, dict[Path_, Or
         for p in _paths(merged)
         if p in origins or p in base_origins
     }
+
+
+def _read_roster(data: Any, folder: Path, origins: Mapping[Path_, Origin]) -> dict[Path_, Origin]:
+    """Replace a ``team.roster`` file name in ``data`` (relative to ``folder``, the
+    scenario file's) by the roster's rows; returns where each row is (file, line)."""
+    team = data.get("team") if isinstance(data, dict) else None
+    if not isinstance(team, dict) or not isinstance(team.get("roster"), str):
+        return {}
+    from simsales.scenario.roster import read_roster
+
+    name = team["roster"]
+    where = origins.get(("team", "roster"))
+    candidate = folder / name
+    try:
+        is_file = candidate.is_file()
+    except (OSError, ValueError):
+        is_file = False
+    if not is_file and not candidate.exists():
+        src, line = where if where else (None, None)
+        raise ScenarioError(src or str(folder), [Problem(
+            "team.roster", f"no such file: {candidate} (a CSV file, relative to the "
+            "scenario file's folder)", name, line, True)])  # fmt: skip
+    rows, row_origins = read_roster(candidate)
+    team["roster"] = rows
+    return row_origins
 
 
 def _resolve_base(value: Any, path: Path, line: int | None) -> Path:
@@ -408,6 +436,7 @@ def validate(data: Any, source: str, lines: Mapping[Path_, int | Origin] | None 
     value came from another file (a base); problems point there.
     """
     lines = lines or {}
+    fill_roster_counts(data)
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise ScenarioError(

@@ -11,10 +11,11 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from simsales.scenario.errors import Problem, ScenarioError, shown_value
-from simsales.scenario.loader import allowed_keys, parse_yaml, validate
+from simsales.scenario.loader import _read_roster, allowed_keys, parse_yaml, validate
 from simsales.scenario.schema import Scenario
 
 SOURCE = "override"
@@ -44,10 +45,11 @@ def apply_overrides(
 
 
 def _apply(scenario: Scenario, overrides: Mapping[str, Any], source: str) -> Scenario:
-    data = copy.deepcopy(scenario.model_dump(mode="python"))
+    data = copy.deepcopy(scenario.model_dump(mode="python", by_alias=True))
     for key, value in overrides.items():
         _set(data, key, value, source)
-    return validate(data, source)
+    # A roster given as a file name (--set team.roster=today.csv): relative to here.
+    return validate(data, source, _read_roster(data, Path.cwd(), {}))
 
 
 def _renamed(scenario: Scenario, name: str) -> Scenario:

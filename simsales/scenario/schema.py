@@ -57,7 +57,7 @@ from simsales.scenario.sections.pay import (
     Tier,
 )
 from simsales.scenario.sections.quota import Quota
-from simsales.scenario.sections.team import Norms, Rep, Skill, Supervisor, Team
+from simsales.scenario.sections.team import Norms, Rep, RosterPerson, Skill, Supervisor, Team
 from simsales.scenario.sections.workforce import (
     HIRING_POLICIES,
     Attrition,
@@ -108,6 +108,7 @@ __all__ = [
     "Quota",
     "Rebalancing",
     "Rep",
+    "RosterPerson",
     "SafeName",
     "Scenario",
     "Skill",
@@ -295,6 +296,45 @@ def _every_territory_has_rep(scenario: Scenario) -> None:
         )
 
 
+def _roster_fits(scenario: Scenario) -> None:
+    """A roster goes with market.alignment roster and an exclusive market; its territories
+    are the market's, each with somebody in it; its trainees are still in training."""
+    roster, market = scenario.team.roster, scenario.market
+    by_roster = market.alignment.policy == "roster"
+    if roster is None:
+        if by_roster:
+            raise Inconsistent("market.alignment.policy", "roster", "needs team.roster")
+        return
+    if not by_roster:
+        raise Inconsistent("market.alignment.policy", market.alignment.policy,
+                           "with team.roster the groups and territories are the roster's: "
+                           "write market.alignment: {policy: roster}")  # fmt: skip
+    if market.policy != "exclusive":
+        raise Inconsistent("market.policy", market.policy,
+                           "a roster is for exclusive territories (F15) for now; allowed: "
+                           "exclusive")  # fmt: skip
+    names = [t.name for t in market.territories]
+    used = {p.territory for p in roster if p.territory is not None}
+    unknown = sorted(used - set(names))
+    if unknown:
+        raise Inconsistent(
+            "team.roster", unknown[:5], f"no such territories in market.territories: {names}"
+        )
+    empty = [n for n in names if n not in used]
+    if empty:
+        raise Inconsistent("market.territories", empty[:5], "nobody in the roster sells "
+                           "in these; give each a rep or remove it")  # fmt: skip
+    days = scenario.workforce.training.days
+    late = [p.id for p in roster if p.days_in_training is not None and p.days_in_training >= days]
+    if late:
+        raise Inconsistent(
+            "team.roster",
+            late[:5],
+            f"trainees with days_in_training >= workforce.training.days ({days}): they "
+            "have finished training",
+        )
+
+
 def _changes_consistent(scenario: Scenario) -> None:
     """Changes come in month order within the reported months; a change of a quarterly
     quota or commission starts a quarter; and each change leaves a valid scenario."""
@@ -341,6 +381,7 @@ CROSS_SECTION_CHECKS: tuple[Callable[[Scenario], None], ...] = (
     _behaviour_days_within_month,
     _pay_derived_quota_has_package,
     _every_territory_has_rep,
+    _roster_fits,
     _changes_consistent,
 )
 

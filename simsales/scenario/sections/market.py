@@ -44,11 +44,12 @@ class Territory(_Strict):
 class Alignment(_Strict):
     """Which supervisor group owns which territories (F15: each sells only in its own)."""
 
-    policy: Literal["explicit", "by_potential"] = Field(
+    policy: Literal["explicit", "by_potential", "roster"] = Field(
         description="explicit: groups lists each group's territories and the starting reps "
         "are spread evenly over the groups; by_potential: territories go to groups so their "
         "firms are as even as possible, and the starting reps to groups in proportion to "
-        "their firms, so opportunity per rep is even."
+        "their firms, so opportunity per rep is even; roster: groups, territories and reps "
+        "as team.roster lists them (required with a roster)."
     )
     groups: list[list[str]] | None = Field(
         default=None,
