@@ -68,7 +68,6 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     Pure: the output depends only on (scenario, replication, seed).
     """
     cal = Calendar.from_horizon(scenario.horizon)
-    dpm = cal.days_per_month
     streams = make_streams(seed, replication)
     phases = scenario.phases()  # (first month index, scenario in force): dated changes
     labels = scenario.policy_labels()
@@ -89,7 +88,7 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     rebalancer = Rebalancer(scenario, cal, team, market, pipe, rec, agenda, work.roster_changed)
 
     def month_close(day: int) -> None:  # the month that ended yesterday
-        month = day // dpm - 1
+        month = cal.month_of(day) - 1
         workforce.month_close(month, end_day=day)
         rebalancer.month_close(month, end_day=day)
         rec.close_month(month)
@@ -99,10 +98,10 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     # rules before the day's class starts (a cancelled class never starts), the rest once
     # the last month's leavers have gone, paid and re-split under the rules they left in.
     def change_workforce(phase: int, day: int) -> None:
-        workforce.configure(phases[phase][1], day // dpm)
+        workforce.configure(phases[phase][1], cal.month_of(day))
 
     def change(phase: int, day: int) -> None:
-        new, month = phases[phase][1], day // dpm
+        new, month = phases[phase][1], cal.month_of(day)
         rec.phase[month:] = phase
         work.configure(new)
         payroll.configure(new, month)
@@ -110,7 +109,7 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
         rebalancer.configure(new)
 
     def month_start(day: int) -> None:
-        payroll.start_month(day // dpm, day)
+        payroll.start_month(cal.month_of(day), day)
 
     def work_until_next_event(day: int) -> None:
         end = agenda.next_event_day()
@@ -119,14 +118,14 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
         agenda.at(end, Phase.WORK, work_until_next_event)
 
     for month in range(cal.total_months):
-        agenda.at(month * dpm, Phase.MONTH_START, month_start)
-        agenda.at((month + 1) * dpm, Phase.MONTH_CLOSE, month_close)
+        agenda.at(cal.start(month), Phase.MONTH_START, month_start)
+        agenda.at(cal.start(month + 1), Phase.MONTH_CLOSE, month_close)
     if scenario.team.roster is not None:  # today's people: skills stand still in the warm-up
         work.configure(scenario, learning=False)
-        agenda.at(cal.warmup_months * dpm, Phase.CHANGE, lambda _: work.configure(scenario))
+        agenda.at(cal.start(cal.warmup_months), Phase.CHANGE, lambda _: work.configure(scenario))
     for phase, (month, _) in enumerate(phases[1:], start=1):
-        agenda.at(month * dpm, Phase.WORKFORCE_CHANGE, partial(change_workforce, phase))
-        agenda.at(month * dpm, Phase.CHANGE, partial(change, phase))
+        agenda.at(cal.start(month), Phase.WORKFORCE_CHANGE, partial(change_workforce, phase))
+        agenda.at(cal.start(month), Phase.CHANGE, partial(change, phase))
     agenda.at(0, Phase.WORK, work_until_next_event)
     agenda.run()
     # Leads still open at the end, by entry month and source (checks entered = signed+lost+open).

@@ -451,10 +451,10 @@ def hr_events(team: Team, rec, workforce) -> pd.DataFrame:
     order = np.argsort(log_rep, kind="stable")  # each rep's deals in booking order
     reps, days = log_rep[order], log_day[order]
     first, last = np.searchsorted(reps, hired, "left"), np.searchsorted(reps, hired, "right")
-    dpm = workforce.cal.days_per_month
     pay = workforce.payroll.total
     months = pay.shape[0]
-    sixth = np.where(on_post == NO_DAY, -1, on_post // dpm + 5)  # month index of the 6th month
+    # Month index of the 6th month on post.
+    sixth = np.where(on_post == NO_DAY, -1, workforce.cal.months_of(on_post) + 5)
     pay6 = np.full(hired.size, np.nan)
     ok = (sixth >= 0) & (sixth < months)
     pay6[ok] = np.nan_to_num(pay[sixth[ok], hired[ok]], nan=0.0)
@@ -490,7 +490,7 @@ def class_columns(team: Team, rec, workforce, scenario: Scenario) -> dict[str, n
     )
     start = hr.groupby("class")["class_start_day"].min().reindex(kpis["class"]).to_numpy()
     cols = {"class": kpis["class"].to_numpy(dtype=np.int64)}
-    cols["class_month"] = (start // cal.days_per_month - cal.warmup_months + 1).astype(np.int64)
+    cols["class_month"] = (cal.months_of(start) - cal.warmup_months + 1).astype(np.int64)
     for name in (*COUNTS, *RATES):
         cols[name] = kpis[name].to_numpy(dtype=float)
     return cols

@@ -62,9 +62,14 @@ def _period_to_date(ledger: Ledger, pay: Payroll) -> tuple[np.ndarray, np.ndarra
 def _booked_last_week(ledger: Ledger) -> np.ndarray:
     """Deals booked in each month's last MONTH_END_DAYS working days (F13)."""
     _, day = ledger.signings()
-    dpm = ledger.cal.days_per_month
-    late = day[day % dpm >= dpm - min(MONTH_END_DAYS, dpm)]
-    return np.bincount(late // dpm, minlength=ledger.cal.total_months)[: ledger.cal.total_months]
+    cal = ledger.cal
+    month = cal.months_of(day)
+    inside = (month >= 0) & (month < cal.total_months)
+    day, month = day[inside], month[inside]
+    ends = np.array([cal.start(m + 1) for m in range(cal.total_months)], dtype=np.int64)
+    lengths = np.diff(np.array([cal.start(m) for m in range(cal.total_months + 1)]))
+    late = day >= ends[month] - np.minimum(MONTH_END_DAYS, lengths[month])
+    return np.bincount(month[late], minlength=cal.total_months)[: cal.total_months]
 
 
 def _territory_columns(ledger: Ledger, month_no: np.ndarray) -> dict[str, np.ndarray]:
@@ -207,8 +212,9 @@ def tables(
     status = ledger.status[w:]
     # rep_month rows: month-major, then rep; a rep has rows for the months it was on
     # the team for at least a day (hired, not yet gone at the month's start).
-    starts = months * dpm
-    present = (team.hired_day[None, :] < (starts + dpm)[:, None]) & (
+    starts = np.array([cal.start(m) for m in months.tolist()], dtype=np.int64)
+    ends = np.array([cal.start(m + 1) for m in months.tolist()], dtype=np.int64)
+    present = (team.hired_day[None, :] < ends[:, None]) & (
         team.leave_day[None, :] > starts[:, None]
     )
     m_idx, r_idx = np.nonzero(present)

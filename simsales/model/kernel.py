@@ -253,7 +253,8 @@ def run_day(
 def run_days(
     first: int,
     end: int,
-    days_per_month: int,
+    month: int,
+    month_start: int,
     hq_month: np.ndarray,
     leads: np.ndarray,
     sizes: np.ndarray,
@@ -265,16 +266,17 @@ def run_days(
     bk: Books,
     dr: Draws,
 ) -> int:
-    """Simulate working days ``first`` .. ``end - 1`` of one month (``hq_month``: its HQ
-    leads per day in the month and territory) in one call, as long as the lead table,
+    """Simulate working days ``first`` .. ``end - 1`` of month index ``month``, which
+    starts on day ``month_start`` (``hq_month``: its HQ leads per day in the month and
+    territory), in one call, as long as the lead table,
     the signing log and the drawn numbers have room for the next day by the same bounds
     ``TeamDay`` reserves (the first day always has). Returns the first day not run:
     ``end``, or a day the caller must make room for before calling again."""
     for day in range(first, end):
-        st.hq_today[:] = hq_month[day % days_per_month]
+        st.hq_today[:] = hq_month[day - month_start]
         if day > first and not _has_room(leads, sizes, p, st, bk, dr):
             return day
-        run_day(day, day // days_per_month, leads, sizes, p, tb, team, mk, st, bk, dr)
+        run_day(day, month, leads, sizes, p, tb, team, mk, st, bk, dr)
     return end
 
 

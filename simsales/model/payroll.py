@@ -109,7 +109,7 @@ class Payroll:
 
     def plan_period_end_day(self, month: int) -> int:
         """First working day after the commission period that contains ``month``."""
-        return (self.period_bounds(month, self.plan_months)[1] + 1) * self.cal.days_per_month
+        return self.cal.start(self.period_bounds(month, self.plan_months)[1] + 1)
 
     # ---------------------------------------------------------------- base
     def _years_on_post(self, day: int) -> np.ndarray:
@@ -174,8 +174,8 @@ class Payroll:
 
     def _booked_in(self, month: int) -> np.ndarray:
         log, _ = self.rec.log()
-        dpm = self.cal.days_per_month
-        return np.flatnonzero((log[L_DAY] >= month * dpm) & (log[L_DAY] < (month + 1) * dpm))
+        first, end = self.cal.start(month), self.cal.start(month + 1)
+        return np.flatnonzero((log[L_DAY] >= first) & (log[L_DAY] < end))
 
     def _period_commission(self, plan: PeriodPlan, month: int, reps: np.ndarray) -> np.ndarray:
         """What the period plan (``self.plan``) pays ``reps`` on their period so far, up to
@@ -191,8 +191,9 @@ class Payroll:
                     revenue: np.ndarray) -> None:  # fmt: skip
         """Book the month's quota and pay of the reps ``on_post`` at its close; ``revenue``
         and ``visits_short`` are the month's booked revenue and F32 shortfall per rep."""
-        team, dpm, pay = self.team, self.cal.days_per_month, self.s.pay
-        share = np.where(on_post, month_share(team.on_post_day, end_day, dpm), 0.0)
+        team, pay = self.team, self.s.pay
+        days = self.cal.days_in(month)
+        share = np.where(on_post, month_share(team.on_post_day, end_day, days), 0.0)
         self.on_post_share[month] = share
         reps = np.flatnonzero(on_post)
         self.quota[month, reps] = (self.full_quota * share)[reps]
@@ -258,7 +259,7 @@ class Payroll:
         last month: the deals they held are booked on its last day (credited to them in
         full), and the commission owed and what a period plan earns on the period so far
         are paid."""
-        month = day // self.cal.days_per_month - 1
+        month = self.cal.month_of(day) - 1
         if month < 0 or reps.size == 0:
             return
         rec = self.rec

@@ -69,7 +69,7 @@ class Rebalancer:
 
     def resplit(self, day: int) -> None:
         """Re-split the territories today."""
-        month = day // self.cal.days_per_month
+        month = self.cal.month_of(day)
         reps = self._reps()
         self.reference = reps
         market = self.market

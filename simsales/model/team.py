@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simsales.engine.calendar import Calendar
 from simsales.policies.territory import align, layout
 from simsales.scenario.schema import Scenario
 
@@ -167,7 +168,7 @@ def _roster_team(scenario: Scenario, rng: np.random.Generator, capacity: int | N
     where = roster_places(scenario)
     n = len(reps)
     d = scenario.horizon.days_per_month
-    month_one = scenario.horizon.warmup_months * d
+    month_one = Calendar.from_horizon(scenario.horizon).start(scenario.horizon.warmup_months)
     group = np.array([where.groups[p.group] for p in reps], dtype=np.int64)
     territory = np.array([where.territories[str(p.territory)] for p in reps], dtype=np.int64)
     group_of_territory = np.full(len(where.territories), -1, dtype=np.int64)

@@ -54,7 +54,7 @@ class DealTiming:
         self.set_yesterday = True  # the day's arrays need resetting before they are set
         self.agenda = agenda
         for month in range(cal.total_months):
-            agenda.at(month * cal.days_per_month, Phase.DEAL_TIMING, self.month_start)
+            agenda.at(cal.start(month), Phase.DEAL_TIMING, self.month_start)
 
     def configure(self, scenario: Scenario) -> None:
         """Behaviour of ``scenario`` from the next month's first day on (call after the
@@ -68,23 +68,24 @@ class DealTiming:
         """Book held deals and set today's arrays; put the month's surge and deal-timing
         days (and each next day, which resets the arrays) on the agenda."""
         self.start_of_day(day)
-        for d in range(day + 1, day + self.cal.days_per_month):
+        for d in range(day + 1, self.cal.start(self.cal.month_of(day) + 1)):
             if any(self._surge_or_deciding(d)) or any(self._surge_or_deciding(d - 1)):
                 self.agenda.at(d, Phase.DEAL_TIMING, self.start_of_day)
 
     def _surge_or_deciding(self, day: int) -> tuple[bool, bool]:
         """Is ``day`` in the month-end surge; do gaming reps weigh timing deals on it (in
         the period ending on ``next_period``, set on the month's first day)?"""
-        b, dpm = self.b, self.cal.days_per_month
-        surge = bool(b.surge_days) and day % dpm >= dpm - b.surge_days
+        b, cal = self.b, self.cal
+        month = cal.month_of(day)
+        surge = bool(b.surge_days) and day >= cal.start(month + 1) - b.surge_days
         deciding = bool(self.games) and int(self.st.next_period[0]) - day <= b.decision_days
         return surge, deciding
 
     def start_of_day(self, day: int) -> None:
         """Book held deals on a period's first day; set today's hold and work-ahead."""
-        dpm, st, b = self.cal.days_per_month, self.st, self.b
-        month, day_in_month = divmod(day, dpm)
-        if day_in_month == 0:
+        st, b = self.st, self.b
+        month = self.cal.month_of(day)
+        if day == self.cal.start(month):
             self.release(day)
             st.next_period[0] = self.pay.plan_period_end_day(month)  # periods end with months
         next_period = int(st.next_period[0])
@@ -116,7 +117,7 @@ class DealTiming:
         np.add.at(self.rec.acc[rc.SIGNINGS], log[L_REP, held], 1)
         np.add.at(self.rec.acc[rc.REVENUE], log[L_REP, held], value[held])
         np.add.at(self.rec.acc[rc.HELD_BOOKED], log[L_REP, held], 1)
-        self.rec.book_in_territories(held, day // self.cal.days_per_month)
+        self.rec.book_in_territories(held, self.cal.month_of(day))
 
     def decide(
         self, day: int, month: int, next_period: int, reps: np.ndarray

@@ -124,7 +124,8 @@ class TeamDay:
         self.hq_gen = streams.hq
         self.draws = DrawBuffers(streams)
         self._need = np.zeros(len(DRAWN), dtype=np.int64)
-        self.hq_month = np.zeros((cal.days_per_month, market.n), dtype=np.int64)
+        self.hq_month = np.zeros((cal.days_in(0), market.n), dtype=np.int64)
+        self.month_start = 0  # first day of the month being worked
         self.refresh_roster()
         self.roster_stale = False
 
@@ -211,23 +212,26 @@ class TeamDay:
         few calls as the room in the lead table, signing log and drawn numbers allows."""
         if self.roster_stale:
             self.refresh_roster()
-        dpm = self.cal.days_per_month
-        if first % dpm == 0:
+        cal = self.cal
+        month = cal.month_of(first)
+        self.month_start = start = cal.start(month)
+        if first == start:
             # HQ leads of the whole month (F10), per day and territory, at the rate of
             # the reps on post when the month starts.
-            self.hq_month = self.hq_gen.poisson(self.hq_rate, size=(dpm, self.market.n))
+            days = cal.days_in(month)
+            self.hq_month = self.hq_gen.poisson(self.hq_rate, size=(days, self.market.n))
         day = first
         while day < end:
             self._make_room(day)
             pipe = self.pipe
-            day = run_days(day, end, dpm, self.hq_month, pipe.table, pipe.sizes, self.params,
-                           self.tables, self.arrays, self.markets, self.state, self.books,
-                           self.draws.current)  # fmt: skip
+            day = run_days(day, end, month, start, self.hq_month, pipe.table, pipe.sizes,
+                           self.params, self.tables, self.arrays, self.markets, self.state,
+                           self.books, self.draws.current)  # fmt: skip
 
     def _make_room(self, day: int) -> None:
         """Room for day ``day``'s new leads, deals and random numbers (the most it can use)."""
         st = self.state
-        arrivals = int(self.hq_month[day % self.cal.days_per_month].sum() + st.referrals.sum())
+        arrivals = int(self.hq_month[day - self.month_start].sum() + st.referrals.sum())
         rows, deals = day_needs(self.pipe.n, self.team.capacity, arrivals, self.params, self._need)
         self.pipe.reserve(rows)
         if self.rec.reserve_signings(deals):

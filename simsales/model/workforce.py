@@ -113,7 +113,7 @@ class Workforce:
         # (no classes, quits, dismissals or splits) until reported month 1.
         self.frozen_until = cal.warmup_months if scenario.team.roster is not None else 0
         if scenario.team.roster is not None:  # today's trainees: class 1, before any other
-            agenda.at(self.frozen_until * cal.days_per_month, Phase.CLASS_START,
+            agenda.at(cal.start(self.frozen_until), Phase.CLASS_START,
                       self.start_roster_trainees)  # fmt: skip
         self.configure(scenario, 0)
         if not self.frozen_until:
@@ -147,16 +147,16 @@ class Workforce:
         self.classes[month] = self.classes.get(month, 0) + size
         if size > 0 and month not in self.scheduled:
             self.scheduled.add(month)
-            self.agenda.at(month * self.cal.days_per_month, Phase.CLASS_START, self._start_class)
+            self.agenda.at(self.cal.start(month), Phase.CLASS_START, self._start_class)
 
     def count_trainee_days(self, day: int, days: int) -> None:
         """The trainees of today count ``days`` trainee-days, from ``day`` on (in one month)."""
-        self.counts[day // self.cal.days_per_month, TRAINEE_DAYS] += self.n_learning * days
+        self.counts[self.cal.month_of(day), TRAINEE_DAYS] += self.n_learning * days
 
     # ----------------------------------------------------------- events
     def _start_class(self, day: int) -> None:
         team, wf, rng = self.team, self.wf, self.rng
-        month = day // self.cal.days_per_month
+        month = self.cal.month_of(day)
         size = self.classes[month]
         if size <= 0:  # cancelled by a dated change
             return
@@ -250,7 +250,7 @@ class Workforce:
             per_terr[t] += 1
 
     def _move_on(self, reps: np.ndarray, event: str, day: int) -> None:
-        team, month = self.team, day // self.cal.days_per_month
+        team, month = self.team, self.cal.month_of(day)
         self.work.roster_changed()
         if event == "washout":
             self._leave(reps, WASHED_OUT, day)
@@ -352,7 +352,7 @@ class Workforce:
 
     def _leavers(self, day: int) -> None:
         """The quits and dismissals decided at the month's close go (paid in full)."""
-        month = day // self.cal.days_per_month
+        month = self.cal.month_of(day)
         for reps, reason in self.leaving:
             self._leave(reps, reason, day)
             self.counts[month, QUITS if reason == QUIT else DISMISSALS] += reps.size
@@ -417,7 +417,7 @@ class Workforce:
         start = month + 1 + self.wf.hiring.lead_time_months
         if start >= self.cal.total_months:
             return
-        team, end_day = self.team, (month + 1) * self.cal.days_per_month
+        team, end_day = self.team, self.cal.start(month + 1)
         status = team.status[: team.n]
         active = int(np.count_nonzero((status != GONE) & (status >= 0)))
         active -= sum(r.size for r, _ in self.leaving)
@@ -444,7 +444,7 @@ class Workforce:
         team = self.team
         staying = self._staying_on_post()
         size = np.bincount(team.group[staying], minlength=team.n_groups)
-        day = self.groups_policy.start_day(month, end_day, self.cal.days_per_month)
+        day = self.groups_policy.start_day(month, end_day, self.cal)
         if day >= self.cal.total_days:
             return
         for g in self.groups_policy.due(size):
@@ -459,7 +459,7 @@ class Workforce:
         in their old territory. No split if either side would be empty."""
         policy = self.groups_policy
         team, market = self.team, self.work.market
-        month = day // self.cal.days_per_month
+        month = self.cal.month_of(day)
         self.splitting.discard(g)
         self.work.roster_changed()
         members = np.flatnonzero(team.on_post() & (team.group == g))

@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from simsales.engine.calendar import Calendar
 from simsales.scenario.schema import NewGroups
 
 
@@ -32,7 +33,7 @@ class NewGroupsPolicy(Protocol):
         """Groups that get a new supervisor, from their reps on post after the leavers."""
         ...
 
-    def start_day(self, month: int, end_day: int, days_per_month: int) -> int:
+    def start_day(self, month: int, end_day: int, cal: Calendar) -> int:
         """Day the new supervisor starts, for a split decided at the close of ``month``
         (``end_day``: the first day after it)."""
         ...
@@ -55,7 +56,7 @@ class NoNewGroups:
     def due(self, on_post_by_group: np.ndarray) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
 
-    def start_day(self, month: int, end_day: int, days_per_month: int) -> int:
+    def start_day(self, month: int, end_day: int, cal: Calendar) -> int:
         return end_day
 
     def supervisor(self, members: np.ndarray, revenue: np.ndarray) -> int:
@@ -84,7 +85,7 @@ class PromoteTopRep(_PastSpan):
 
     top_rep_months: int
 
-    def start_day(self, month: int, end_day: int, days_per_month: int) -> int:
+    def start_day(self, month: int, end_day: int, cal: Calendar) -> int:
         return end_day
 
     def supervisor(self, members: np.ndarray, revenue: np.ndarray) -> int:
@@ -101,10 +102,10 @@ class HireSupervisor(_PastSpan):
 
     lead_time_months: int
 
-    def start_day(self, month: int, end_day: int, days_per_month: int) -> int:
+    def start_day(self, month: int, end_day: int, cal: Calendar) -> int:
         if self.lead_time_months == 0:
             return end_day
-        return (month + 1 + self.lead_time_months) * days_per_month
+        return cal.start(month + 1 + self.lead_time_months)
 
     def supervisor(self, members: np.ndarray, revenue: np.ndarray) -> int:
         return -1
