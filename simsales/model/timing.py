@@ -68,16 +68,17 @@ class DealTiming:
         """Book held deals and set today's arrays; put the month's surge and deal-timing
         days (and each next day, which resets the arrays) on the agenda."""
         self.start_of_day(day)
-        for d in range(day + 1, self.cal.start(self.cal.month_of(day) + 1)):
-            if any(self._surge_or_deciding(d)) or any(self._surge_or_deciding(d - 1)):
+        end = self.cal.start(self.cal.month_of(day) + 1)
+        for d in range(day + 1, end):
+            if any(self._surge_or_deciding(d, end)) or any(self._surge_or_deciding(d - 1, end)):
                 self.agenda.at(d, Phase.DEAL_TIMING, self.start_of_day)
 
-    def _surge_or_deciding(self, day: int) -> tuple[bool, bool]:
-        """Is ``day`` in the month-end surge; do gaming reps weigh timing deals on it (in
-        the period ending on ``next_period``, set on the month's first day)?"""
-        b, cal = self.b, self.cal
-        month = cal.month_of(day)
-        surge = bool(b.surge_days) and day >= cal.start(month + 1) - b.surge_days
+    def _surge_or_deciding(self, day: int, month_end: int) -> tuple[bool, bool]:
+        """Is ``day`` in the month-end surge (its month ends before ``month_end``); do
+        gaming reps weigh timing deals on it (in the period ending on ``next_period``,
+        set on the month's first day)?"""
+        b = self.b
+        surge = bool(b.surge_days) and day >= month_end - b.surge_days
         deciding = bool(self.games) and int(self.st.next_period[0]) - day <= b.decision_days
         return surge, deciding
 
@@ -89,7 +90,7 @@ class DealTiming:
             self.release(day)
             st.next_period[0] = self.pay.plan_period_end_day(month)  # periods end with months
         next_period = int(st.next_period[0])
-        surge, deciding = self._surge_or_deciding(day)
+        surge, deciding = self._surge_or_deciding(day, self.cal.start(month + 1))
         if self.set_yesterday:
             st.hold[:] = False
             st.pulling[:] = False
