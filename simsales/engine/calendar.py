@@ -26,6 +26,8 @@ class Calendar:
     months: int
     # Working days of each month, warm-up first; () = days_per_month each.
     lengths: tuple[int, ...] = ()
+    # Calendar month (YYYY-MM) of each month, warm-up first; () without horizon.start.
+    labels: tuple[str, ...] = ()
     _starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -37,7 +39,15 @@ class Calendar:
 
     @classmethod
     def from_horizon(cls, h: Horizon) -> Calendar:
-        return cls(h.days_per_month, h.warmup_months, h.months)
+        """The scenario's calendar: with ``horizon.calendar``, months of their own working
+        days; with ``horizon.start``, each month's calendar month."""
+        n = h.warmup_months + h.months
+        labels = tuple(h.month_label(m) for m in range(n)) if h.start is not None else ()
+        return cls(h.days_per_month, h.warmup_months, h.months, h.month_lengths() or (), labels)
+
+    def month_of_year(self, month: int) -> int | None:
+        """Calendar month (1-12) of month index ``month``; None without horizon.start."""
+        return int(self.labels[month][5:]) if self.labels else None
 
     @property
     def uniform(self) -> bool:

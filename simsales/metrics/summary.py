@@ -59,6 +59,14 @@ def replication_metrics(
     """One row per (scenario, replication), one column per headline metric."""
     tm = team_month.groupby(KEYS, sort=True)
     rep_months = tm["reps_on_post"].sum()
+    if "working_days" in team_month:  # a calendar: months of their own working days
+        rep_days = (
+            (team_month["reps_on_post"] * team_month["working_days"])
+            .groupby([team_month[k] for k in KEYS], sort=True)
+            .sum()
+        )
+    else:
+        rep_days = rep_months * days_per_month
     out = pd.DataFrame(
         {
             "revenue": tm["revenue"].sum(),
@@ -68,8 +76,8 @@ def replication_metrics(
             "reps_on_post": tm["reps_on_post"].mean(),
             "revenue_per_rep_month": tm["revenue"].sum() / rep_months,
             "signings_per_rep_month": tm["signings"].sum() / rep_months,
-            "visits_per_rep_day": tm["visits"].sum() / (rep_months * days_per_month),
-            "followups_per_rep_day": tm["followups"].sum() / (rep_months * days_per_month),
+            "visits_per_rep_day": tm["visits"].sum() / rep_days,
+            "followups_per_rep_day": tm["followups"].sum() / rep_days,
             "stale_to_pool": tm["stale_to_pool"].sum(),
             "pool_claims": tm["pool_claims"].sum(),
             "reclaimed_signings": tm["reclaimed_signings"].sum(),

@@ -103,6 +103,8 @@ def _territory_columns(ledger: Ledger, month_no: np.ndarray) -> dict[str, np.nda
 
 
 # The columns of team_month, in order (model card 4.1): what ``--by-month`` may name.
+# With horizon.start, ``date`` (YYYY-MM) and ``working_days`` follow ``month``.
+DATED = ("date", "working_days")
 TEAM_MONTH_COLUMNS = (
     "month",
     "policy",
@@ -246,10 +248,11 @@ def tables(
 
     tenure = ledger.tenure_days[w:] / dpm
     phase = ledger.phase[w:]
-    team_month: dict[str, np.ndarray] = {
-        "month": month_no,
-        "policy": np.asarray(labels, dtype=object)[phase],
-    }
+    team_month: dict[str, np.ndarray] = {"month": month_no}
+    if cal.labels:  # horizon.start: the calendar month of each reported month
+        team_month["date"] = np.asarray(cal.labels[w:], dtype=object)
+        team_month["working_days"] = np.array([cal.days_in(m) for m in months.tolist()])
+    team_month["policy"] = np.asarray(labels, dtype=object)[phase]
     for code, name in enumerate(STATUS[:3]):
         team_month[f"reps_{name}"] = (status == code).sum(axis=1)
     team_month["reps_on_post_under_3_months"] = (tenure < 3).sum(axis=1)
@@ -310,7 +313,7 @@ def tables(
     for i, name in enumerate(COHORT):
         lead_cohorts[name] = ledger.cohort[i, w:].ravel()
     team_month["signings_last_week"] = _booked_last_week(ledger)[w:]
-    if tuple(team_month) != TEAM_MONTH_COLUMNS:  # the declared columns are the table's
+    if tuple(c for c in team_month if c not in DATED) != TEAM_MONTH_COLUMNS:  # as declared
         raise AssertionError(f"team_month columns {list(team_month)} != TEAM_MONTH_COLUMNS")
     return {
         "team_month": team_month,

@@ -147,6 +147,7 @@ class DayParams(NamedTuple):
     duplicate_multiplier: float  # factor on a lead's sign chance per duplicated approach
     cooling_off: int
     n_touch: int
+    season_sign: float  # the calendar month's multiplier of every sign chance (1: none)
 
 
 class Tables(NamedTuple):
@@ -726,7 +727,7 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
                     continue
             minutes += c
             kind = kind_of[s]
-            mult = skill[r]
+            mult = skill[r] * p.season_sign
             flags = leads[FLAGS, i]
             dups = (flags >> 2) & DUPLICATES_MAX
             if dups:  # other reps approached this firm too (open market)
@@ -808,7 +809,7 @@ def _calls(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
         room = max(int((p.capacity - used[r]) // p.phone_minutes), 0)
         calls = min(interested[r], room, p.norm_calls)
         used[r] += calls * p.phone_minutes
-        p_close = min(p.phone_close * skill[r], 1.0 - 1e-12)
+        p_close = min(p.phone_close * skill[r] * p.season_sign, 1.0 - 1e-12)
         closes = rare_binomial(calls, p_close, u[k])
         booked = binomial_from_table(calls - closes, booking_cdf, u[k + 1])
         k += 2

@@ -70,6 +70,7 @@ def day_params(scenario: Scenario, odds: LeadOdds) -> DayParams:
         duplicate_multiplier=float(scenario.market.duplicate_sign_multiplier or 1.0),
         cooling_off=int(scenario.market.cooling_off_days),
         n_touch=int(odds.sign.shape[1]),
+        season_sign=1.0,
     )
 
 
@@ -161,6 +162,24 @@ class TeamDay:
         )
         self.hq_per_rep_day = leads.hq_leads_per_rep_day
         self.roster_stale = True  # the HQ rate is set with the roster
+        # Seasonality (leads.seasonality) is applied month by month on these.
+        self.seasons, self.plain, self.season_of = leads.seasonality, (self.params, self.tables), 0
+        self.records, self.interested = (
+            rep.norms.prospect_records,
+            leads.interested_share_of_records,
+        )
+
+    def _season(self, month: int) -> None:
+        """The calendar month's demand (leads.seasonality): its multipliers of the
+        interested share of records and of every sign chance, on the plain rules."""
+        moy = self.cal.month_of_year(month)
+        if self.seasons is None or moy is None or moy == self.season_of:
+            return
+        self.season_of = moy
+        params, tables = self.plain
+        share = min(self.interested * self.seasons.interest[moy - 1], 1.0)
+        self.params = params._replace(season_sign=float(self.seasons.sign[moy - 1]))
+        self.tables = tables._replace(interest_cdf=binomial_cdf_table(self.records, share))
 
     def _bind_books(self) -> None:
         rec = self.rec
@@ -216,6 +235,7 @@ class TeamDay:
         month = cal.month_of(first)
         self.month_start = start = cal.start(month)
         if first == start:
+            self._season(month)
             # HQ leads of the whole month (F10), per day and territory, at the rate of
             # the reps on post when the month starts.
             days = cal.days_in(month)

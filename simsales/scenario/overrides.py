@@ -275,8 +275,13 @@ def _set(data: dict, key: str, value: Any, source: str) -> None:
                     source,
                     [Problem(here, f"unknown key; allowed here: {', '.join(allowed or node)}")],
                 )
-            if not last and part not in node:
-                raise ScenarioError(source, [Problem(here, "is not set, so it has no sub-keys")])
+            if not last and node.get(part) is None:
+                below = allowed_keys(tuple(int(p) if p.isdigit() else p for p in parts[: i + 1]))
+                if part not in node or not below:
+                    raise ScenarioError(
+                        source, [Problem(here, "is not set, so it has no sub-keys")]
+                    )
+                node[part] = {}  # an optional section left out (None): its keys start it
             idx = part
         else:
             parent = ".".join(parts[:i])

@@ -43,8 +43,8 @@ from simsales.scenario.sections.common import (
     check_name,
     percentage_hint,
 )
-from simsales.scenario.sections.horizon import Horizon
-from simsales.scenario.sections.leads import GradeDays, Leads
+from simsales.scenario.sections.horizon import Holiday, Horizon, WorkCalendar
+from simsales.scenario.sections.leads import GradeDays, Leads, Seasonality
 from simsales.scenario.sections.market import Alignment, Market, Rebalancing, Territory
 from simsales.scenario.sections.pay import (
     Bonus,
@@ -94,6 +94,7 @@ __all__ = [
     "GradeDays",
     "GradeValues",
     "Hiring",
+    "Holiday",
     "Horizon",
     "Inconsistent",
     "Leads",
@@ -110,6 +111,7 @@ __all__ = [
     "Rep",
     "RosterPerson",
     "SafeName",
+    "Seasonality",
     "Scenario",
     "Skill",
     "StageSplit",
@@ -119,6 +121,7 @@ __all__ = [
     "Tier",
     "Training",
     "Weight",
+    "WorkCalendar",
     "Workforce",
     "check_name",
     "json_schema",
@@ -296,6 +299,14 @@ def _every_territory_has_rep(scenario: Scenario) -> None:
         )
 
 
+def _seasons_need_dates(scenario: Scenario) -> None:
+    """Seasonality is by calendar month: the horizon must say which month is which."""
+    if scenario.leads.seasonality is not None and scenario.horizon.start is None:
+        raise Inconsistent(
+            "leads.seasonality", "set", "needs horizon.start (the month of reported month 1)"
+        )
+
+
 def _roster_fits(scenario: Scenario) -> None:
     """A roster goes with market.alignment roster and an exclusive market; its territories
     are the market's, each with somebody in it; its trainees are still in training."""
@@ -382,6 +393,7 @@ CROSS_SECTION_CHECKS: tuple[Callable[[Scenario], None], ...] = (
     _pay_derived_quota_has_package,
     _every_territory_has_rep,
     _roster_fits,
+    _seasons_need_dates,
     _changes_consistent,
 )
 

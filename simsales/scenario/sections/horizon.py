@@ -2,9 +2,51 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import calendar
+import datetime as dt
+from typing import Literal
 
-from simsales.scenario.sections.common import _Strict
+from pydantic import Field, model_validator
+
+from simsales.scenario.sections.common import Inconsistent, _Strict
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class Holiday(_Strict):
+    """Days off work for everyone: one date, or a run of dates (a named week)."""
+
+    name: str = Field(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f]+$",
+                      description="What the days are, e.g. Spring Festival.")  # fmt: skip
+    first: dt.date = Field(strict=False, description="First day off (YYYY-MM-DD).")
+    last: dt.date | None = Field(
+        default=None, strict=False, description="Last day off (YYYY-MM-DD); default: first."
+    )
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Holiday:
+        if self.last is not None and self.last < self.first:
+            raise Inconsistent("last", str(self.last), f"must be on or after first ({self.first})")
+        if self.last is not None and (self.last - self.first).days > 366:
+            raise Inconsistent("last", str(self.last), "a holiday lasts at most a year")
+        return self
+
+    def days(self) -> list[dt.date]:
+        last = self.last or self.first
+        return [self.first + dt.timedelta(d) for d in range((last - self.first).days + 1)]
+
+
+class WorkCalendar(_Strict):
+    """Which dates are working days (F42: one day off a week, plus public holidays)."""
+
+    days_off: list[Weekday] = Field(
+        max_length=6, description="Weekly days off, e.g. [sunday] (F42: one day off a week)."
+    )
+    holidays: list[Holiday] = Field(
+        default_factory=list, max_length=400, description="Public holidays and named weeks off."
+    )
 
 
 class Horizon(_Strict):
@@ -17,4 +59,60 @@ class Horizon(_Strict):
         description="Months simulated before reporting starts, so pipelines and markets are "
         "in their running state [months].",
     )
-    days_per_month: int = Field(ge=1, le=31, description="Working days in a month [days].")
+    days_per_month: int = Field(
+        ge=1,
+        le=31,
+        description="Working days in a month; with a calendar, the nominal month that turns "
+        "days into months (tenure, ramp) [days].",
+    )
+    start: str | None = Field(
+        default=None,
+        pattern=_MONTH,
+        description="Calendar month of reported month 1 (YYYY-MM, e.g. 2027-01): tables "
+        "get a date column and seasonality (leads.seasonality) applies by calendar month.",
+    )
+    calendar: WorkCalendar | None = Field(
+        default=None,
+        description="Working days from dates: each month has the dates that are not a "
+        "weekly day off or a holiday (needs start); without it, days_per_month each.",
+    )
+
+    @model_validator(mode="after")
+    def _calendar_needs_start(self) -> Horizon:
+        if self.calendar is not None and self.start is None:
+            raise Inconsistent("calendar", "set", "needs start (the month of reported month 1)")
+        for m, days in enumerate(self.month_lengths() or ()):
+            if days == 0:
+                raise Inconsistent("calendar", self.month_label(m),
+                                   "has no working day in this month")  # fmt: skip
+        return self
+
+    def first_month(self) -> tuple[int, int] | None:
+        """(year, month) of the first simulated month (the warm-up's first), if start."""
+        if self.start is None:
+            return None
+        year, month = map(int, self.start.split("-"))
+        index = year * 12 + month - 1 - self.warmup_months
+        return index // 12, index % 12 + 1
+
+    def month_label(self, month_index: int) -> str:
+        """YYYY-MM of month index ``month_index`` (0 = the warm-up's first); needs start."""
+        first = self.first_month()
+        assert first is not None
+        index = first[0] * 12 + first[1] - 1 + month_index
+        return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+    def month_lengths(self) -> tuple[int, ...] | None:
+        """Working days of each simulated month from the calendar (None without one)."""
+        if self.calendar is None or self.start is None:
+            return None
+        off = {WEEKDAYS.index(d) for d in self.calendar.days_off}
+        holidays = {d for h in self.calendar.holidays for d in h.days()}
+        lengths = []
+        for m in range(self.warmup_months + self.months):
+            year, month = map(int, self.month_label(m).split("-"))
+            dates = (
+                dt.date(year, month, d) for d in range(1, calendar.monthrange(year, month)[1] + 1)
+            )
+            lengths.append(sum(d.weekday() not in off and d not in holidays for d in dates))
+        return tuple(lengths)

@@ -29,6 +29,33 @@ class GradeDays(_Strict):
         return (self.A, self.B, self.C, self.D)
 
 
+class Seasonality(_Strict):
+    """Demand by calendar month (January first): multipliers of the interested share of
+    prospect records and of every touch's sign chance (1 = an average month)."""
+
+    interest: list[float] = Field(
+        min_length=12,
+        max_length=12,
+        description="Multiplier of leads.interested_share_of_records in each calendar "
+        "month, January to December (capped so the share stays at most 1) [-].",
+    )
+    sign: list[float] = Field(
+        min_length=12,
+        max_length=12,
+        description="Multiplier of every touch's sign chance in each calendar month, "
+        "January to December [-].",
+    )
+
+    @model_validator(mode="after")
+    def _positive(self) -> Seasonality:
+        for name in ("interest", "sign"):
+            values = getattr(self, name)
+            bad = [v for v in values if not 0 <= v <= 5]
+            if bad:
+                raise Inconsistent(name, bad, "multipliers must be 0..5 (1 = an average month)")
+        return self
+
+
 class Leads(_Strict):
     """The lead funnel: records -> calls -> first visits -> entered leads -> touches -> outcome."""
 
@@ -109,6 +136,11 @@ class Leads(_Strict):
     pool_claim_scope: Literal["territory", "anyone"] = Field(
         description="Who may claim a pool lead: reps of its territory (F15), or any rep with "
         "spare time (F11: 'any rep may claim it')."
+    )
+    seasonality: Seasonality | None = Field(
+        default=None,
+        description="Demand by calendar month: multipliers of interest and sign chances, "
+        "January to December (needs horizon.start); optional.",
     )
 
     @model_validator(mode="after")
