@@ -80,9 +80,9 @@ def paired_comparison(
     return table[COLUMNS]
 
 
-MONTHLY_COLUMNS = ["scenario", "month", "policy", "metric", "baseline_mean", "scenario_mean",
-                   "difference", "ci_low", "ci_high", "p_value", "p_better", "n", "identical",
-                   "unit"]  # fmt: skip
+MONTHLY_COLUMNS = ["scenario", "month", "date", "policy", "metric", "baseline_mean",
+                   "scenario_mean", "difference", "ci_low", "ci_high", "p_value", "p_better",
+                   "n", "identical", "unit"]  # fmt: skip
 
 
 def monthly_differences(
@@ -90,7 +90,8 @@ def monthly_differences(
 ) -> pd.DataFrame:
     """Month by month, the paired difference scenario − baseline of a ``team_month``
     column (e.g. ``revenue``), over the replications both have: one row per compared
-    scenario and reported month, with the scenario's plan in force (``policy``), the
+    scenario and reported month (with its ``date`` when the horizon has a start; else
+    None), with the scenario's plan in force (``policy``), the
     t-interval, p-value (paired t-test, not adjusted over months) and P(better). The
     planner's view of a dated change: no difference before it (common random numbers),
     then its effect month by month."""
@@ -108,11 +109,13 @@ def monthly_differences(
     for name in (s for s in scenarios if s != baseline):
         own = team_month[team_month["scenario"] == name]
         policy = own.groupby("month")["policy"].first() if "policy" in own else None
+        date = own.groupby("month")["date"].first() if "date" in own else None
         for month in sorted(set(wide.index.get_level_values("month"))):
             block = wide.xs(month, level="month")
             a, b = block[baseline].to_numpy(dtype=float), block[name].to_numpy(dtype=float)
             ok = np.isfinite(a) & np.isfinite(b)
             rows.append({"scenario": name, "month": int(month),
+                         "date": None if date is None else date.get(month),
                          "policy": None if policy is None else policy.get(month),
                          "metric": metric, **_paired(a[ok], b[ok], m.better, confidence),
                          "unit": m.data_unit})  # fmt: skip

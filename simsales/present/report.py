@@ -314,8 +314,16 @@ def dated_in_words(baseline: Mapping, scenario: Mapping) -> list[str]:
     except ValidationError:  # a manifest of another version: say it plainly
         return [f"{len(scenario['changes'])} dated changes"]
     phases = [s.model_dump(mode="json") for _, s in dated.phases()]
+    h = dated.horizon
+
+    def when(month: int) -> str:  # "month 4", or "month 4, 2027-04" with dates
+        dates = h.start is not None
+        return f"month {month}" + (
+            f", {h.month_label(h.warmup_months + month - 1)}" if dates else ""
+        )
+
     return [
-        f"from month {change.month} ({change.label}): "
+        f"from {when(change.month)} ({change.label}): "
         + "; ".join(changes_in_words(phases[i], phases[i + 1]) or ["no value changes"])
         for i, change in enumerate(dated.changes or [])
     ]

@@ -109,7 +109,8 @@ def monthly_text(monthly, baseline: str, confidence: float = 0.95) -> str:
                 diff = m.format(row.difference, signed=True)
                 low, high = m.format(row.ci_low, signed=True), m.format(row.ci_high, signed=True)
                 ci = f"[{low}, {high}]"
-            groups[-1][1].append([f"month {row.month}", unit, m.format(row.baseline_mean),
+            when = f"month {row.month}" + (f" ({row.date})" if isinstance(row.date, str) else "")
+            groups[-1][1].append([when, unit, m.format(row.baseline_mean),
                                   m.format(row.scenario_mean), diff, ci])  # fmt: skip
         column = str(block["metric"].iloc[0])
         lines += ["", f"{name} vs {baseline}, month by month: {monthly_label(column)}"]

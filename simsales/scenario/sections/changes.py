@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, model_validator
 
-from simsales.scenario.sections.common import Inconsistent, _Strict
+from simsales.scenario.sections.common import PRINTABLE, Inconsistent, _Strict
 
 # Keys fixed for the whole run, and why: a change may set anything else. A key is fixed
 # if it is one of these, lies under one, or contains one (setting a whole section).
@@ -61,7 +61,7 @@ class Change(_Strict):
         default=None,
         min_length=1,
         max_length=60,
-        pattern=r"^[^\x00-\x1f\x7f]+$",
+        pattern=PRINTABLE,
         description="Label of the policy from this month on, shown in the tables "
         "(team_month.policy), on fan charts and in the report; default "
         "'change at month <month>' (1-60 characters, no control characters).",

@@ -41,6 +41,9 @@ MONEY_MAX = 1e9
 # and keeps the sum finite.
 WEIGHT_MAX = 1e6
 NAME_MAX = 120
+# A label people write (a change's name, a holiday, a roster id or group): printable text,
+# shown in tables and plots, never used as a path.
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 # A scenario name labels tables and plots and names the results store's folder, so it is a
 # safe label: it starts with a letter or digit (never "." or "-"), holds letters, digits,
 # spaces and _ - . , : = + # [ ] ( ) ~ (what automatic names such as

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from simsales.scenario.sections.common import Inconsistent, _Strict
+from simsales.scenario.sections.common import PRINTABLE, Inconsistent, _Strict
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -18,7 +18,7 @@ _MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 class Holiday(_Strict):
     """Days off work for everyone: one date, or a run of dates (a named week)."""
 
-    name: str = Field(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f]+$",
+    name: str = Field(min_length=1, max_length=60, pattern=PRINTABLE,
                       description="What the days are, e.g. Spring Festival.")  # fmt: skip
     first: dt.date = Field(strict=False, description="First day off (YYYY-MM-DD).")
     last: dt.date | None = Field(

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from simsales.scenario.sections.common import Inconsistent, _Strict
+from simsales.scenario.sections.common import PRINTABLE, Inconsistent, _Strict
 
 ROSTER_ROLES = ("rep", "trainee", "supervisor")
 # What each role's row needs, and may not have (a value given for another role is an
@@ -19,19 +19,18 @@ _ROSTER_FIELDS = {
     "supervisor": (),
 }
 _ROSTER_OPTIONAL = {"rep": ("skill",), "trainee": (), "supervisor": ()}
-_LABEL = r"^[^\x00-\x1f\x7f]+$"  # printable: shown in tables, never a path
 
 
 class RosterPerson(_Strict):
     """One person of today's team (a row of the roster file, ``team.roster``)."""
 
-    id: str = Field(min_length=1, max_length=60, pattern=_LABEL,
+    id: str = Field(min_length=1, max_length=60, pattern=PRINTABLE,
                     description="The person's id in your HR system; unique.")  # fmt: skip
     role: Literal["rep", "trainee", "supervisor"] = Field(
         description="rep: on post and selling; trainee: in new-hire training (F20); "
         "supervisor: leads a group (F14), one per group."
     )
-    group: str = Field(min_length=1, max_length=60, pattern=_LABEL,
+    group: str = Field(min_length=1, max_length=60, pattern=PRINTABLE,
                        description="The supervisor group the person belongs to (F15).")  # fmt: skip
     territory: str | None = Field(
         default=None,
