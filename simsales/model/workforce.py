@@ -155,7 +155,7 @@ class Workforce:
 
     # ----------------------------------------------------------- events
     def _start_class(self, day: int) -> None:
-        team, wf, rng = self.team, self.wf, self.rng
+        team = self.team
         month = self.cal.month_of(day)
         size = self.classes[month]
         if size <= 0:  # cancelled by a dated change
@@ -163,17 +163,23 @@ class Workforce:
         reps = np.arange(team.n, team.n + size)
         team.n += size
         self._place(reps)
+        self._enrol(reps, day)
+        self.counts[month, HIRES] += size
+        self._paths(reps, day, np.zeros(size, dtype=np.int64))
+
+    def _enrol(self, reps: np.ndarray, hired_day: int | np.ndarray) -> None:
+        """``reps`` start training as a new class: potential drawn from the hiring
+        profile (F19), skill a new hire's share of it."""
+        team, size = self.team, reps.size
         sigma = self.s.skill.potential_sigma
-        mu = np.log(wf.hiring.potential_mean) - 0.5 * sigma**2
-        team.potential[reps] = rng.lognormal(mu, sigma, size)  # F19 hiring profile
+        mu = np.log(self.wf.hiring.potential_mean) - 0.5 * sigma**2
+        team.potential[reps] = self.rng.lognormal(mu, sigma, size)  # F19 hiring profile
         team.skill[reps] = self.s.skill.new_hire_fraction * team.potential[reps]
         team.status[reps] = IN_TRAINING
         self.n_learning += size
         self.n_classes += 1
         team.klass[reps] = self.n_classes
-        team.hired_day[reps] = day
-        self.counts[month, HIRES] += size
-        self._paths(reps, day, np.zeros(size, dtype=np.int64))
+        team.hired_day[reps] = hired_day
 
     def _paths(self, reps: np.ndarray, day: int, done: np.ndarray) -> None:
         """Each trainee's path, drawn on ``day`` with ``done`` days of training behind
@@ -214,15 +220,7 @@ class Workforce:
         team.group[reps] = [where.groups[p.group] for p in trainees]
         team.territory[reps] = [where.territories[str(p.territory)] for p in trainees]
         done = np.array([int(p.days_in_training or 0) for p in trainees], dtype=np.int64)
-        sigma = self.s.skill.potential_sigma
-        mu = np.log(self.wf.hiring.potential_mean) - 0.5 * sigma**2
-        team.potential[reps] = self.rng.lognormal(mu, sigma, size)  # F19 hiring profile
-        team.skill[reps] = self.s.skill.new_hire_fraction * team.potential[reps]
-        team.status[reps] = IN_TRAINING
-        self.n_learning += size
-        self.n_classes += 1
-        team.klass[reps] = self.n_classes
-        team.hired_day[reps] = day - done
+        self._enrol(reps, day - done)
         self._paths(reps, day, done)
 
     def _trainees(self, day: int, reps: np.ndarray, event: str) -> None:
