@@ -688,6 +688,7 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
     n_rep = skill.size
     next_period = st.next_period[0]
     travel = team.travel
+    season = p.season_sign
     due, start, due_minutes = _due_by_owner(day, leads, sizes[N_ROWS], n_rep, cost, due_until,
                                             kind_of, travel)  # fmt: skip
     scratch = np.empty(due.size, dtype=np.int64)
@@ -727,7 +728,7 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
                     continue
             minutes += c
             kind = kind_of[s]
-            mult = skill[r] * p.season_sign
+            mult = skill[r] * season
             flags = leads[FLAGS, i]
             dups = (flags >> 2) & DUPLICATES_MAX
             if dups:  # other reps approached this firm too (open market)
