@@ -9,6 +9,7 @@ windows): a nominal month of work.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate
 
@@ -70,6 +71,11 @@ class Calendar:
             return self.total_days + (month - self.total_months) * self.days_per_month
         return self._starts[month]
 
+    @property
+    def starts(self) -> np.ndarray:
+        """First working day of every month index and, last, the end (``total_days``)."""
+        return np.asarray(self._starts, dtype=np.int64)
+
     def days_in(self, month: int) -> int:
         """Working days of month index ``month``."""
         return self._starts[month + 1] - self._starts[month]
@@ -81,21 +87,14 @@ class Calendar:
             return day // self.days_per_month
         if day >= self.total_days:
             return self.total_months + (day - self.total_days) // self.days_per_month
-        lo, hi = 0, self.total_months
-        while hi - lo > 1:  # the last month starting on or before the day
-            mid = (lo + hi) // 2
-            if self._starts[mid] <= day:
-                lo = mid
-            else:
-                hi = mid
-        return lo
+        return bisect_right(self._starts, day) - 1  # the last month starting by the day
 
     def months_of(self, days: np.ndarray) -> np.ndarray:
         """``month_of`` of every day in an array."""
         days = np.asarray(days)
         if self.uniform:
             return days // self.days_per_month
-        inside = np.searchsorted(np.asarray(self._starts), days, side="right") - 1
+        inside = np.searchsorted(self.starts, days, side="right") - 1
         before = days // self.days_per_month
         after = self.total_months + (days - self.total_days) // self.days_per_month
         return np.where(days < 0, before, np.where(days >= self.total_days, after, inside))

@@ -66,9 +66,9 @@ def _booked_last_week(ledger: Ledger) -> np.ndarray:
     month = cal.months_of(day)
     inside = (month >= 0) & (month < cal.total_months)
     day, month = day[inside], month[inside]
-    ends = np.array([cal.start(m + 1) for m in range(cal.total_months)], dtype=np.int64)
-    lengths = np.diff(np.array([cal.start(m) for m in range(cal.total_months + 1)]))
-    late = day >= ends[month] - np.minimum(MONTH_END_DAYS, lengths[month])
+    starts = cal.starts
+    lengths = np.diff(starts)
+    late = day >= starts[month + 1] - np.minimum(MONTH_END_DAYS, lengths[month])
     return np.bincount(month[late], minlength=cal.total_months)[: cal.total_months]
 
 
@@ -171,8 +171,7 @@ def tables(
     status = ledger.status[w:]
     # rep_month rows: month-major, then rep; a rep has rows for the months it was on
     # the team for at least a day (hired, not yet gone at the month's start).
-    starts = np.array([cal.start(m) for m in months.tolist()], dtype=np.int64)
-    ends = np.array([cal.start(m + 1) for m in months.tolist()], dtype=np.int64)
+    starts, ends = cal.starts[w:-1], cal.starts[w + 1 :]
     present = (team.hired_day[None, :] < ends[:, None]) & (
         team.leave_day[None, :] > starts[:, None]
     )
@@ -208,7 +207,7 @@ def tables(
     team_month: dict[str, np.ndarray] = {"month": month_no}
     if cal.labels:  # horizon.start: the calendar month of each reported month
         team_month["date"] = np.asarray(cal.labels[w:], dtype=object)
-        team_month["working_days"] = np.array([cal.days_in(m) for m in months.tolist()])
+        team_month["working_days"] = np.diff(cal.starts)[w:]
     team_month["policy"] = np.asarray(labels, dtype=object)[phase]
     for code, name in enumerate(STATUS[:3]):
         team_month[f"reps_{name}"] = (status == code).sum(axis=1)
