@@ -23,7 +23,7 @@ def phase_scenarios(scenario: Scenario) -> list[tuple[int, Scenario]]:
     Month index 0 is the warm-up's first month; a change at reported month m starts at
     index ``warmup_months + m - 1``.
     """
-    from simsales.scenario.overrides import _set  # overrides imports the schema
+    from simsales.scenario.overrides import set_dotted  # overrides imports the schema
 
     if not scenario.changes:
         return []
@@ -36,7 +36,7 @@ def phase_scenarios(scenario: Scenario) -> list[tuple[int, Scenario]]:
         where = f"changes.{i}.set"
         for key, value in change.settings.items():
             try:
-                _set(data, key, value, source)
+                set_dotted(data, key, value, source)
             except ScenarioError as exc:
                 raise Inconsistent(f"{where}.{key}", value, _reason(exc)) from None
         phases.append((warmup + change.month - 1, _validated(data, source, (where, change))))

@@ -174,7 +174,7 @@ def _load_tree(path: Path, chain: tuple[Path, ...]) -> tuple[Any, dict[Path_, Or
     src = str(path)
     data, lines = parse_yaml(read_text_file(path), src)
     origins: dict[Path_, Origin] = {p: (src, n) for p, n in lines.items()}
-    roster_origins = _read_roster(data, path.parent, origins)
+    roster_origins = read_roster_names(data, path.parent, origins)
     origins.update(roster_origins)
     if not isinstance(data, dict) or BASE_KEY not in data:
         return data, origins
@@ -221,7 +221,9 @@ def _load_tree(path: Path, chain: tuple[Path, ...]) -> tuple[Any, dict[Path_, Or
     }
 
 
-def _read_roster(data: Any, folder: Path, origins: Mapping[Path_, Origin]) -> dict[Path_, Origin]:
+def read_roster_names(
+    data: Any, folder: Path, origins: Mapping[Path_, Origin]
+) -> dict[Path_, Origin]:
     """Replace a ``team.roster`` file name in ``data`` (relative to ``folder``, the
     scenario file's) by the roster's rows; returns where each row is (file, line)."""
     team = data.get("team") if isinstance(data, dict) else None

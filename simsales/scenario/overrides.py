@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from simsales.scenario.errors import Problem, ScenarioError, shown_value
-from simsales.scenario.loader import _read_roster, allowed_keys, parse_yaml, validate
+from simsales.scenario.loader import allowed_keys, parse_yaml, read_roster_names, validate
 from simsales.scenario.schema import Scenario
 
 SOURCE = "override"
@@ -47,9 +47,9 @@ def apply_overrides(
 def _apply(scenario: Scenario, overrides: Mapping[str, Any], source: str) -> Scenario:
     data = copy.deepcopy(scenario.model_dump(mode="python", by_alias=True))
     for key, value in overrides.items():
-        _set(data, key, value, source)
+        set_dotted(data, key, value, source)
     # A roster given as a file name (--set team.roster=today.csv): relative to here.
-    return validate(data, source, _read_roster(data, Path.cwd(), {}))
+    return validate(data, source, read_roster_names(data, Path.cwd(), {}))
 
 
 def _renamed(scenario: Scenario, name: str) -> Scenario:
@@ -253,7 +253,10 @@ def _under_key(key: str, problem: Problem, raw: str) -> Problem:
     return Problem(field, message, value, None, True)
 
 
-def _set(data: dict, key: str, value: Any, source: str) -> None:
+def set_dotted(data: dict, key: str, value: Any, source: str) -> None:
+    """Set dotted ``key`` (``rep.norms.visits``, ``market.territories.0.firms``) in the
+    dumped scenario ``data`` to a copy of ``value``; an unknown key or a key below a value
+    is a ScenarioError naming ``source``. An optional section left out is started."""
     parts = key.split(".")
     node: Any = data
     for i, part in enumerate(parts):
