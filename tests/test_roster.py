@@ -112,7 +112,8 @@ def test_roster_trainees_join_part_way_through_training(tmp_path):
     rm = pd.DataFrame(simulate(sc, 0, 4)["rep_month"])
     trainee = rm[(rm["class"] == 1)]
     assert trainee["status"].tolist()[0] == "on_post"  # month 1's end
-    assert trainee["tenure_months"].iloc[0] == pytest.approx((26 - 12) / 26, abs=0.05)
+    # on post after 7 days of training and 5 of trial: 14 of month 1's 26 days on post
+    assert trainee["tenure_months"].iloc[0] == pytest.approx((26 - 12) / 26, rel=1e-12)
 
 
 # ------------------------------------------------------------------- bad rosters
