@@ -28,6 +28,7 @@ from simsales.scenario import ScenarioError, load_scenario
 from simsales.scenario.overrides import apply_cli_overrides
 from simsales.scenario.paths import baseline_path
 from simsales.scenario.schema import json_schema
+from simsales.scenario.shocks import shock_timings
 
 if TYPE_CHECKING:
     from simsales.experiment.results import Results
@@ -166,6 +167,8 @@ def validate(file: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) 
         raise typer.Exit(EXIT_BAD_INPUT) from None
     changes = [f"from month {c.month}, {c.label!r}" for c in sc.changes or []]
     dated = f"; dated changes: {'; '.join(changes)}" if changes else ""
+    shocks = [f"{t.shock.label!r} in month {t.month}" for t in shock_timings(sc)]
+    dated += f"; shocks: {', '.join(shocks)}" if shocks else ""
     typer.echo(
         f"{file}: OK (scenario {sc.name!r}, {sc.team.reps} reps, {sc.horizon.months} months{dated})"
     )

@@ -25,6 +25,7 @@ from simsales.model.odds import lead_odds
 from simsales.model.payroll import Payroll
 from simsales.model.pipeline import Pipeline
 from simsales.model.rebalance import Rebalancer
+from simsales.model.shocks import schedule_shocks
 from simsales.model.team import build_team
 from simsales.model.timing import DealTiming
 from simsales.model.workday import TeamDay
@@ -70,6 +71,7 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     cal = Calendar.from_horizon(scenario.horizon)
     streams = make_streams(seed, replication)
     phases = scenario.phases()  # (first month index, scenario in force): dated changes
+    written = scenario  # its shocks (the phases have none: they are the rules)
     labels = scenario.policy_labels()
     size = run_size(scenario, cal)
     scenario = phases[0][1]
@@ -126,13 +128,16 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     for phase, (month, _) in enumerate(phases[1:], start=1):
         agenda.at(cal.start(month), Phase.WORKFORCE_CHANGE, partial(change_workforce, phase))
         agenda.at(cal.start(month), Phase.CHANGE, partial(change, phase))
+    shocks = None
+    if written.shocks:
+        shocks = schedule_shocks(written, cal, agenda, work, workforce, rebalancer, market)
     agenda.at(0, Phase.WORK, work_until_next_event)
     agenda.run()
     # Leads still open at the end, by entry month and source (checks entered = signed+lost+open).
     still = pipe.open_mask() & (pipe.entered == 1)
     np.add.at(rec.cohort[C_OPEN], (pipe.entry_month[still], pipe.source[still]), 1)
     rec.territory_names = workforce.territory_names
-    columns = tables(rec, team, workforce, [s for _, s in phases], labels)
+    columns = tables(rec, team, workforce, labels, shocks)
     columns["cohorts"] = class_columns(team, rec, workforce, scenario)
     return columns
 

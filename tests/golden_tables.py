@@ -36,9 +36,10 @@ SEED = 2026
 REPLICATIONS = 2
 DIGITS = 12
 # Short horizons keep the whole set to a few seconds; the trainer's class needs 8 months
-# for its 3-month survival to be known (a month of recruiting, 27 days of training, trial).
+# for its 3-month survival to be known (a month of recruiting, 27 days of training, trial),
+# and the year with shocks its 12 months for all five to happen.
 HORIZON = {"horizon.months": 6, "horizon.warmup_months": 1}
-LONGER = {"trainer_class": {"horizon.months": 8}}
+LONGER = {"trainer_class": {"horizon.months": 8}, "shocks_2027": {"horizon.months": 12}}
 # Stress cases: the baseline pushed where rare branches of the model run every day, so a
 # change to them moves a golden number (the bundled scenarios meet them too seldom for a
 # few short replications to notice). By case name: its scenario file and overrides.

@@ -40,6 +40,7 @@ SECTION_MODULE = {
     "behaviour": "behaviour",
     "workforce": "workforce",
     "changes": "changes",
+    "shocks": "shocks",
 }
 # Section modules allowed to import another section module because a section of theirs
 # nests a model of the other. None does: nested models (rep.norms, market.territories,

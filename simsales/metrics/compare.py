@@ -197,6 +197,8 @@ def comparison_text(
             )
         if other and other.changes and (not info or other.changes != info.changes):
             lines.append(f"{name} changes policy at a date: {other.dated}.")
+        if other and other.shocks and (not info or other.shocks != info.shocks):
+            lines.append(f"{name} has {other.events}.")
         lines += grouped_table(head, groups)
         if hidden:
             lines.append(f"Not shown: {hidden}.")

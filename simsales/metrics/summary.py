@@ -14,9 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from simsales.metrics.catalogue import metric as catalogued
 from simsales.metrics.catalogue import ordered
+from simsales.scenario.schema import Scenario
+from simsales.scenario.shocks import shock_timings
 
 # A lead cohort counts towards the F2 sign rate once this many months have passed since
 # its entry month: a C/D lead's 11 follow-ups every 6 working days take ~66 days (< 78).
@@ -176,6 +179,7 @@ class RunInfo:
     replications: int
     seed: int | None = None
     changes: tuple[tuple[int, str], ...] = ()  # dated changes: (month, label)
+    shocks: tuple[tuple[int, str], ...] = ()  # shocks: (month, label)
 
     @classmethod
     def of(cls, manifest: Mapping) -> RunInfo | None:
@@ -188,7 +192,8 @@ class RunInfo:
                 for c in scenario.get("changes") or []
             )
             return cls(int(horizon["months"]), int(horizon["warmup_months"]),
-                       int(manifest["replications"]), manifest.get("seed"), changes)  # fmt: skip
+                       int(manifest["replications"]), manifest.get("seed"), changes,
+                       shock_months(scenario))  # fmt: skip
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -206,10 +211,28 @@ class RunInfo:
         return "; ".join(f"from month {m} under {label!r}" for m, label in self.changes)
 
     @property
+    def events(self) -> str:
+        """The shocks in words: "shocks: 'Canton Fair' in month 4" ("" if none)."""
+        said = ", ".join(f"{label!r} in month {m}" for m, label in self.shocks)
+        return f"shocks: {said}" if said else ""
+
+    @property
     def horizon(self) -> str:
-        """The period and its dated changes: "12 months after a 3-month warm-up; from
-        month 4 under 'quota +15%'"."""
-        return "; ".join(x for x in (self.period, self.dated) if x)
+        """The period, its dated changes and shocks: "12 months after a 3-month warm-up;
+        from month 4 under 'quota +15%'; shocks: 'Canton Fair' in month 4"."""
+        return "; ".join(x for x in (self.period, self.dated, self.events) if x)
+
+
+def shock_months(scenario: Mapping) -> tuple[tuple[int, str], ...]:
+    """(reported month, label) of each shock of a dumped scenario; () if it has none or
+    is not a valid scenario of this version."""
+    if not scenario.get("shocks"):
+        return ()
+    try:
+        valid = Scenario.model_validate(scenario)
+    except ValidationError:
+        return ()
+    return tuple((t.month, t.shock.label) for t in shock_timings(valid))
 
 
 def replications_phrase(info: RunInfo | None, n: int) -> tuple[str, str]:

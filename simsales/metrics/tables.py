@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simsales.model.ledger import (
-    ACCOUNTS_MOVED,
     COHORT,
     MARKET,
     REP_COUNTERS,
@@ -31,7 +30,6 @@ from simsales.model.team import STATUS, Team
 if TYPE_CHECKING:
     from simsales.model.payroll import Payroll
     from simsales.model.workforce import Workforce
-    from simsales.scenario.schema import Scenario
 
 PAY_COLUMNS = {
     "base_pay": "base",
@@ -103,8 +101,9 @@ def _territory_columns(ledger: Ledger, month_no: np.ndarray) -> dict[str, np.nda
 
 
 # The columns of team_month, in order (model card 4.1): what ``--by-month`` may name.
-# With horizon.start, ``date`` (YYYY-MM) and ``working_days`` follow ``month``.
-DATED = ("date", "working_days")
+# With horizon.start, ``date`` (YYYY-MM) and ``working_days`` follow ``month``; with
+# shocks, ``shocks`` follows ``policy``.
+OPTIONAL = ("date", "working_days", "shocks")
 TEAM_MONTH_COLUMNS = (
     "month",
     "policy",
@@ -158,12 +157,13 @@ def tables(
     ledger: Ledger,
     team: Team,
     workforce: Workforce,
-    phases: list[Scenario],
     labels: list[str],
+    shocks: list[str] | None = None,
 ) -> Columns:
     """Tidy columns of every table but ``cohorts``, reported months only (1 = first
-    month after the warm-up). ``phases`` are the scenarios in force over the run (one
-    without dated changes) and ``labels`` their names, by ``ledger.phase``."""
+    month after the warm-up). ``labels`` name the policies in force (dated changes), by
+    ``ledger.phase``; ``shocks``, with a scenario's shocks, say those of each month
+    index ("" for none)."""
     cal = ledger.cal
     w, dpm = cal.warmup_months, cal.days_per_month
     months = np.arange(w, cal.total_months)
@@ -209,6 +209,8 @@ def tables(
         team_month["date"] = np.asarray(cal.labels[w:], dtype=object)
         team_month["working_days"] = np.diff(cal.starts)[w:]
     team_month["policy"] = np.asarray(labels, dtype=object)[phase]
+    if shocks is not None:  # the scenario's shocks: what happened in each month
+        team_month["shocks"] = np.asarray(shocks, dtype=object)[w:]
     for code, name in enumerate(STATUS[:3]):
         team_month[f"reps_{name}"] = (status == code).sum(axis=1)
     team_month["reps_on_post_under_3_months"] = (tenure < 3).sum(axis=1)
@@ -234,10 +236,7 @@ def tables(
         if name != "commission_earned":
             total = slot_sum(getattr(pay, part)[w:])
             team_month["payroll" if name == "pay" else name] = total
-    cost_per_account = np.array([s.market.rebalancing.cost_per_account or 0.0 for s in phases])[
-        phase
-    ]
-    team_month["rebalancing_cost"] = ledger.team[w:, ACCOUNTS_MOVED] * cost_per_account
+    team_month["rebalancing_cost"] = ledger.rebalancing_cost[w:]
     team_month["cost_of_sales"] = (
         team_month["payroll"]
         + hiring_cost[w:]
@@ -269,7 +268,7 @@ def tables(
     for i, name in enumerate(COHORT):
         lead_cohorts[name] = ledger.cohort[i, w:].ravel()
     team_month["signings_last_week"] = _booked_last_week(ledger)[w:]
-    if tuple(c for c in team_month if c not in DATED) != TEAM_MONTH_COLUMNS:  # as declared
+    if tuple(c for c in team_month if c not in OPTIONAL) != TEAM_MONTH_COLUMNS:  # as declared
         raise AssertionError(f"team_month columns {list(team_month)} != TEAM_MONTH_COLUMNS")
     return {
         "team_month": team_month,

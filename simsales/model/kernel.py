@@ -183,6 +183,7 @@ class MarketArrays(NamedTuple):
     cooling: np.ndarray
     customers: np.ndarray
     release: np.ndarray  # [territory, day] firms whose cooling-off ends that day
+    sign: np.ndarray  # factor on every sign chance in the territory (a competitor)
 
 
 class DayState(NamedTuple):
@@ -728,7 +729,7 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
                     continue
             minutes += c
             kind = kind_of[s]
-            mult = skill[r] * season
+            mult = skill[r] * season * mk.sign[leads[TERRITORY, i]]
             flags = leads[FLAGS, i]
             dups = (flags >> 2) & DUPLICATES_MAX
             if dups:  # other reps approached this firm too (open market)
@@ -810,7 +811,7 @@ def _calls(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
         room = max(int((p.capacity - used[r]) // p.phone_minutes), 0)
         calls = min(interested[r], room, p.norm_calls)
         used[r] += calls * p.phone_minutes
-        p_close = min(p.phone_close * skill[r] * p.season_sign, 1.0 - 1e-12)
+        p_close = min(p.phone_close * skill[r] * p.season_sign * mk.sign[territory[r]], 1.0 - 1e-12)
         closes = rare_binomial(calls, p_close, u[k])
         booked = binomial_from_table(calls - closes, booking_cdf, u[k + 1])
         k += 2

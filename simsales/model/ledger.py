@@ -159,6 +159,7 @@ class Ledger:
         self.open_leads = np.zeros((m, r))
         self.pool_size = np.zeros(m)
         self.phase = np.zeros(m, dtype=np.int64)  # policy phase in force (dated changes)
+        self.rebalancing_cost = np.zeros(m)  # cost of the accounts re-splits moved [yuan]
         self.market = np.zeros((m, len(MARKET), n_territories))
         self.territory_names: list[str] = []  # set by the caller at the end of the run
 

@@ -30,6 +30,8 @@ class Market:
         self.customers = np.zeros_like(self.firms)
         # release[t, d]: firms of territory t whose cooling-off ends on day d.
         self.release = np.zeros((self.n, total_days + cooling_off_days + 1), dtype=np.int64)
+        # Factor on every sign chance of a territory's leads (a competitor: shocks).
+        self.sign = np.ones(self.n)
 
     @property
     def in_contact(self) -> np.ndarray:
@@ -44,6 +46,7 @@ class Market:
         cooling off with their release days, customers) to the empty slot ``new``, on the
         morning of ``day``; firms in contact stay in t with their leads."""
         self.move(t, new, share, day, customers=True)
+        self.sign[new] = self.sign[t]  # the competitor is in both halves
 
     def move(self, t: int, to: int, share: float, day: int, customers: bool = False) -> None:
         """Move ``share`` of territory t's available firms (untouched ones in proportion)

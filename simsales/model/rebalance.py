@@ -67,14 +67,17 @@ class Rebalancer:
         if self.policy.resplit_due(month_no, self._reps(), self.reference):
             self.agenda.at(end_day, Phase.REBALANCE, self.resplit)
 
-    def resplit(self, day: int) -> None:
-        """Re-split the territories today."""
+    def resplit(self, day: int, accounts_to: str | None = None, cost: float | None = None) -> None:
+        """Re-split the territories today; moved accounts go ``accounts_to`` and cost
+        ``cost`` each (default: as ``market.rebalancing`` says)."""
+        accounts_to = accounts_to or self.rule.accounts_to
+        cost = self.rule.cost_per_account or 0.0 if cost is None else cost
         month = self.cal.month_of(day)
         reps = self._reps()
         self.reference = reps
         market = self.market
         flow = transfers(market.available.astype(float), reps.astype(float))
-        moved_any = False
+        moved_any, moved = False, 0
         for t in np.flatnonzero(flow.sum(axis=1) > 0).tolist():
             start_available = market.available[t]
             receivers = np.flatnonzero(flow[t] > 0)
@@ -82,14 +85,16 @@ class Rebalancer:
             counts = np.floor(flow[t, receivers] / start_available * accounts.size).astype(int)
             # The accounts that move, spread over the territory's owners and ages.
             m = int(counts.sum())
+            moved += m
             chosen = accounts[(np.arange(m) * accounts.size) // max(m, 1)]
             first = 0
             for u, n in zip(receivers, counts, strict=True):
                 # A share of what t has now, so that t gives u flow[t, u] available firms.
                 market.move(t, int(u), flow[t, u] / market.available[t], day)
-                self._hand_over(chosen[first : first + n], t, int(u), day, month)
+                self._hand_over(chosen[first : first + n], t, int(u), day, month, accounts_to)
                 first += n
             moved_any = True
+        self.rec.rebalancing_cost[month] += cost * moved
         self.rec.team[month, rc.REBALANCINGS] += 1
         if moved_any:
             self.roster_changed()
@@ -100,7 +105,8 @@ class Rebalancer:
         p = self.pipe
         return np.flatnonzero((p.territory == t) & (p.entered == 1) & (p.owner >= POOL))
 
-    def _hand_over(self, rows: np.ndarray, t: int, to: int, day: int, month: int) -> None:
+    def _hand_over(self, rows: np.ndarray, t: int, to: int, day: int, month: int,
+                   accounts_to: str | None) -> None:  # fmt: skip
         """Leads ``rows`` of territory t, and their firms, become territory ``to``'s: its
         reps' in turn, or the public pool's."""
         if rows.size == 0:
@@ -112,7 +118,7 @@ class Rebalancer:
         self.market.firms[t] -= rows.size  # the firms in contact move with their leads
         self.market.firms[to] += rows.size
         heirs = np.flatnonzero(team.on_post() & (team.territory == to))
-        if self.rule.accounts_to == "new_owner" and heirs.size:
+        if accounts_to == "new_owner" and heirs.size:
             table[OWNER, rows] = heirs[np.arange(rows.size) % heirs.size]
             table[POOL_SINCE, rows] = -1
             table[LAST_TOUCH, rows] = day

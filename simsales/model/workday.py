@@ -91,6 +91,8 @@ class TeamDay:
         markets = layout(scenario)
         self.cal, self.team, self.market, self.pipe = cal, team, market, pipe
         self.copied: dict[int, int] = {}  # territory slots opened later: target -> source
+        self.price = 1.0  # factor on deal values (price changes: shocks)
+        self.bursts: dict[int, np.ndarray] = {}  # day -> extra HQ leads per territory
         self.configure(scenario, odds)
         n, n_terr = team.capacity, market.n
         self.state = DayState(
@@ -119,6 +121,7 @@ class TeamDay:
             market.cooling,
             market.customers,
             market.release,
+            market.sign,
         )
         self.rec = rec
         self._bind_books()
@@ -145,6 +148,7 @@ class TeamDay:
         rep, leads = scenario.rep, scenario.leads
         odds = lead_odds(leads) if odds is None else odds
         self.params = day_params(scenario, odds)
+        self.params = self.params._replace(deal_mu=self.params.deal_mu + np.log(self.price))
         if not learning:
             self.params = self.params._replace(learning_per_day=0.0, joint_learning=0.0)
         grade_cdf = territory_grade_cdf(layout(scenario), odds, self.market.n)
@@ -180,6 +184,34 @@ class TeamDay:
         share = min(self.interested * self.seasons.interest[moy - 1], 1.0)
         self.params = params._replace(season_sign=float(self.seasons.sign[moy - 1]))
         self.tables = tables._replace(interest_cdf=binomial_cdf_table(self.records, share))
+
+    def reprice(self, multiplier: float) -> None:
+        """Deal values are ``multiplier`` times what they were, from today (a price change)."""
+        self.price *= multiplier
+        shift = float(np.log(multiplier))
+        params, tables = self.plain
+        self.plain = (params._replace(deal_mu=params.deal_mu + shift), tables)
+        self.params = self.params._replace(deal_mu=self.params.deal_mu + shift)
+
+    def add_leads(self, day: int, leads: int, territories: np.ndarray) -> None:
+        """``leads`` extra HQ leads arrive on ``day`` (today) in ``territories``, shared in
+        proportion to their reps on post today, largest remainders first (a lead burst);
+        none where nobody is on post."""
+        if self.roster_stale:
+            self.refresh_roster()
+        reps = self.arrays.territory_reps[territories].astype(float)
+        counts = np.zeros(self.market.n, dtype=np.int64)
+        if reps.sum() == 0:
+            return
+        share = leads * reps / reps.sum()
+        whole = np.floor(share).astype(np.int64)
+        extra = np.argsort(-(share - whole), kind="stable")[: leads - int(whole.sum())]
+        whole[extra] += 1
+        counts[territories] = whole
+        if day >= self.month_start + len(self.hq_month) or day < self.month_start:
+            self.bursts[day] = counts  # the month's HQ leads are not drawn yet
+        else:
+            self.hq_month[day - self.month_start] += counts
 
     def _bind_books(self) -> None:
         rec = self.rec
@@ -240,6 +272,8 @@ class TeamDay:
             # the reps on post when the month starts.
             days = cal.days_in(month)
             self.hq_month = self.hq_gen.poisson(self.hq_rate, size=(days, self.market.n))
+            for d in [d for d in self.bursts if start <= d < start + days]:
+                self.hq_month[d - start] += self.bursts.pop(d)
         day = first
         while day < end:
             self._make_room(day)

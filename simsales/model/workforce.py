@@ -104,6 +104,7 @@ class Workforce:
         self.territory_names = list(layout(scenario).names)
         self.classes: dict[int, int] = {}  # month index -> class size
         self.scheduled: set[int] = set()  # months with a class start on the agenda
+        self.freezes: list[tuple[int, int]] = []  # hiring freezes: (first day, end day)
         self.leaving: list[tuple[np.ndarray, int]] = []  # (reps, reason) going tomorrow
         self.n_classes = 0  # classes started so far; class k is numbered k (0: starting team)
         self.n_learning = 0  # trainees in training or on trial now
@@ -149,6 +150,14 @@ class Workforce:
             self.scheduled.add(month)
             self.agenda.at(self.cal.start(month), Phase.CLASS_START, self._start_class)
 
+    def freeze(self, first: int, end: int) -> None:
+        """No class starts from day ``first`` up to ``end`` (excluded): a hiring freeze."""
+        self.freezes.append((first, end))
+
+    def in_freeze(self, day: int) -> bool:
+        """A hiring freeze holds on ``day``."""
+        return any(first <= day < end for first, end in self.freezes)
+
     def count_trainee_days(self, day: int, days: int) -> None:
         """The trainees of today count ``days`` trainee-days, from ``day`` on (in one month)."""
         self.counts[self.cal.month_of(day), TRAINEE_DAYS] += self.n_learning * days
@@ -159,6 +168,9 @@ class Workforce:
         month = self.cal.month_of(day)
         size = self.classes[month]
         if size <= 0:  # cancelled by a dated change
+            return
+        if self.in_freeze(day):  # a hiring freeze: the class does not start
+            self.classes[month] = 0
             return
         reps = np.arange(team.n, team.n + size)
         team.n += size
@@ -430,7 +442,7 @@ class Workforce:
             on_trial=int(np.count_nonzero(status == ON_TRIAL)),
         )
         size = self.hiring.class_at_close(view)
-        if size:
+        if size and not self.in_freeze(self.cal.start(start)):  # none recruited for a freeze
             self._plan_class(start, size)
 
     # ------------------------------------------------------ new groups

@@ -24,7 +24,7 @@ import re
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +39,7 @@ from simsales.metrics.catalogue import CATALOGUE, ordered, shown_in
 from simsales.metrics.catalogue import metric as catalogued
 from simsales.metrics.summary import RunInfo, Summary, replications_phrase
 from simsales.scenario.schema import Scenario
+from simsales.scenario.shocks import shock_timings
 
 # The report's choices of metrics, its labels, units, groups, order and formats are the
 # catalogue's (its views): the headline table, comparison tables and the appendix's tests;
@@ -254,7 +255,8 @@ _UNIT = re.compile(r"\s*\[([^\]]*)\]\.?\s*$")
 _FOR_POLICY = re.compile(r"^(?:Optional\.\s+)?[a-z_]+(?:, [a-z_]+)*(?: [a-z_]+)?:\s+")
 _SNAKE = re.compile(r"(?<![.\w])([a-z]+(?:_[a-z]+)+)(?![.\w])")
 _LONG_NAME = 70  # a field's name longer than this is cut at its first comma or bracket
-_NOT_IN_WORDS = ("schema_version", "name", "description", "changes")  # changes: dated_in_words
+# changes and shocks: dated_in_words
+_NOT_IN_WORDS = ("schema_version", "name", "description", "changes", "shocks")
 
 
 @dataclass(frozen=True)
@@ -305,8 +307,33 @@ def _roster_in_words(scenario: Mapping) -> Mapping:
 
 
 def dated_in_words(baseline: Mapping, scenario: Mapping) -> list[str]:
-    """``scenario``'s dated changes (``changes:``), when the baseline's differ: one phrase
-    each, ``"from month 4 (quota +15%): monthly quota ...: 150,000 → 172,500 ..."``."""
+    """``scenario``'s dated changes (``changes:``) and shocks (``shocks:``), when the
+    baseline's differ: one phrase each, ``"from month 4 (quota +15%): monthly quota ...:
+    150,000 → 172,500 ..."``, ``"in month 4, 2027-04-20: Canton Fair (lead burst of 400
+    leads)"``."""
+    return _changes_in_words(baseline, scenario) + _shocks_in_words(baseline, scenario)
+
+
+def _shocks_in_words(baseline: Mapping, scenario: Mapping) -> list[str]:
+    if not scenario.get("shocks") or baseline.get("shocks") == scenario.get("shocks"):
+        return []
+    try:
+        valid = Scenario.model_validate(scenario)
+    except ValidationError:  # a manifest of another version: say it plainly
+        return [f"{len(scenario['shocks'])} shocks"]
+    said = []
+    for t in shock_timings(valid):
+        shock, h = t.shock, valid.horizon
+        dates = [s for s in (getattr(shock, "when", None), getattr(shock, "start", None))
+                 if isinstance(s, date)]  # fmt: skip
+        when = f"month {t.month}" + (f", {dates[0].isoformat()}" if dates else (
+            f", {h.month_label(h.warmup_months + t.month - 1)}" if h.start else ""))  # fmt: skip
+        what = f"{shock.name} ({shock.what})" if shock.name else shock.what
+        said.append(f"in {when}: {what}")
+    return said
+
+
+def _changes_in_words(baseline: Mapping, scenario: Mapping) -> list[str]:
     if not scenario.get("changes") or baseline.get("changes") == scenario.get("changes"):
         return []
     try:
@@ -792,7 +819,9 @@ def _single_summary(name: str, res: Results) -> str:
     description = scenario.get("description")
     lead = f"<p>{_e(description)}</p>" if description else ""
     dated = dated_in_words({}, scenario)
-    plan = f"<p>Dated changes: {_e('. '.join(d[0].upper() + d[1:] for d in dated))}.</p>"
+    kinds = [w for w, key in (("changes", "changes"), ("events", "shocks")) if scenario.get(key)]
+    plan = (f"<p>Dated {' and '.join(kinds)}: "
+            f"{_e('. '.join(d[0].upper() + d[1:] for d in dated))}.</p>")  # fmt: skip
     return (
         f'<div class="summary">{lead}<p>{_e(_headline_sentence(name, res))}</p>'
         f"{plan if dated else ''}</div>"

@@ -28,7 +28,7 @@ def phase_scenarios(scenario: Scenario) -> list[tuple[int, Scenario]]:
     if not scenario.changes:
         return []
     data = copy.deepcopy(scenario.model_dump(mode="python", by_alias=True))
-    data["changes"] = None
+    data["changes"] = data["shocks"] = None  # the phases are the rules; shocks are events
     source = f"scenario {scenario.name!r}"
     phases = [(0, _validated(data, source, None))]
     warmup = scenario.horizon.warmup_months

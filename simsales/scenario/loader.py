@@ -16,6 +16,7 @@ from simsales.scenario.errors import Problem, ScenarioError
 from simsales.scenario.paths import bundled_names, bundled_scenario
 from simsales.scenario.roster import fill_roster_counts
 from simsales.scenario.schema import SCHEMA_VERSION, Inconsistent, Scenario, percentage_hint
+from simsales.scenario.sections.shocks import SHOCK_KINDS
 
 MAX_FILE_BYTES = 1024 * 1024  # 1 MiB: scenario files are small; larger is a mistake
 MAX_BASE_DEPTH = 10  # files in a chain of bases: what-ifs of what-ifs, not a loop
@@ -453,8 +454,17 @@ def validate(data: Any, source: str, lines: Mapping[Path_, int | Origin] | None 
 
 
 def _problem(err: Any, lines: Mapping[Path_, int | Origin], source: str) -> Problem:
-    loc: Path_ = tuple(err["loc"])
+    loc, tagged = _untagged(tuple(err["loc"]))
     message = err["msg"].removeprefix("Value error, ")
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):  # a shock's kind
+        loc = (*loc, err["ctx"]["discriminator"].strip("'"))
+        line, file = _where(loc, lines, source)
+        allowed = f"allowed: {', '.join(SHOCK_KINDS)}"
+        if err["type"] == "union_tag_not_found":
+            return Problem(_dotted(loc), f"required field is missing; {allowed}", None, line,
+                           False, file)  # fmt: skip
+        return Problem(_dotted(loc), f"unknown kind; {allowed}", err["ctx"]["tag"], line, True,
+                       file)  # fmt: skip
     cause = err.get("ctx", {}).get("error")
     if isinstance(cause, Inconsistent):  # a cross-field rule: it names its own field
         loc = (*loc, *(int(p) if p.isdigit() else p for p in cause.field.split(".")))
@@ -468,9 +478,10 @@ def _problem(err: Any, lines: Mapping[Path_, int | Origin], source: str) -> Prob
         return Problem(_dotted(loc), "required field is missing", line=line, file=file)
     if err["type"] == "extra_forbidden":
         line, file = _where(loc, lines, source)
+        keys = allowed_keys(loc[2:-1], tagged) if tagged else allowed_keys(loc[:-1])
         return Problem(
             _dotted(loc),
-            f"unknown key; allowed here: {', '.join(allowed_keys(loc[:-1]))}",
+            f"unknown key; allowed here: {', '.join(keys)}",
             line=line,
             file=file,
         )
@@ -528,9 +539,17 @@ def _dotted(loc: Path_) -> str:
     return out
 
 
-def allowed_keys(loc: Path_) -> list[str]:
-    """Field names allowed at a path of the Scenario model."""
-    model: Any = Scenario
+def _untagged(loc: Path_) -> tuple[Path_, Any]:
+    """``loc`` without the kind pydantic puts after a shock's index (``shocks.2.competitor
+    .when`` is ``shocks.2.when``), and the shock's model (None if not a shock's path)."""
+    if len(loc) >= 3 and loc[0] == "shocks" and loc[2] in SHOCK_KINDS:
+        return (*loc[:2], *loc[3:]), SHOCK_KINDS[str(loc[2])]
+    return loc, None
+
+
+def allowed_keys(loc: Path_, model: Any = Scenario) -> list[str]:
+    """Keys allowed at a path of ``model`` (the Scenario): field names, or their aliases
+    where a field has one (``from`` of a hiring freeze)."""
     for part in loc:
         if isinstance(part, int):
             continue
@@ -540,7 +559,7 @@ def allowed_keys(loc: Path_) -> list[str]:
         model = _model_of(info.annotation)
         if model is None:
             return []
-    return list(model.model_fields)
+    return [info.alias or name for name, info in model.model_fields.items()]
 
 
 def _model_of(annotation: Any) -> Any:

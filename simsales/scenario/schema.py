@@ -16,6 +16,7 @@ are range-checked, and cross-field rules are checked in ``model_validator``s.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -57,6 +58,15 @@ from simsales.scenario.sections.pay import (
     Tier,
 )
 from simsales.scenario.sections.quota import Quota
+from simsales.scenario.sections.shocks import (
+    Competitor,
+    HiringFreeze,
+    LeadBurst,
+    PriceChange,
+    Shock,
+    TerritoryResplit,
+    when_text,
+)
 from simsales.scenario.sections.team import Norms, Rep, RosterPerson, Skill, Supervisor, Team
 from simsales.scenario.sections.workforce import (
     HIRING_POLICIES,
@@ -68,6 +78,7 @@ from simsales.scenario.sections.workforce import (
     Training,
     Workforce,
 )
+from simsales.scenario.shocks import shock_timings
 
 __all__ = [
     "ATTAINMENT_BAR_MAX",
@@ -89,14 +100,17 @@ __all__ = [
     "Bonus",
     "Change",
     "Commission",
+    "Competitor",
     "Dismissal",
     "Grade",
     "GradeDays",
     "GradeValues",
     "Hiring",
+    "HiringFreeze",
     "Holiday",
     "Horizon",
     "Inconsistent",
+    "LeadBurst",
     "Leads",
     "Market",
     "Money",
@@ -105,6 +119,7 @@ __all__ = [
     "Package",
     "Pay",
     "PlannedClass",
+    "PriceChange",
     "PricePoint",
     "Quota",
     "Rebalancing",
@@ -112,12 +127,14 @@ __all__ = [
     "RosterPerson",
     "SafeName",
     "Seasonality",
+    "Shock",
     "Scenario",
     "Skill",
     "StageSplit",
     "Supervisor",
     "Team",
     "Territory",
+    "TerritoryResplit",
     "Tier",
     "Training",
     "Weight",
@@ -164,6 +181,12 @@ class Scenario(_Strict):
         max_length=120,
         description="Optional: policy changes that take effect on reported months, in "
         "month order (see Change); the warm-up runs under the scenario as written.",
+    )
+    shocks: list[Shock] | None = Field(
+        default=None,
+        max_length=200,
+        description="Optional: dated one-off events (see LeadBurst, PriceChange, "
+        "HiringFreeze, TerritoryResplit, Competitor), each at a reported month or a date.",
     )
     # (first month index, scenario in force from then on): set by _changes_consistent.
     _phases: list[tuple[int, Scenario]] = PrivateAttr(default_factory=list)
@@ -382,6 +405,42 @@ def _changes_consistent(scenario: Scenario) -> None:
             )
 
 
+def _shocks_consistent(scenario: Scenario) -> None:
+    """Shocks fall in the reported months (``shock_timings``); hiring freezes do not
+    overlap; the territories named exist, each once, in an exclusive market; a re-split
+    has territories to re-split."""
+    timings = shock_timings(scenario)
+    market = scenario.market
+    names = [t.name for t in market.territories]
+    for i, shock in enumerate(scenario.shocks or []):
+        listed = getattr(shock, "territories", None)
+        if listed is None and not isinstance(shock, TerritoryResplit):
+            continue  # a lead burst in every territory
+        field = f"shocks.{i}.territories" if listed is not None else f"shocks.{i}.kind"
+        if market.policy != "exclusive":
+            raise Inconsistent(field, listed or shock.kind, "an open market has one shared "
+                               "territory: leave territories out; nothing to re-split")  # fmt: skip
+        if listed is None:
+            if len(names) < 2:
+                raise Inconsistent(field, shock.kind, "needs at least two territories")
+            continue
+        unknown = sorted(set(listed) - set(names))
+        if unknown:
+            raise Inconsistent(field, unknown, f"no such territories; allowed: {names}")
+        twice = sorted({t for t in listed if listed.count(t) > 1})
+        if twice:
+            raise Inconsistent(field, twice, "name each territory once")
+    freezes = [(t.first, t.end, i) for i, t in enumerate(timings)
+               if isinstance(t.shock, HiringFreeze)]  # fmt: skip
+    for (_, end, i), (first, _, j) in itertools.pairwise(sorted(freezes)):
+        later = timings[j].shock
+        assert isinstance(later, HiringFreeze)
+        if first < end:
+            raise Inconsistent(f"shocks.{j}.from", when_text(later.start),
+                               f"overlaps the hiring freeze shocks[{i}] "
+                               f"({timings[i].shock.label!r}); merge them into one")  # fmt: skip
+
+
 # Every rule that reads more than one section, in the order Scenario checks them; the first
 # that fails is the error reported. A rule that reads one section only is in that section's
 # model (simsales.scenario.sections).
@@ -395,6 +454,7 @@ CROSS_SECTION_CHECKS: tuple[Callable[[Scenario], None], ...] = (
     _roster_fits,
     _seasons_need_dates,
     _changes_consistent,
+    _shocks_consistent,
 )
 
 

@@ -11,6 +11,8 @@ together into ``Scenario`` and holds every check that reads more than one sectio
 - ``pay``: ``pay`` (package, commission, bonus).
 - ``behaviour``: ``behaviour``.
 - ``workforce``: ``workforce`` (hiring, training, attrition, dismissal, new groups).
+- ``changes``: one dated policy change (``changes``).
+- ``shocks``: the dated one-off events (``shocks``): their kinds and ``When``.
 
 A section module imports from ``common`` only, never from another section module.
 """

@@ -30,6 +30,7 @@ FIXED_KEYS: dict[str, str] = {
     "market.alignment": "which group sells where from day 0",
     "leads.max_followups": "the touches every open lead can still have",
     "changes": "the list of changes itself",
+    "shocks": "the dated events, which are not policy",
 }
 CHANGEABLE = (
     "quota, pay, behaviour, workforce, rep, skill, supervisor, leads (but max_followups) "

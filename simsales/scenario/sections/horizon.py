@@ -116,3 +116,31 @@ class Horizon(_Strict):
             )
             lengths.append(sum(d.weekday() not in off and d not in holidays for d in dates))
         return tuple(lengths)
+
+    def month_index_of(self, date: dt.date) -> int:
+        """Month index (0 = the warm-up's first) of the calendar month of ``date``; needs
+        start. Negative or past the last month for dates outside the run."""
+        first = self.first_month()
+        assert first is not None
+        return (date.year * 12 + date.month - 1) - (first[0] * 12 + first[1] - 1)
+
+    def first_day(self, month_index: int) -> int:
+        """First working day (0 = the warm-up's first day) of month index ``month_index``
+        (the number of months simulated: the day after the last)."""
+        lengths = self.month_lengths() or (self.days_per_month,) * (month_index + 1)
+        return sum(lengths[:month_index])
+
+    def working_day(self, date: dt.date) -> int:
+        """The first working day on or after ``date`` (a date within the run; needs
+        start). With a calendar, the working dates count; without one, a date falls at
+        the same share of its month's ``days_per_month`` working days (the 16th of a
+        30-day month: half-way)."""
+        m = self.month_index_of(date)
+        start = self.first_day(m)
+        if self.calendar is None:
+            days = calendar.monthrange(date.year, date.month)[1]
+            return start + (date.day - 1) * self.days_per_month // days
+        off = {WEEKDAYS.index(d) for d in self.calendar.days_off}
+        holidays = {d for h in self.calendar.holidays for d in h.days()}
+        earlier = (date.replace(day=d) for d in range(1, date.day))
+        return start + sum(d.weekday() not in off and d not in holidays for d in earlier)
