@@ -72,11 +72,12 @@ def test_tables_before_the_shock_are_identical(kind, plain, shocked):
 
 def test_the_shocks_column_names_each_shock_in_its_month(plain, shocked):
     tm = shocked["lead_burst"]["team_month"]
-    assert tm["shocks"].tolist() == ["", "", "lead burst of 200 leads", "", "", ""]
+    assert tm["shocks"].tolist() == ["", "", f"lead burst of 200 leads in {T2}", "", "", ""]
     assert "shocks" not in plain["team_month"]  # only runs with shocks have it
     two = frames(with_shocks({**SHOCKS["price_change"], "name": "list price -10%"},
                              {**SHOCKS["competitor"], "when": 5}))["team_month"]  # fmt: skip
-    assert two["shocks"].tolist() == ["", "", "list price -10%", "", f"competitor in {T1}", ""]
+    entry = f"competitor in {T1} (sign chances x0)"
+    assert two["shocks"].tolist() == ["", "", "list price -10%", "", entry, ""]
 
 
 # ------------------------------------------------------------------- what each does
@@ -316,7 +317,9 @@ def test_run_info_comparison_and_report_say_the_shocks(year):
     assert info.horizon.startswith(f"12 months after a 3-month warm-up; {said}")
     assert "shocks_2027 has shocks: 'spring trade show' in month 4" in format_comparison(year)
     words = dated_in_words({}, year.results["shocks_2027"].manifest["scenario"])
-    assert words[0] == "in month 4, 2027-04-20: spring trade show (lead burst of 300 leads)"
+    assert words[0] == (
+        "in month 4, 2027-04-20: spring trade show (lead burst of 300 leads in Pudong, Minhang)"
+    )
     assert words[3] == "in month 7, 2027-07-01: deal values x0.9"
 
 

@@ -91,6 +91,9 @@ def policy_changes(block: pd.DataFrame) -> list[tuple[int, str]]:
     return [(int(m), str(p)) for p, m in firsts.items() if m > block["month"].min()]
 
 
+SHOCK_LABEL = 40  # characters of a shock's label drawn on a chart
+
+
 def shock_marks(block: pd.DataFrame) -> list[tuple[int, str]]:
     """(month, labels) of each month with shocks in one scenario's team_month."""
     if "shocks" not in block:  # a run without shocks
@@ -103,14 +106,19 @@ def shock_marks(block: pd.DataFrame) -> list[tuple[int, str]]:
 
 def _mark_changes(ax, block: pd.DataFrame, colour: str) -> None:
     """A dotted line where each dated change takes effect, labelled with its name at the
-    top; a dashed one in the middle of each month with shocks, labelled at the bottom."""
-    marks = [(m - 0.5, label, ":", 1.0, "top") for m, label in policy_changes(block)]
-    marks += [(float(m), label, "--", 0.0, "bottom") for m, label in shock_marks(block)]
-    for x, label, style, y, va in marks:
-        ax.axvline(x, color=colour, linestyle=style, linewidth=1.2)
-        ax.annotate(literal(label), (x, y), xycoords=("data", "axes fraction"),
-                    xytext=(3, 3 if va == "bottom" else -3), textcoords="offset points",
-                    va=va, ha="left", fontsize="x-small", color=colour)  # fmt: skip
+    top; a dashed one in the middle of each month with shocks, labelled upwards from the
+    bottom (shocks may come in consecutive months) and cut to SHOCK_LABEL characters."""
+    for month, label in policy_changes(block):
+        ax.axvline(month - 0.5, color=colour, linestyle=":", linewidth=1.2)
+        ax.annotate(literal(label), (month - 0.5, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(3, -3), textcoords="offset points", va="top", ha="left",
+                    fontsize="x-small", color=colour)  # fmt: skip
+    for month, label in shock_marks(block):
+        short = label if len(label) <= SHOCK_LABEL else label[: SHOCK_LABEL - 1] + "…"
+        ax.axvline(month, color=colour, linestyle="--", linewidth=1.0)
+        ax.annotate(literal(short), (month, 0.0), xycoords=("data", "axes fraction"),
+                    xytext=(-2, 3), textcoords="offset points", va="bottom", ha="right",
+                    rotation=90, fontsize="x-small", color=colour)  # fmt: skip
 
 
 def fan_chart(team_month: pd.DataFrame, metric: str, unit: str | None = None,

@@ -82,7 +82,8 @@ class LeadBurst(_Shock):
 
     @property
     def what(self) -> str:
-        return f"lead burst of {self.leads:,} leads"
+        where = f" in {', '.join(self.territories)}" if self.territories else ""
+        return f"lead burst of {self.leads:,} leads{where}"
 
 
 class PriceChange(_Shock):
@@ -164,7 +165,9 @@ class Competitor(_Shock):
 
     @property
     def what(self) -> str:
-        return f"competitor in {', '.join(self.territories)}"
+        return (
+            f"competitor in {', '.join(self.territories)} (sign chances x{self.sign_multiplier:g})"
+        )
 
 
 Shock = Annotated[
