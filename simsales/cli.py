@@ -17,6 +17,7 @@ import typer
 from simsales.metrics.catalogue import PRECISION
 from simsales.metrics.catalogue import metric as catalogued
 from simsales.present.text import (
+    fit_text,
     format_comparison,
     format_indices,
     format_ramp,
@@ -360,6 +361,115 @@ def report_cmd(
     except OSError as exc:
         _fail(f"--out {out}: cannot write the report ({exc})")
     typer.echo(f"report written to {out}")
+
+
+@app.command("fit")
+def fit_cmd(
+    activities: Annotated[Path, typer.Argument(help="The activities file (CSV or Parquet).")],
+    roster: Annotated[Path, typer.Argument(help="The roster history file (CSV or Parquet).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The fitted scenario YAML to write.")],
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            help="Scenario whose values the history cannot tell are kept; default "
+            "the bundled baseline."
+        ),
+    ] = None,  # fmt: skip
+    columns: Annotated[
+        Path | None,
+        typer.Option(
+            help="Mapping of your files' column names and values to simsales' (docs/history.md)."
+        ),
+    ] = None,  # fmt: skip
+    name: Annotated[str | None, typer.Option(help="Name of the fitted scenario.")] = None,
+    replications: Annotated[
+        int,
+        typer.Option(
+            "--replications", "-r", min=2, help="Simulated histories each step of the fit reads."
+        ),
+    ] = 3,  # fmt: skip
+    seed: SeedOption = 0,
+    report: Annotated[
+        Path | None, typer.Option(help="Also draw the fit against the history (PNG or PDF).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
+) -> None:
+    """Fit simsales to a team's own history: estimate what the history tells (funnel,
+    grades, where deals close, cadence, lead rates, deal values, skill spread, ramp,
+    washouts, trial passes, quits), each with its 95% CI, and write a complete scenario in
+    which every fitted value says so and every other value keeps the base's source."""
+    from simsales.history.fit import fit
+    from simsales.history.formats import (
+        HistoryError,
+        check_consistent,
+        read_activities,
+        read_mapping,
+        read_roster_history,
+    )
+    from simsales.scenario.loader import value_sources
+
+    _check_new_file(out, "--out", force)
+    _check_new_file(report, "--report", force)
+    base_file = base or baseline_path()
+    try:
+        scenario = load_scenario(base_file)
+        mapping = read_mapping(columns) if columns is not None else None
+        acts = read_activities(activities, mapping)
+        people = read_roster_history(roster, mapping)
+        check_consistent(acts, people, str(activities), str(roster))
+    except (ScenarioError, HistoryError) as exc:
+        _fail(str(exc))
+    try:
+        sources = value_sources(base_file)
+        fitted = fit(acts, people, scenario, sources, name, replications=replications, seed=seed)
+    except ScenarioError as exc:
+        _fail(f"the fitted values do not make a valid scenario: {exc}")
+    try:
+        fitted.write(out)
+        if report is not None:
+            _headless_plots()
+            fitted.report().savefig(report, dpi=110)
+    except OSError as exc:
+        _fail(f"cannot write ({exc})")
+    typer.echo(fit_text(fitted.table()))
+    typer.echo(f"fitted scenario {fitted.scenario.name!r} written to {out}")
+
+
+@app.command("export-history")
+def export_history_cmd(
+    results: Annotated[
+        Path, typer.Argument(help="One scenario's results folder (run or compare --out).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the two files in.")],
+    replication: Annotated[
+        int, typer.Option(min=0, help="Which replication (simulated year) to write.")
+    ] = 0,
+    file_format: Annotated[
+        str, typer.Option("--format", help="csv or parquet.", metavar="csv|parquet")
+    ] = "csv",
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help="Calendar month of reported month 1 (YYYY-MM), for a scenario "
+            "without horizon.start: the history needs dates."
+        ),
+    ] = None,  # fmt: skip
+    force: ForceOption = False,
+) -> None:
+    """Write one simulated replication as a team's history: activities (one row per touch
+    or stage change of a lead) and roster (one row per person), in the formats
+    `simsales fit` reads (docs/history.md). The replication is run again from the stored
+    scenario and seed, and must give the stored tables."""
+    from simsales.history.export import ExportError, export_history
+    from simsales.history.formats import HistoryError
+
+    try:
+        paths = export_history(results, out, replication, file_format, start, force)
+    except (ExportError, HistoryError) as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"--out {out}: cannot write ({exc})")
+    typer.echo(f"history of replication {replication} written to {paths[0]} and {paths[1]}")
 
 
 def _load(files: list[Path], overrides: list[str] | None) -> list:

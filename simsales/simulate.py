@@ -19,6 +19,7 @@ from simsales.engine.clock import Agenda, Phase
 from simsales.engine.rng import make_streams
 from simsales.metrics.cohorts import class_columns
 from simsales.metrics.tables import Columns, tables
+from simsales.model.events import EVENT_FIELDS
 from simsales.model.ledger import C_OPEN, Ledger
 from simsales.model.market import Market
 from simsales.model.odds import lead_odds
@@ -26,7 +27,7 @@ from simsales.model.payroll import Payroll
 from simsales.model.pipeline import Pipeline
 from simsales.model.rebalance import Rebalancer
 from simsales.model.shocks import schedule_shocks
-from simsales.model.team import build_team
+from simsales.model.team import LEAVE_REASONS, Team, build_team
 from simsales.model.timing import DealTiming
 from simsales.model.workday import TeamDay
 from simsales.model.workforce import Workforce, most_new_groups
@@ -63,10 +64,13 @@ def run_size(scenario: Scenario, cal: Calendar) -> RunSize:
     return RunSize(reps, territories, max(s.market.cooling_off_days for s in phases))
 
 
-def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
+def simulate(scenario: Scenario, replication: int, seed: int, history: bool = False) -> Columns:
     """Run one replication and return the tidy columns of every result table.
 
-    Pure: the output depends only on (scenario, replication, seed).
+    Pure: the output depends only on (scenario, replication, seed). With ``history`` the
+    run also keeps its event log (``model.events``) and returns it as ``events``, with
+    every person's dates as ``people``: what ``simsales.history.export`` writes as a CRM
+    and HR history. The numbers are the same either way.
     """
     cal = Calendar.from_horizon(scenario.horizon)
     streams = make_streams(seed, replication)
@@ -82,7 +86,7 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     pipe = Pipeline()
     rec = Ledger(cal, team.capacity, odds.sign.shape[1], market.n)
     agenda = Agenda(end=cal.total_days)
-    work = TeamDay(scenario, cal, streams, team, market, pipe, odds, rec)
+    work = TeamDay(scenario, cal, streams, team, market, pipe, odds, rec, log_events=history)
     payroll = Payroll(scenario, cal, team, rec, streams.pricing)
     workforce = Workforce(scenario, cal, team, streams.workforce, pipe, work, rec, payroll, agenda)
     # Deal timing acts only through the events it puts on the agenda (and a change).
@@ -139,7 +143,29 @@ def simulate(scenario: Scenario, replication: int, seed: int) -> Columns:
     rec.territory_names = workforce.territory_names
     columns = tables(rec, team, workforce, labels, shocks)
     columns["cohorts"] = class_columns(team, rec, workforce, scenario)
+    if history:
+        events, values = rec.event_log()
+        columns["events"] = {name: events[:, i].copy() for i, name in enumerate(EVENT_FIELDS)}
+        columns["events"]["value"] = values.copy()
+        columns["people"] = people_columns(team, workforce)
+        columns["territories"] = {"name": np.asarray(workforce.territory_names, dtype=object)}
     return columns
+
+
+def people_columns(team: Team, workforce: Workforce) -> dict[str, np.ndarray]:
+    """Every rep the run hired (the starting team included): class, group and territory
+    at the end, and the days hired, on post and gone (NO_DAY: not reached), and why."""
+    n = team.n
+    return {
+        "rep": np.arange(n),
+        "class": team.klass[:n].copy(),
+        "group": team.group[:n].copy(),
+        "territory": np.asarray(workforce.territory_names, dtype=object)[team.territory[:n]],
+        "hired_day": team.hired_day[:n].copy(),
+        "on_post_day": team.on_post_day[:n].copy(),
+        "leave_day": team.leave_day[:n].copy(),
+        "leave_reason": np.asarray(LEAVE_REASONS, dtype=object)[team.leave_reason[:n]],
+    }
 
 
 def simulate_many(scenario: Scenario, replications: list[int], seed: int) -> dict[int, Columns]:

@@ -47,7 +47,7 @@ def test_issue_scenario_is_refused_quickly_without_running(tmp_path, monkeypatch
         experiment.run(sc, replications=2, workers=1)
     assert time.perf_counter() - start < 5
     text = str(err.value)
-    assert text.startswith("huge: team.reps = 100000: one replication would need about 8.4 GiB")
+    assert text.startswith("huge: team.reps = 100000: one replication would need about 8.7 GiB")
     assert "of this machine's 4.0 GiB" in text and "lower team.reps" in text
     assert err.value.problems[0].field == "team.reps"
 

@@ -38,6 +38,7 @@ import numpy as np
 from numba import njit
 
 from simsales.engine.rng import DRAWN, Draws
+from simsales.model import events as ev
 from simsales.model import ledger as rc
 from simsales.model.odds import (
     N_GRADES,
@@ -60,7 +61,9 @@ from simsales.model.pipeline import (
     HANDED_BIT,
     HQ_SRC,
     LAST_TOUCH,
+    LEAD_ID,
     N_CLOSED,
+    N_IDS,
     N_POOL,
     N_ROWS,
     NEVER,
@@ -93,7 +96,7 @@ AHEAD_KEY = 8 * (OVERDUE_CAP + 1)  # visiting order of touches made ahead: after
 # constants and functions of other modules. Their fingerprint is written here, so that a
 # change to any of them changes this file and the day is compiled anew; a test fails
 # until COMPILED_WITH is updated to ``dependency_fingerprint()``.
-COMPILED_WITH = "17c307b665c8519d"
+COMPILED_WITH = "63a7647dcda1948b"
 
 
 def dependency_fingerprint() -> str:
@@ -110,7 +113,9 @@ def dependency_fingerprint() -> str:
         rc.HELD_OPEN,
         pipeline.COLUMNS,
         pipeline.SOURCES,
-        (pipeline.POOL, pipeline.CLOSED, pipeline.NEVER, N_ROWS, N_CLOSED, N_POOL),
+        (pipeline.POOL, pipeline.CLOSED, pipeline.NEVER, N_ROWS, N_CLOSED, N_POOL, N_IDS),
+        ev.EVENT_FIELDS,
+        ev.EVENT_KINDS,
         (odds.N_GRADES, odds.PROSPECTED, odds.PUSHED, odds.REFERRED),
         inspect.getsource(odds.touch_sign_chance.py_func),
         DRAWN,
@@ -148,6 +153,7 @@ class DayParams(NamedTuple):
     cooling_off: int
     n_touch: int
     season_sign: float  # the calendar month's multiplier of every sign chance (1: none)
+    log_events: bool  # keep the event log (a history run: model.events)
 
 
 class Tables(NamedTuple):
@@ -217,6 +223,9 @@ class Books(NamedTuple):
     signing_log: np.ndarray  # [deal, records.LOG field]; room for the day's signings
     signing_value: np.ndarray  # [deal] value [yuan]
     log_size: np.ndarray  # signings logged so far (one element)
+    events: np.ndarray  # [event, model.events field]: the event log (a history run)
+    event_value: np.ndarray  # [event] its value [yuan]
+    event_size: np.ndarray  # events logged so far (one element)
 
 
 @njit(cache=True)
@@ -247,7 +256,7 @@ def run_day(
     _pool(day, month, leads, sizes, p, team, mk, st, bk, dr)
     _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr)
     _calls(day, month, leads, sizes, p, tb, team, mk, st, bk, dr)
-    _records(month, leads, sizes, p, tb, team, mk, st, bk, dr)
+    _records(day, month, leads, sizes, p, tb, team, mk, st, bk, dr)
     _end_of_day(day, leads, sizes, p, team, mk, st, bk)
 
 
@@ -286,7 +295,9 @@ def run_days(
 def day_needs(n_rows, capacity, arrivals, p, need):
     """Most lead rows, logged deals and numbers of each source (``need``, in DRAWN order)
     the next day can use: a touch draws its outcome and validity, a closed lead its deal
-    value or referrals. Returns (new lead rows, deals)."""
+    value or referrals. Returns (new lead rows, deals, events): events only in a run that
+    logs them (a touch, an entry and a close per lead, a close per pool lead, a row per
+    new lead, two rows per rep and a phone close per call)."""
     booked = capacity * p.norm_calls
     touches = n_rows + arrivals
     need[D_RECORDS] = capacity * (2 + p.norm_records) if p.open_market else capacity
@@ -296,15 +307,18 @@ def day_needs(n_rows, capacity, arrivals, p, need):
     need[D_ARRIVALS] = 2 * arrivals
     need[D_DEALS] = touches + booked
     need[D_REFERRALS] = touches + booked
-    return arrivals + booked, touches + booked
+    events = 4 * touches + 2 * capacity + 3 * booked if p.log_events else 0
+    return arrivals + booked, touches + booked, events
 
 
 @njit(cache=True)
 def _has_room(leads, sizes, p, st, bk, dr):
     arrivals = st.hq_today.sum() + st.referrals.sum()
     need = np.empty(len(DRAWN), dtype=np.int64)
-    rows, deals = day_needs(sizes[N_ROWS], st.spare.size, arrivals, p, need)
+    rows, deals, events = day_needs(sizes[N_ROWS], st.spare.size, arrivals, p, need)
     if sizes[N_ROWS] + rows > leads.shape[1] or bk.log_size[0] + deals > bk.signing_log.shape[0]:
+        return False
+    if bk.event_size[0] + events > bk.events.shape[0]:
         return False
     left = (dr.records.size - dr.pos[D_RECORDS], dr.calls.size - dr.pos[D_CALLS],
             dr.visits.size - dr.pos[D_VISITS], dr.touches.size - dr.pos[D_TOUCHES],
@@ -342,6 +356,28 @@ def _take(available, untouched, t, wanted):
         untouched[t] -= got * untouched[t] // avail
         available[t] = avail - got
     return got
+
+
+@njit(cache=True)
+def _log(bk, day, kind, rep, lead, territory, a, b, c, value):
+    """One row of the event log (a history run only: callers check ``p.log_events``)."""
+    k = bk.event_size[0]
+    row = bk.events[k]
+    row[ev.EV_DAY], row[ev.EV_KIND], row[ev.EV_REP], row[ev.EV_LEAD] = day, kind, rep, lead
+    row[ev.EV_TERR], row[ev.EV_A], row[ev.EV_B], row[ev.EV_C] = territory, a, b, c
+    bk.event_value[k] = value
+    bk.event_size[0] = k + 1
+
+
+@njit(cache=True)
+def _new_lead(leads, sizes, bk, p, day, source):
+    """Log the lead just added (the last row): its id, owner, territory, source, grade."""
+    i = sizes[N_ROWS] - 1
+    lead = sizes[N_IDS]
+    sizes[N_IDS] = lead + 1
+    leads[LEAD_ID, i] = lead
+    _log(bk, day, ev.E_LEAD, leads[OWNER, i], lead, leads[TERRITORY, i], source,
+         leads[GRADE, i], 0, 0.0)  # fmt: skip
 
 
 @njit(cache=True)
@@ -445,9 +481,13 @@ def _book_closed(idx, owner, touch, outcome, timing, day, month, leads, sizes, p
                           log, log_value, log_size)  # fmt: skip
             by_touch[month, touch[j]] += 1
             customers[t] += 1
+            if p.log_events:
+                _log(bk, day, ev.E_CLOSED, r, leads[LEAD_ID, i], t, SIGNED, 0, 0, value)
         else:
             if o == LOST:
                 cohort[rc.C_LOST, leads[ENTRY_MONTH, i], leads[SOURCE, i]] += 1
+                if p.log_events:
+                    _log(bk, day, ev.E_CLOSED, r, leads[LEAD_ID, i], t, LOST, 0, 0, 0.0)
             cool_terr[t] += 1
         _mark_closed(leads, sizes, i)
         if r >= 0 and o != DISCARDED:
@@ -492,6 +532,8 @@ def _arrivals(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
             grade = _grade(u[k + 1], grade_cdf[t])
             k += 2
             _enter(leads, sizes, owner, t, HQ_SRC, grade, day, month, p.n_touch, acc, cohort)
+            if p.log_events:
+                _new_lead(leads, sizes, bk, p, day, HQ_SRC)
     wanted = np.zeros(available.size, dtype=np.int64)
     for r in range(territory.size):
         if on_post[r]:  # a rep who has left gets no referral
@@ -514,6 +556,8 @@ def _arrivals(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
                     grade = _grade(u[k], grade_cdf[t])
                     k += 1
                 _enter(leads, sizes, r, t, source, grade, day, month, p.n_touch, acc, cohort)
+                if p.log_events:
+                    _new_lead(leads, sizes, bk, p, day, source)
     pos[D_ARRIVALS] = k
 
 
@@ -769,6 +813,15 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
                 else:
                     outcome = DISCARDED
                     acc[rc.DISCARDED, r] += 1
+                if p.log_events:
+                    _log(bk, day, ev.E_TOUCH, r, leads[LEAD_ID, i], leads[TERRITORY, i], kind,
+                         outcome, 0, 0.0)  # fmt: skip
+                    if valid:
+                        _log(bk, day, ev.E_ENTERED, r, leads[LEAD_ID, i], leads[TERRITORY, i],
+                             0, leads[GRADE, i], 0, 0.0)  # fmt: skip
+            elif p.log_events:
+                _log(bk, day, ev.E_TOUCH, r, leads[LEAD_ID, i], leads[TERRITORY, i], kind,
+                     outcome, 0, 0.0)  # fmt: skip
             if outcome == SIGNED:
                 if kind == 0:
                     acc[rc.PHONE_CLOSES, r] += 1
@@ -820,11 +873,15 @@ def _calls(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
         cool_rep[r] += calls - closes - booked + left - waiting
         interested[r] = waiting
         acc[rc.CALLS, r] += calls
+        if p.log_events and calls + left > 0:
+            _log(bk, day, ev.E_CALLS, r, -1, territory[r], calls, booked, left - waiting, 0.0)
         for _ in range(booked):
             grade = _grade(u[k], grade_cdf[territory[r]])
             k += 1
             _add_lead(leads, sizes, r, territory[r], booked_state + grade * p.n_touch, grade,
                       4 + grade, 0, PROSPECTED_SRC, day + 1, day, month)  # fmt: skip
+            if p.log_events:
+                _new_lead(leads, sizes, bk, p, day, PROSPECTED_SRC)
         phone_closers[r] = closes
     pos[D_CALLS] = k
     if phone_closers.any():  # rare: about one call in 6,000
@@ -845,6 +902,8 @@ def _phone_closes(closes, day, month, p, team, mk, st, bk, dr):
             _book_signing(r, team.territory[r], day, month, value, r, r, rc.ON_TIME, st.hold,
                           bk.acc, bk.terr, bk.signing_log, bk.signing_value,
                           bk.log_size)  # fmt: skip
+            if p.log_events:
+                _log(bk, day, ev.E_PHONE_SIGNED, r, -1, team.territory[r], 0, 0, 0, value)
             bk.by_touch[month, 0] += 1
             mk.customers[team.territory[r]] += 1
             st.referrals[0, r] += _referral_count(SIGNED, p, dr.referrals[pos[D_REFERRALS]])
@@ -854,7 +913,7 @@ def _phone_closes(closes, day, month, p, team, mk, st, bk, dr):
 
 # ------------------------------------------------------------------ records
 @njit(cache=True)
-def _records(month, leads, sizes, p, tb, team, mk, st, bk, dr):
+def _records(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
     """Evening prospect records (F1), limited by the firms left in each territory. In an
     open market a record hits a firm another rep is working with the share of such firms
     among those not cooling off or customers: it takes no firm, costs the rep
@@ -888,6 +947,8 @@ def _records(month, leads, sizes, p, tb, team, mk, st, bk, dr):
         k += 1
         interested[r] += new
         cool_rep[r] += want - new
+        if p.log_events and want + dup[r] > 0:
+            _log(bk, day, ev.E_RECORDS, r, -1, t, want + dup[r], new, 0, 0.0)
     pos[D_RECORDS] = k
     for t in range(available.size):
         available[t] += got[t] - used[t]  # taken but not used: still available

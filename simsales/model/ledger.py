@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simsales.engine.calendar import Calendar
+from simsales.model.events import EVENT_FIELDS
 from simsales.model.pipeline import POOL, SOURCES
 from simsales.model.team import NOT_HIRED
 
@@ -127,6 +128,20 @@ C_ENTERED, C_SIGNED, C_LOST, C_OPEN = range(len(COHORT))
 MARKET = ("firms", "available", "untouched", "cooling", "in_pipeline", "customers", "pool", "reps")
 
 
+def _grown(log: np.ndarray, value: np.ndarray, n: int, extra: int):
+    """``(log, value)`` with room for ``extra`` rows after the first ``n`` (at least
+    doubled), or None if they have it."""
+    need = n + extra
+    if need <= log.shape[0]:
+        return None
+    size = max(2 * log.shape[0], need, 1024)
+    grown = np.zeros((size, log.shape[1]), dtype=log.dtype)
+    grown[:n] = log[:n]
+    grown_value = np.zeros(size)
+    grown_value[:n] = value[:n]
+    return grown, grown_value
+
+
 class Ledger:
     """Accumulates counts by rep and month, signings by touch, lead cohorts, and a log of
     every signing (rep, day) for the hiring-class KPIs.
@@ -162,19 +177,31 @@ class Ledger:
         self.rebalancing_cost = np.zeros(m)  # cost of the accounts re-splits moved [yuan]
         self.market = np.zeros((m, len(MARKET), n_territories))
         self.territory_names: list[str] = []  # set by the caller at the end of the run
+        # The event log of a history run (model.events); empty, and never written, else.
+        self.events = np.zeros((0, len(EVENT_FIELDS)), dtype=np.int64)
+        self.event_value = np.zeros(0)
+        self.event_size = np.zeros(1, dtype=np.int64)
 
     def reserve_signings(self, extra: int) -> bool:
         """Make room in the signing log for ``extra`` more; True if it was reallocated."""
-        need = int(self.log_size[0]) + extra
-        if need <= self.signing_log.shape[0]:
+        grown = _grown(self.signing_log, self.signing_value, int(self.log_size[0]), extra)
+        if grown is None:
             return False
-        n, size = int(self.log_size[0]), max(2 * self.signing_log.shape[0], need)
-        grown = np.zeros((size, len(LOG)), dtype=np.int64)
-        grown[:n] = self.signing_log[:n]
-        value = np.zeros(size)
-        value[:n] = self.signing_value[:n]
-        self.signing_log, self.signing_value = grown, value
+        self.signing_log, self.signing_value = grown
         return True
+
+    def reserve_events(self, extra: int) -> bool:
+        """Make room in the event log for ``extra`` more; True if it was reallocated."""
+        grown = _grown(self.events, self.event_value, int(self.event_size[0]), extra)
+        if grown is None:
+            return False
+        self.events, self.event_value = grown
+        return True
+
+    def event_log(self) -> tuple[np.ndarray, np.ndarray]:
+        """The event log so far: ``[event, field]`` rows and their values."""
+        n = int(self.event_size[0])
+        return self.events[:n], self.event_value[:n]
 
     def log(self) -> tuple[np.ndarray, np.ndarray]:
         """The signing log so far as views: ``[LOG field, deal]`` and the deals' values."""

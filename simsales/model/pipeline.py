@@ -34,6 +34,7 @@ COLUMNS = (
     "found_by",  # rep who brought the lead in (information stage)
     "worked_by",  # rep who made the touch before the last (groundwork stage)
     "touched_by",  # rep who made the last touch (the closer, when it signs)
+    "lead_id",  # a lead's number for its history; written only when the run logs events
 )
 (
     OWNER,
@@ -51,12 +52,14 @@ COLUMNS = (
     FOUND_BY,
     WORKED_BY,
     TOUCHED_BY,
+    LEAD_ID,
 ) = range(len(COLUMNS))
 # Bits of the ``flags`` column; bits 2-4 count other reps' approaches to the firm (open
 # market), at most DUPLICATES_MAX.
 RECLAIMED_BIT, HANDED_BIT, DUPLICATE_ONE, DUPLICATES_MAX = 1, 2, 4, 7
-# Entries of ``Pipeline.sizes``: rows in use, closed rows not yet squeezed out, pool leads.
-N_ROWS, N_CLOSED, N_POOL = range(3)
+# Entries of ``Pipeline.sizes``: rows in use, closed rows not yet squeezed out, pool leads,
+# lead ids given so far (when the run logs events).
+N_ROWS, N_CLOSED, N_POOL, N_IDS = range(4)
 
 
 class Pipeline:
@@ -80,10 +83,11 @@ class Pipeline:
     found_by: np.ndarray
     worked_by: np.ndarray
     touched_by: np.ndarray
+    lead_id: np.ndarray
 
     def __init__(self, capacity: int = 1024) -> None:
         self.table = np.empty((len(COLUMNS), capacity), dtype=np.int32)
-        self.sizes = np.zeros(3, dtype=np.int64)  # N_ROWS, N_CLOSED, N_POOL
+        self.sizes = np.zeros(4, dtype=np.int64)  # N_ROWS, N_CLOSED, N_POOL, N_IDS
 
     @property
     def n(self) -> int:

@@ -71,6 +71,7 @@ def day_params(scenario: Scenario, odds: LeadOdds) -> DayParams:
         cooling_off=int(scenario.market.cooling_off_days),
         n_touch=int(odds.sign.shape[1]),
         season_sign=1.0,
+        log_events=False,
     )
 
 
@@ -87,8 +88,10 @@ class TeamDay:
         pipe: Pipeline,
         odds: LeadOdds,
         rec: Ledger,
+        log_events: bool = False,
     ):
         markets = layout(scenario)
+        self.log_events = log_events  # keep the event log (a history run)
         self.cal, self.team, self.market, self.pipe = cal, team, market, pipe
         self.copied: dict[int, int] = {}  # territory slots opened later: target -> source
         self.price = 1.0  # factor on deal values (price changes: shocks)
@@ -148,7 +151,9 @@ class TeamDay:
         rep, leads = scenario.rep, scenario.leads
         odds = lead_odds(leads) if odds is None else odds
         self.params = day_params(scenario, odds)
-        self.params = self.params._replace(deal_mu=self.params.deal_mu + np.log(self.price))
+        self.params = self.params._replace(
+            deal_mu=self.params.deal_mu + np.log(self.price), log_events=self.log_events
+        )
         if not learning:
             self.params = self.params._replace(learning_per_day=0.0, joint_learning=0.0)
         grade_cdf = territory_grade_cdf(layout(scenario), odds, self.market.n)
@@ -217,7 +222,8 @@ class TeamDay:
         rec = self.rec
         self.books = Books(rec.acc, rec.day_max, rec.team, rec.terr, rec.signings_by_touch,
                            rec.cohort, rec.signing_log, rec.signing_value,
-                           rec.log_size)  # fmt: skip
+                           rec.log_size, rec.events, rec.event_value,
+                           rec.event_size)  # fmt: skip
 
     def copy_territory(self, source: int, target: int) -> None:
         """Territory slot ``target`` gets ``source``'s grade mix and travel minutes."""
@@ -286,8 +292,10 @@ class TeamDay:
         """Room for day ``day``'s new leads, deals and random numbers (the most it can use)."""
         st = self.state
         arrivals = int(self.hq_month[day - self.month_start].sum() + st.referrals.sum())
-        rows, deals = day_needs(self.pipe.n, self.team.capacity, arrivals, self.params, self._need)
+        rows, deals, events = day_needs(self.pipe.n, self.team.capacity, arrivals, self.params,
+                                        self._need)  # fmt: skip
         self.pipe.reserve(rows)
-        if self.rec.reserve_signings(deals):
+        grown = self.rec.reserve_signings(deals)
+        if self.rec.reserve_events(events) or grown:
             self._bind_books()
         self.draws.ensure(self._need)

@@ -116,3 +116,23 @@ def monthly_text(monthly, baseline: str, confidence: float = 0.95) -> str:
         lines += ["", f"{name} vs {baseline}, month by month: {monthly_label(column)}"]
         lines += grouped_table(head, groups)
     return "\n".join(lines)
+
+
+def fit_text(table) -> str:
+    """A fit's estimates as a plain table: what the history shows (with its 95% CI and
+    records), the base's value, and whether the fitted scenario uses it."""
+
+    def num(x) -> str:
+        return "-" if not isinstance(x, int | float) or not math.isfinite(x) else f"{x:.4g}"
+
+    lines = ["What the history shows (95% CI), against the base:"]
+    head = f"  {'parameter':<46}{'history':>10}{'95% CI':>22}{'records':>11}{'base':>10}  used"
+    lines.append(head)
+    for row in table.itertuples(index=False):
+        ci = f"[{num(row.ci_low)}, {num(row.ci_high)}]"
+        lines.append(f"  {row.key:<46}{num(row.estimate):>10}{ci:>22}{row.n:>11,}"
+                     f"{num(row.base):>10}  {'yes' if row.used else 'no'}")  # fmt: skip
+    lines.append("used: the fitted scenario takes the value (read through the model where "
+                 "the history shows it only with the model's other rules: see the file's "
+                 "comments).")  # fmt: skip
+    return "\n".join(lines)

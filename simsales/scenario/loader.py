@@ -116,6 +116,39 @@ def load_scenario(path: str | Path) -> Scenario:
     return validate(data, str(path), origins)
 
 
+def value_sources(path: str | Path) -> dict[str, str]:
+    """The comment written after each value of a scenario file and its bases, by dotted
+    key (``leads.grade_mix.A`` -> ``"assumption: ..."``): where each value comes from.
+    Values without a comment are left out."""
+    data, origins = _load_tree(Path(path), ())
+    texts: dict[str, list[str]] = {}
+    out = {}
+    for key, origin in origins.items():
+        if not isinstance(origin, tuple) or not key or key[0] == BASE_KEY:
+            continue
+        file, line = origin
+        if file not in texts:
+            texts[file] = read_text_file(Path(file)).splitlines()
+        text = texts[file][line - 1] if 0 < line <= len(texts[file]) else ""
+        comment = _comment_of(text)
+        if comment:
+            out[".".join(str(k) for k in key)] = comment
+    return out
+
+
+def _comment_of(line: str) -> str | None:
+    """The comment of a YAML line (after a ``#`` outside quotes), or None."""
+    quote = None
+    for i, c in enumerate(line):
+        if quote:
+            quote = None if c == quote else quote
+        elif c in "'\"":
+            quote = c
+        elif c == "#" and (i == 0 or line[i - 1] in " \t"):
+            return line[i + 1 :].strip() or None
+    return None
+
+
 def read_text_file(path: Path, limit: int = MAX_FILE_BYTES) -> str:
     """The text of a scenario, sweep, sensitivity or roster file, after checking that it
     is a regular file (not a folder, a named pipe, whose reading would wait forever, or a

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 from typing import Literal
@@ -144,3 +145,40 @@ class Horizon(_Strict):
         holidays = {d for h in self.calendar.holidays for d in h.days()}
         earlier = (date.replace(day=d) for d in range(1, date.day))
         return start + sum(d.weekday() not in off and d not in holidays for d in earlier)
+
+    def working_dates(self, first: int, end: int) -> list[dt.date]:
+        """The date of each working day from ``first`` up to ``end`` (0 = the warm-up's
+        first day; days before or after the run fall in nominal months of
+        ``days_per_month`` working days); needs start. The inverse of ``working_day``:
+        with a calendar, the working dates themselves; without one, working day j of a
+        month is the first date at least j / days_per_month of the way through it."""
+        assert self.start is not None
+        lengths = self.month_lengths()
+        total = self.warmup_months + self.months
+        starts = [0]
+        for days in lengths or (self.days_per_month,) * total:
+            starts.append(starts[-1] + days)
+        dates: list[dt.date] = []
+        for day in range(first, end):
+            if 0 <= day < starts[-1]:
+                m = bisect.bisect_right(starts, day) - 1
+                j = day - starts[m]
+            elif day < 0:
+                m, j = divmod(day, self.days_per_month)
+            else:
+                m, j = divmod(day - starts[-1], self.days_per_month)
+                m += total
+            year, month = map(int, self.month_label(m).split("-"))
+            if lengths is not None and 0 <= m < total:
+                dates.append(self._working_dates_of(year, month)[j])
+            else:
+                days = calendar.monthrange(year, month)[1]
+                dates.append(dt.date(year, month, 1 + -(-j * days // self.days_per_month)))
+        return dates
+
+    def _working_dates_of(self, year: int, month: int) -> list[dt.date]:
+        assert self.calendar is not None
+        off = {WEEKDAYS.index(d) for d in self.calendar.days_off}
+        holidays = {d for h in self.calendar.holidays for d in h.days()}
+        dates = (dt.date(year, month, d) for d in range(1, calendar.monthrange(year, month)[1] + 1))
+        return [d for d in dates if d.weekday() not in off and d not in holidays]
