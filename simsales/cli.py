@@ -435,6 +435,81 @@ def fit_cmd(
     typer.echo(f"fitted scenario {fitted.scenario.name!r} written to {out}")
 
 
+@app.command("backtest")
+def backtest_cmd(
+    file: Annotated[Path, typer.Argument(help="The (fitted) scenario to back-test.")],
+    actuals: Annotated[
+        tuple[Path, Path],
+        typer.Option(
+            metavar="ACTIVITIES ROSTER",
+            help="The history to test against: activities and roster history files.",
+        ),
+    ],  # fmt: skip
+    columns: Annotated[
+        Path | None, typer.Option(help="Mapping of your files' columns (docs/history.md).")
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help="First month compared (YYYY-MM); default the history's 4th month (its "
+            "pipelines build up in the first three)."
+        ),
+    ] = None,  # fmt: skip
+    replications: Annotated[
+        int,
+        typer.Option(
+            "--replications",
+            "-r",
+            min=10,
+            help="Simulated runs of the history's period (the band).",
+        ),
+    ] = 50,  # fmt: skip
+    seed: SeedOption = 0,
+    workers: WorkersOption = None,
+    plot: Annotated[
+        Path | None, typer.Option(help="Also draw the months against the band (PNG or PDF).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing --plot file.")] = False,
+    progress: ProgressOption = True,
+) -> None:
+    """Simulate a history's own period from the team as it stood on its first day, with
+    the classes that actually started, and compare each month's actual signings,
+    revenue, reps on post and leavers with the simulated P10-P90 band: how many months
+    fall inside it (about 8 in 10 for an honest model) and how far the median is off."""
+    from simsales.history.backtest import BacktestError, backtest
+    from simsales.history.formats import (
+        HistoryError,
+        check_consistent,
+        read_activities,
+        read_mapping,
+        read_roster_history,
+    )
+
+    _check_new_file(plot, "--plot", force)
+    try:
+        scenario = load_scenario(file)
+        mapping = read_mapping(columns) if columns is not None else None
+        acts = read_activities(actuals[0], mapping)
+        people = read_roster_history(actuals[1], mapping)
+        check_consistent(acts, people, str(actuals[0]), str(actuals[1]))
+    except (ScenarioError, HistoryError) as exc:
+        _fail(str(exc))
+    try:
+        with _running(replications, progress, None, workers, None, None) as (tick, ex):
+            done = backtest(scenario, acts, people, replications, seed, workers, start, tick, ex)
+    except BacktestError as exc:
+        _fail(str(exc))
+    except ScenarioError as exc:
+        _fail(f"the history's team does not make a valid scenario with {file}: {exc}")
+    typer.echo(done.text())
+    if plot is not None:
+        _headless_plots()
+        try:
+            done.plot().savefig(plot, dpi=110)
+        except OSError as exc:
+            _fail(f"--plot {plot}: cannot write ({exc})")
+
+
 @app.command("export-history")
 def export_history_cmd(
     results: Annotated[

@@ -143,6 +143,8 @@ COLUMN_TABLES = ("metrics/tables.py", "metrics/cohorts.py", "metrics/catalogue.p
 NOT_ABOUT_METRICS = {
     ("plotting.py", "FUNNEL_STAGES"): "team_month columns as funnel stages, each with its "
     "field figure; their labels are the catalogue's (stage_label)",
+    ("backtest.py", "REASON"): "the roster history's leave_reason counted by each leaver "
+    "metric of the catalogue's backtest view; no label, choice or direction",
 }
 
 

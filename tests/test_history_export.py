@@ -178,3 +178,20 @@ def test_export_history_refuses_what_it_cannot_reproduce(stored, tmp_path):
     (edited / "manifest.json").write_text(json.dumps(manifest))
     assert_bad_input(invoke("export-history", edited, "--out", tmp_path / "h", "--start",
                             "2027-01"), "does not give the stored tables")  # fmt: skip
+
+
+def test_a_history_with_a_re_split_reads_back(tmp_path):
+    """Accounts a re-split moves change territory: their later rows name the new one, and
+    the history still passes the checks."""
+    resplit = SMALL.with_overrides({"shocks": [{"kind": "territory_resplit", "when": 2}],
+                                    "horizon.months": 3, "name": "resplit"})  # fmt: skip
+    history = simulated_history(resplit, 0, SEED)
+    assert history.team_month["accounts_moved"].sum() > 0
+    moved = history.activities.groupby("lead_id")["territory"].nunique()
+    # (a moved lead shows its new territory on its next row, if it has one)
+    assert 0 < (moved > 1).sum() <= history.team_month["accounts_moved"].sum()
+    formats.write_activities(history.activities, tmp_path / "a.parquet")
+    formats.write_roster_history(history.roster, tmp_path / "r.parquet")
+    activities = formats.read_activities(tmp_path / "a.parquet")
+    roster = formats.read_roster_history(tmp_path / "r.parquet")
+    formats.check_consistent(activities, roster, "a.parquet", "r.parquet")

@@ -197,8 +197,8 @@ CASES = [  # id, table, {line: its new row}, the error's line, column, a phrase 
      10, "kind", "is the second entered row of lead 'L2'; the first is line 8"),
     ("grade disagrees", A, {6: "P1,R1,2024-01-09,followup,C,own,T1,"},
      6, "grade", "'C' disagrees with the grade 'B' of lead 'P1' on line 4"),
-    ("territory disagrees", A, {9: "L2,,2024-03-04,lost,A,hq,T3,"},
-     9, "territory", "'T3' disagrees with the territory 'T2' of lead 'L2' on line 8"),
+    ("source disagrees", A, {9: "L2,,2024-03-04,lost,A,referral,T2,"},
+     9, "source", "'referral' disagrees with the source 'hq' of lead 'L2' on line 8"),
     ("wrong cell count", A, {4: "P1,R1,2024-01-05,first_visit,B,own,T1,,extra"},
      4, None, "line 4: 9 cells, but the header (line 1) has 8"),
     ("too few cells", A, {5: "P1,R1,2024-01-05,entered"},
@@ -247,6 +247,13 @@ def test_refuses_a_bad_row(tmp_path, table_name, edits, line, column, phrase):
     assert str(err).startswith(where)
     assert phrase in str(err)
     assert "\n" not in str(err)
+
+
+def test_a_lead_may_change_territory(tmp_path):
+    """A re-split moves accounts to another territory: a lead's later rows may name it."""
+    path = put(tmp_path, "activities.csv",
+               table(ACT_HEADER, ACT_ROWS, {9: "L2,,2024-03-04,lost,A,hq,T3,"}))  # fmt: skip
+    assert read_activities(path)["territory"].tolist()[-1] == "T3"
 
 
 def test_an_error_reads_as_one_line_with_the_value(tmp_path):

@@ -12,7 +12,12 @@ import pytest
 
 from tests.conftest import ROOT
 
-NOTEBOOKS = ["planner_quota_whatif", "leader_hiring_strategies", "trainer_cohort_outcomes"]
+NOTEBOOKS = [
+    "planner_quota_whatif",
+    "leader_hiring_strategies",
+    "trainer_cohort_outcomes",
+    "fit_to_your_team",
+]
 
 
 @pytest.fixture(params=NOTEBOOKS)
@@ -46,8 +51,8 @@ def test_defines_no_model_code(notebook):
                 for a in n.names}  # fmt: skip
     imported |= {n.module.split(".")[0] for n in ast.walk(tree)
                  if isinstance(n, ast.ImportFrom) and n.module}  # fmt: skip
-    assert imported <= {"os", "pathlib", "matplotlib", "pandas", "simsales", "ipywidgets",
-                        "IPython"}, imported  # fmt: skip
+    assert imported <= {"os", "pathlib", "tempfile", "matplotlib", "pandas", "simsales",
+                        "ipywidgets", "IPython"}, imported  # fmt: skip
     assert not re.search(r"\brandom\b|default_rng", source)
 
 

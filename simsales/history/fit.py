@@ -41,15 +41,18 @@ class Fit:
     sources: dict[str, str]  # dotted key -> the base file's comment (where known)
 
     def table(self) -> pd.DataFrame:
-        """One row per estimate: key, base value, estimate, 95% CI, records, how, and
-        whether the fitted scenario uses it."""
-        base = _leaves(self.base.model_dump(mode="json", by_alias=True))
-        rows = [
-            {"key": e.key, "base": base.get(e.key), "estimate": e.value, "ci_low": e.low,
-             "ci_high": e.high, "n": e.n, "how": e.how,
-             "used": _used_key(_scenario_key(e.key)) in self.used}
-            for e in self.estimates
-        ]  # fmt: skip
+        """One row per estimate: its key, the scenario parameter it sets, what the history
+        shows (estimate, 95% CI, records, how), whether the fitted scenario uses it, the
+        value in the fitted scenario (read through the model, it differs from the
+        estimate) and the base's."""
+        rows = []
+        for e in self.estimates:
+            dotted = _scenario_key(e.key)
+            used = _used_key(dotted) in self.used
+            rows.append({"key": e.key, "parameter": dotted, "estimate": e.value,
+                         "ci_low": e.low, "ci_high": e.high, "n": e.n, "how": e.how,
+                         "used": used, "fitted": _value(self.scenario, dotted),
+                         "base": _value(self.base, dotted)})  # fmt: skip
         return pd.DataFrame(rows)
 
     def yaml_text(self) -> str:
@@ -185,9 +188,11 @@ def fit(activities: pd.DataFrame, roster: pd.DataFrame, base: Scenario,
         value = _value(scenario, _scenario_key(key))
         slope = slopes[key] if np.isfinite(slopes[key]) and slopes[key] > 0 else e.value / value
         low, high = _interval(e, spread.get(key, np.nan), replications)
+        top = UPPER.get(_scenario_key(key), 1.0)  # the quit hazards: chances
+        lo = min(max(value + (low - e.value) / slope, 0.0), top)
+        hi = min(max(value + (high - e.value) / slope, 0.0), top)
         said.setdefault(_used_key(_scenario_key(key)), []).append(
-            f"{_num(value)} [{_num(value + (low - e.value) / slope)}, "
-            f"{_num(value + (high - e.value) / slope)}] (history {_num(e.value)} "
+            f"{_num(value)} [{_num(lo)}, {_num(hi)}] (history {_num(e.value)} "
             f"[{_num(e.low)}, {_num(e.high)}], n={e.n}; the fitted team simulated "
             f"{_num(check.get(key, float('nan')))})"
         )

@@ -41,8 +41,11 @@ def _touch_of_close(ax, fit: Fit) -> None:
     fitted = np.asarray(fit.scenario.leads.signing_touch_shares, dtype=float)
     fitted = fitted / fitted.sum()
     k = np.arange(len(shares))
+    base = np.asarray(fit.base.leads.signing_touch_shares, dtype=float)
     ax.bar(k, shares, color=PALETTE[0], alpha=0.6, label="history (censoring-adjusted)")
     ax.plot(np.arange(len(fitted)), fitted, "o-", color=PALETTE[1], label="fitted")
+    ax.plot(np.arange(len(base)), base / base.sum(), "s--", color="grey", markersize=4,
+            label=f"base ({fit.base.name})")  # fmt: skip
     labels = ["call", "visit", *(f"f{i}" for i in range(1, len(fitted) - 1))]
     ax.set_xticks(np.arange(len(fitted)), labels, fontsize="small")
     ax.set_xlabel("touch the deal closed at (f1 = 1st follow-up)")
@@ -96,10 +99,16 @@ def _deal_values(ax, fit: Fit) -> None:
 
 
 def _against_base(ax, fit: Fit) -> None:
-    """Each fitted value of one number as a multiple of the base's, with its interval."""
+    """Each value the history shows directly, as a multiple of the base's, with its
+    interval (values read through the model are in the fitted file's comments)."""
+    from simsales.history.fit import QUIT_KEY, THROUGH_MODEL
+
     table = fit.table()
-    rows = table[table["used"] & table["base"].apply(lambda v: isinstance(v, int | float))]
-    rows = rows[rows["base"].astype(float) > 0]
+    # Relative weights and shares are drawn in their own panel (where deals close); the
+    # grade weights are relative chances on another scale than the base's.
+    relative = ("leads.grade_sign_weight", "leads.signing_touch_shares", QUIT_KEY)
+    direct = ~table["key"].isin(list(THROUGH_MODEL)) & ~table["key"].str.startswith(relative)
+    rows = table[table["used"] & direct & (table["base"] > 0)]
     if rows.empty:
         ax.set_axis_off()
         return
@@ -111,7 +120,11 @@ def _against_base(ax, fit: Fit) -> None:
     ax.errorbar(ratio, y, xerr=np.clip(err, 0, None), fmt="o", color=PALETTE[0], capsize=3)
     ax.axvline(1.0, color="grey", linewidth=1)
     ax.set_yticks(y, rows["key"].str.replace("leads.", "").tolist(), fontsize="x-small")
-    ax.invert_yaxis()
+    ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xscale("log")
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("history's estimate / base value (95% CI; log scale)")
     ax.set_title("What the history says against the base")

@@ -9,7 +9,7 @@ row, empty on all others). A lead's rows, in date order (same-day rows in the or
 STAGE_RANK), keep these rules: one ``record`` at most, and it is the lead's first row; one
 ``first_visit`` and one ``entered`` at most; no ``followup`` without a first visit or
 before it; one close (``signed`` or ``lost``) at most, and no row after it; and a lead's
-grade, source and territory, where several rows give them, agree.
+grade and source, where several rows give them, agree (its territory may change).
 
 **roster history**: one row per person who was on the team. Columns ``id`` (unique),
 ``role`` (ROLES), ``group`` and ``hire_date`` (empty only for a supervisor); optionally
@@ -866,8 +866,9 @@ def _check_leads(src: _Source, text: Mapping[str, pd.Series], kinds: np.ndarray,
     add(again, "kind", closed_twice)
     add(after, "date", after_close)
 
-    # 5. a lead's grade, source and territory agree
-    for column in ("grade", "source", "territory"):
+    # 5. a lead's grade and source agree (its territory may change: a re-split moves
+    # accounts to another territory)
+    for column in ("grade", "source"):
         if column in text:
             values = text[column].to_numpy(dtype=object)[order]
             add(*_disagreeing(column, values, lead, len(leads), lead_of, src, ln))

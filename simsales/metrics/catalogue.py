@@ -44,6 +44,8 @@ VIEWS = {
     "fan": "the report's fan charts, month by month (team_month columns of the same names)",
     "sweep": "the means `simsales sweep` prints for every point",
     "class_kpis": "the shares plotting.class_kpis draws as bars (F23, F26)",
+    "backtest": "what `simsales backtest` sets against a team's history month by month "
+    "(team_month columns of the same names)",
 }
 
 
@@ -150,7 +152,7 @@ CATALOGUE: dict[str, Metric] = {
     for m in (
         # Money: what the horizon earns and costs.
         _m("revenue", "Revenue", "yuan", _MONEY, "money", "higher",
-           views="precision report forest fan sweep"),
+           views="precision report forest fan sweep backtest"),
         _m("margin", "Margin (revenue less cost of sales)", "yuan", _MONEY, "money", "higher",
            views="precision report forest fan sweep"),
         _m("cost_of_sales", "Cost of sales (reps' pay, hiring, training)", "yuan", _MONEY,
@@ -159,12 +161,12 @@ CATALOGUE: dict[str, Metric] = {
            views="report forest"),
         # Headcount.
         _m("reps_on_post", "Reps on post (monthly average)", "reps", _HEAD, "number", "higher", 1,
-           views="precision report forest fan sweep"),
+           views="precision report forest fan sweep backtest"),
         _m("supervisor_groups_end", "Supervisor groups at the end", "groups", _HEAD, "number",
            None, 1, views="report"),
         # Sales.
         _m("signings", "Deals signed", "deals", _SALES, "count", "higher",
-           views="precision report forest"),
+           views="precision report forest backtest"),
         _m("revenue_per_rep_month", "Revenue per rep per month", "yuan", _SALES, "money",
            "higher", views="report"),
         _m("signings_per_rep_month", "Deals per rep per month", "deals", _SALES, "number",
@@ -183,9 +185,9 @@ CATALOGUE: dict[str, Metric] = {
         _m("hires", "Reps hired (trainees)", "reps", _WORK, "number", None, 1, True,
            views="report"),
         _m("quits", "Reps who quit", "reps", _WORK, "number", "lower", 1, True,
-           views="report forest"),
+           views="report forest backtest"),
         _m("dismissals", "Reps dismissed", "reps", _WORK, "number", "lower", 1, True,
-           views="report forest"),
+           views="report forest backtest"),
         _m("promotions", "Reps promoted to supervisor", "reps", _WORK, "number", None, 1, True,
            views="report"),
         _m("supervisor_hires", "Supervisors hired from outside", "supervisors", _WORK, "number",

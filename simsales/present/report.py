@@ -314,13 +314,21 @@ def dated_in_words(baseline: Mapping, scenario: Mapping) -> list[str]:
     return _changes_in_words(baseline, scenario) + _shocks_in_words(baseline, scenario)
 
 
-def _shocks_in_words(baseline: Mapping, scenario: Mapping) -> list[str]:
-    if not scenario.get("shocks") or baseline.get("shocks") == scenario.get("shocks"):
+def _if_new(baseline: Mapping, scenario: Mapping, key: str, words: str) -> Scenario | list[str]:
+    """``scenario`` validated when its ``key`` (changes, shocks) differs from the baseline's;
+    else nothing to say ([]), or, for a manifest of another version, its count in words."""
+    if not scenario.get(key) or baseline.get(key) == scenario.get(key):
         return []
     try:
-        valid = Scenario.model_validate(scenario)
+        return Scenario.model_validate(scenario)
     except ValidationError:  # a manifest of another version: say it plainly
-        return [f"{len(scenario['shocks'])} shocks"]
+        return [f"{len(scenario[key])} {words}"]
+
+
+def _shocks_in_words(baseline: Mapping, scenario: Mapping) -> list[str]:
+    valid = _if_new(baseline, scenario, "shocks", "shocks")
+    if isinstance(valid, list):
+        return valid
     said = []
     for t in shock_timings(valid):
         shock, h = t.shock, valid.horizon
@@ -334,12 +342,9 @@ def _shocks_in_words(baseline: Mapping, scenario: Mapping) -> list[str]:
 
 
 def _changes_in_words(baseline: Mapping, scenario: Mapping) -> list[str]:
-    if not scenario.get("changes") or baseline.get("changes") == scenario.get("changes"):
-        return []
-    try:
-        dated = Scenario.model_validate(scenario)
-    except ValidationError:  # a manifest of another version: say it plainly
-        return [f"{len(scenario['changes'])} dated changes"]
+    dated = _if_new(baseline, scenario, "changes", "dated changes")
+    if isinstance(dated, list):
+        return dated
     phases = [s.model_dump(mode="json") for _, s in dated.phases()]
     h = dated.horizon
 

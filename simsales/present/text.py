@@ -119,20 +119,25 @@ def monthly_text(monthly, baseline: str, confidence: float = 0.95) -> str:
 
 
 def fit_text(table) -> str:
-    """A fit's estimates as a plain table: what the history shows (with its 95% CI and
-    records), the base's value, and whether the fitted scenario uses it."""
+    """A fit's estimates as a plain table: the parameter, what the history shows (with its
+    95% CI and records), the value the fitted scenario takes and the base's."""
 
     def num(x) -> str:
-        return "-" if not isinstance(x, int | float) or not math.isfinite(x) else f"{x:.4g}"
+        if not isinstance(x, int | float) or not math.isfinite(x):
+            return "-"
+        return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
 
-    lines = ["What the history shows (95% CI), against the base:"]
-    head = f"  {'parameter':<46}{'history':>10}{'95% CI':>22}{'records':>11}{'base':>10}  used"
+    lines = ["What the history shows (95% CI) and the value the fitted scenario takes:"]
+    head = (f"  {'parameter':<44}{'history':>10}  {'95% CI':<24}{'records':>9}"
+            f"{'fitted':>10}{'base':>10}")  # fmt: skip
     lines.append(head)
     for row in table.itertuples(index=False):
         ci = f"[{num(row.ci_low)}, {num(row.ci_high)}]"
-        lines.append(f"  {row.key:<46}{num(row.estimate):>10}{ci:>22}{row.n:>11,}"
-                     f"{num(row.base):>10}  {'yes' if row.used else 'no'}")  # fmt: skip
-    lines.append("used: the fitted scenario takes the value (read through the model where "
-                 "the history shows it only with the model's other rules: see the file's "
-                 "comments).")  # fmt: skip
+        fitted = num(row.fitted) if row.used else "(base)"
+        lines.append(f"  {row.parameter:<44}{num(row.estimate):>10}  {ci:<24}{row.n:>9,}"
+                     f"{fitted:>10}{num(row.base):>10}")  # fmt: skip
+    lines.append("fitted: the value written to the scenario; it differs from what the "
+                 "history shows where that is read through the model's other rules (the "
+                 "file's comments say how); (base): too few records, the base's value is "
+                 "kept.")  # fmt: skip
     return "\n".join(lines)
