@@ -399,26 +399,12 @@ def fit_cmd(
     washouts, trial passes, quits), each with its 95% CI, and write a complete scenario in
     which every fitted value says so and every other value keeps the base's source."""
     from simsales.history.fit import fit
-    from simsales.history.formats import (
-        HistoryError,
-        check_consistent,
-        read_activities,
-        read_mapping,
-        read_roster_history,
-    )
     from simsales.scenario.loader import value_sources
 
     _check_new_file(out, "--out", force)
     _check_new_file(report, "--report", force)
     base_file = base or baseline_path()
-    try:
-        scenario = load_scenario(base_file)
-        mapping = read_mapping(columns) if columns is not None else None
-        acts = read_activities(activities, mapping)
-        people = read_roster_history(roster, mapping)
-        check_consistent(acts, people, str(activities), str(roster))
-    except (ScenarioError, HistoryError) as exc:
-        _fail(str(exc))
+    scenario, acts, people = _read_history(base_file, activities, roster, columns)
     try:
         sources = value_sources(base_file)
         fitted = fit(acts, people, scenario, sources, name, replications=replications, seed=seed)
@@ -477,23 +463,9 @@ def backtest_cmd(
     revenue, reps on post and leavers with the simulated P10-P90 band: how many months
     fall inside it (about 8 in 10 for an honest model) and how far the median is off."""
     from simsales.history.backtest import BacktestError, backtest
-    from simsales.history.formats import (
-        HistoryError,
-        check_consistent,
-        read_activities,
-        read_mapping,
-        read_roster_history,
-    )
 
     _check_new_file(plot, "--plot", force)
-    try:
-        scenario = load_scenario(file)
-        mapping = read_mapping(columns) if columns is not None else None
-        acts = read_activities(actuals[0], mapping)
-        people = read_roster_history(actuals[1], mapping)
-        check_consistent(acts, people, str(actuals[0]), str(actuals[1]))
-    except (ScenarioError, HistoryError) as exc:
-        _fail(str(exc))
+    scenario, acts, people = _read_history(file, actuals[0], actuals[1], columns)
     try:
         with _running(replications, progress, None, workers, None, None) as (tick, ex):
             done = backtest(scenario, acts, people, replications, seed, workers, start, tick, ex)
@@ -508,6 +480,28 @@ def backtest_cmd(
             done.plot().savefig(plot, dpi=110)
         except OSError as exc:
             _fail(f"--plot {plot}: cannot write ({exc})")
+
+
+def _read_history(scenario_file: Path, activities: Path, roster: Path, columns: Path | None):
+    """The scenario and a history's two tables (through the --columns mapping), checked
+    together; exit 2 naming the file, line and column of the first problem."""
+    from simsales.history.formats import (
+        HistoryError,
+        check_consistent,
+        read_activities,
+        read_mapping,
+        read_roster_history,
+    )
+
+    try:
+        scenario = load_scenario(scenario_file)
+        mapping = read_mapping(columns) if columns is not None else None
+        acts = read_activities(activities, mapping)
+        people = read_roster_history(roster, mapping)
+        check_consistent(acts, people, str(activities), str(roster))
+    except (ScenarioError, HistoryError) as exc:
+        _fail(str(exc))
+    return scenario, acts, people
 
 
 @app.command("export-history")
