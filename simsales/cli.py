@@ -393,12 +393,13 @@ def fit_cmd(
         Path | None, typer.Option(help="Also draw the fit against the history (PNG or PDF).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
+    progress: ProgressOption = True,
 ) -> None:
     """Fit simsales to a team's own history: estimate what the history tells (funnel,
     grades, where deals close, cadence, lead rates, deal values, skill spread, ramp,
     washouts, trial passes, quits), each with its 95% CI, and write a complete scenario in
     which every fitted value says so and every other value keeps the base's source."""
-    from simsales.history.fit import fit
+    from simsales.history.fit import ROUNDS, fit
     from simsales.scenario.loader import value_sources
 
     _check_new_file(out, "--out", force)
@@ -407,7 +408,13 @@ def fit_cmd(
     scenario, acts, people = _read_history(base_file, activities, roster, columns)
     try:
         sources = value_sources(base_file)
-        fitted = fit(acts, people, scenario, sources, name, replications=replications, seed=seed)
+        bar = _progress_bar(ROUNDS * replications, "simulated histories") if progress else None
+        try:
+            fitted = fit(acts, people, scenario, sources, name, replications=replications,
+                         seed=seed, progress=bar.update_to if bar else None)  # fmt: skip
+        finally:
+            if bar:
+                bar.close()
     except ScenarioError as exc:
         _fail(f"the fitted values do not make a valid scenario: {exc}")
     try:

@@ -87,6 +87,7 @@ class Backtest:
     def plot(self):
         """One panel per metric: the simulated P10-P90 band and median, the actual months."""
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import FuncFormatter
 
         from simsales.present.plotting import PALETTE
 
@@ -105,9 +106,10 @@ class Backtest:
                     label="actual, outside the band")  # fmt: skip
             ax.set_xticks(x, block["date"], rotation=45, fontsize="x-small")
             ax.set_title(monthly_label(str(metric)))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         axes.flat[0].legend(frameon=False, fontsize="small")
-        fig.suptitle(f"Back-test of {self.scenario.name}: actual months against the "
-                     f"simulated band ({self.replications} runs)")  # fmt: skip
+        fig.suptitle(f"{self.scenario.name}: actual months against the simulated band "
+                     f"({self.replications} runs)")  # fmt: skip
         fig.tight_layout()
         return fig
 

@@ -12,6 +12,7 @@ same estimators, shows what the history shows.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,6 +110,7 @@ UPPER = {SIGN_KEY: 0.999, "skill.new_hire_fraction": 1.0, "skill.potential_sigma
          "leads.hq_leads_per_rep_day": 100.0}  # fmt: skip
 MAX_STEP = 2.0  # a step moves a value by at most this factor (noise in a small history)
 NUDGE = 0.1  # the relative change a slope is measured over
+ROUNDS = 4  # runs of the fitted team: a first step, its result, the nudge, the check
 
 
 def estimates_of(activities: pd.DataFrame, roster: pd.DataFrame,
@@ -141,7 +143,8 @@ def estimates_of(activities: pd.DataFrame, roster: pd.DataFrame,
 
 def fit(activities: pd.DataFrame, roster: pd.DataFrame, base: Scenario,
         sources: dict[str, str] | None = None, name: str | None = None,
-        replications: int = 3, seed: int = 0) -> Fit:  # fmt: skip
+        replications: int = 3, seed: int = 0,
+        progress: Callable[[int, int], None] | None = None) -> Fit:  # fmt: skip
     """Fit ``base`` to a history (canonical tables of ``simsales.history.formats``).
 
     Values the history shows directly (funnel shares after the call, grade mix, touch of
@@ -152,7 +155,7 @@ def fit(activities: pd.DataFrame, roster: pd.DataFrame, base: Scenario,
     value is moved in proportion to what the history shows over what the simulation
     shows, then by a Newton step with its slope measured on common random numbers (the
     history's 95% interval is carried over by the same slope), and the result is run once
-    more as a check.
+    more as a check. ``progress(done, total)`` counts the simulated histories.
     ``sources`` are the base file's comments by dotted key (``value_sources``), kept for
     the values not fitted."""
     data, curves = estimates_of(activities, roster, base)
@@ -168,12 +171,13 @@ def fit(activities: pd.DataFrame, roster: pd.DataFrame, base: Scenario,
         targets.update({h.key: h for h in hazards if h is not None})
     # A first step in proportion, then a Newton step with each value's slope measured on
     # common random numbers (the same seed, every value 10% higher), then a check.
-    first, _ = _simulated_estimates(scenario, replications, seed)
+    runs = _Runs(ROUNDS * replications, progress)
+    first, _ = _simulated_estimates(scenario, replications, seed, runs)
     scenario = _moved(scenario, targets, first, {}, name)
-    seen, _ = _simulated_estimates(scenario, replications, seed)
+    seen, _ = _simulated_estimates(scenario, replications, seed, runs)
     values = {k: _value(scenario, _scenario_key(k)) for k in targets}
     nudged = _with_values(scenario, {k: v * (1 + NUDGE) for k, v in values.items()}, name)
-    moved, _ = _simulated_estimates(nudged, replications, seed)
+    moved, _ = _simulated_estimates(nudged, replications, seed, runs)
     slopes = {}
     for k in targets:
         slope = (moved.get(k, np.nan) - seen.get(k, np.nan)) / (NUDGE * values[k])
@@ -182,7 +186,7 @@ def fit(activities: pd.DataFrame, roster: pd.DataFrame, base: Scenario,
         proportional = seen.get(k, np.nan) / values[k]
         slopes[k] = slope if k in THROUGH_MODEL and slope > 0 else proportional
     scenario = _moved(scenario, targets, seen, slopes, name)
-    check, spread = _simulated_estimates(scenario, replications, seed)
+    check, spread = _simulated_estimates(scenario, replications, seed, runs)
     said: dict[str, list[str]] = {}
     for key, e in targets.items():
         value = _value(scenario, _scenario_key(key))
@@ -228,24 +232,39 @@ def _interval(e: Estimate, spread: float, replications: int) -> tuple[float, flo
     return min(e.low, e.value - half), max(e.high, e.value + half)
 
 
-def _simulated_estimates(scenario: Scenario, replications: int,
-                         seed: int) -> tuple[dict[str, float], dict[str, float]]:  # fmt: skip
+class _Runs:
+    """Counts the simulated histories of a fit for a progress callback (done, total)."""
+
+    def __init__(self, total: int, progress: Callable[[int, int], None] | None):
+        self.done, self.total, self.progress = 0, total, progress
+
+    def one_more(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+
+def _simulated_estimates(scenario: Scenario, replications: int, seed: int,
+                         runs: _Runs) -> tuple[dict[str, float], dict[str, float]]:  # fmt: skip
     """What the estimators read in ``replications`` simulated histories of ``scenario``:
     pooled, and (two or more) the standard deviation between histories read one by one."""
     from simsales.history.export import simulated_history
 
     if scenario.horizon.start is None:  # a history needs dates; any month will do
         scenario = scenario.with_overrides({"horizon.start": "2000-01", "name": scenario.name})
-    runs = [simulated_history(scenario, r, seed) for r in range(replications)]
+    histories = []
+    for r in range(replications):
+        histories.append(simulated_history(scenario, r, seed))
+        runs.one_more()
     activities = pd.concat([_prefixed(h.activities, r, ("lead_id", "rep_id"))
-                            for r, h in enumerate(runs)], ignore_index=True)  # fmt: skip
-    roster = pd.concat([_prefixed(h.roster, r, ("id",)) for r, h in enumerate(runs)],
+                            for r, h in enumerate(histories)], ignore_index=True)  # fmt: skip
+    roster = pd.concat([_prefixed(h.roster, r, ("id",)) for r, h in enumerate(histories)],
                        ignore_index=True)  # fmt: skip
     found, _ = estimates_of(activities, roster, scenario)
     spread: dict[str, float] = {}
     if replications >= 2:
         each = [{e.key: e.value for e in estimates_of(h.activities, h.roster, scenario)[0]}
-                for h in runs]  # fmt: skip
+                for h in histories]  # fmt: skip
         spread = {k: float(np.std([d.get(k, np.nan) for d in each], ddof=1)) for k in each[0]}
     return {e.key: e.value for e in found}, spread
 
