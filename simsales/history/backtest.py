@@ -18,11 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simsales.history.estimate import SIX_DAY_WEEK
+from simsales.history.estimate import working_week
 from simsales.metrics.catalogue import shown_in
 from simsales.present.plotting import monthly_label
 from simsales.scenario.schema import Scenario
-from simsales.scenario.sections.horizon import WEEKDAYS
 
 # What is compared (the catalogue's view; team_month columns of the same names): revenue,
 # reps on post at a month's end, deals signed, quits and dismissals.
@@ -178,11 +177,12 @@ def _team_at(scenario: Scenario, roster: pd.DataFrame, day: pd.Timestamp) -> dic
         people.append({"id": str(row["id"]), "role": "rep", "group": str(row["group"]),
                        "territory": _territory(row),
                        "months_on_post": round(float(months_on_post), 2)})  # fmt: skip
-    week = _weekmask(scenario)
+    week, holidays = working_week(scenario.horizon.calendar)
     days_cap = scenario.workforce.training.days - 1
     for row in trainees.to_dict("records"):
         hired = np.datetime64(pd.Timestamp(row["hire_date"]).date())
-        done = int(np.busday_count(hired, np.datetime64(day.date()), weekmask=week))
+        done = int(np.busday_count(hired, np.datetime64(day.date()), weekmask=week,
+                                   holidays=list(holidays)))  # fmt: skip
         people.append({"id": str(row["id"]), "role": "trainee", "group": str(row["group"]),
                        "territory": _territory(row),
                        "days_in_training": min(done, max(days_cap, 0))})  # fmt: skip
@@ -225,12 +225,6 @@ def _classes(roster: pd.DataFrame, months: list[str]) -> dict:
         f"workforce.hiring.{k}": None
         for k in ("class_size", "every_months", "target_reps", "max_class_size")
     }
-
-
-def _weekmask(scenario: Scenario) -> str:
-    cal = scenario.horizon.calendar
-    return SIX_DAY_WEEK if cal is None else "".join(
-        "0" if d in cal.days_off else "1" for d in WEEKDAYS)  # fmt: skip
 
 
 def _actuals(activities: pd.DataFrame, roster: pd.DataFrame, months: list[str]) -> pd.DataFrame:

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from simsales.scenario.sections.horizon import WEEKDAYS
+
 GRADES = ("A", "B", "C", "D")
 TOUCHES = ("call", "first_visit", "followup")
 CLOSES = ("signed", "lost")
@@ -48,7 +50,6 @@ class Curves:
     the quit survival by months on post, the deal values."""
 
     close_shares: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    close_counts: np.ndarray = field(default_factory=lambda: np.zeros(0))
     tenure_months: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per rep
     quit: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # per rep
     entry_months: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per rep: on post
@@ -90,10 +91,19 @@ class Window:
         return np.busday_count(s, e, weekmask=self.weekmask, holidays=list(self.holidays))
 
 
-def window_of(activities: pd.DataFrame, weekmask: str = SIX_DAY_WEEK,
-              holidays: tuple = ()) -> Window:  # fmt: skip
+def working_week(calendar) -> tuple[str, tuple[np.datetime64, ...]]:
+    """numpy's weekmask and holidays of a scenario's ``horizon.calendar`` (F42's six-day
+    week and no holidays without one)."""
+    if calendar is None:
+        return SIX_DAY_WEEK, ()
+    mask = "".join("0" if d in calendar.days_off else "1" for d in WEEKDAYS)
+    return mask, tuple(np.datetime64(d) for h in calendar.holidays for d in h.days())
+
+
+def window_of(activities: pd.DataFrame, calendar=None) -> Window:
+    """The history's period, its working days as in ``calendar`` (``horizon.calendar``)."""
     dates = activities["date"].to_numpy(dtype="datetime64[D]")
-    return Window(dates.min(), dates.max(), weekmask, holidays)
+    return Window(dates.min(), dates.max(), *working_week(calendar))
 
 
 # ------------------------------------------------------------------ the funnel
@@ -162,13 +172,7 @@ def lead_outcomes(activities: pd.DataFrame) -> pd.DataFrame:
     entered = _entered(activities)
     entered = entered[entered["source"].isin(["own", "hq"])]
     a = activities[activities["lead_id"].isin(entered["lead_id"])]
-    touches = a[a["kind"].isin(TOUCHES)].copy()
-    # A touch's index: own prospects' appointment call is touch 0, an HQ lead's first call.
-    rank = touches["kind"].map({"call": 0, "first_visit": 1, "followup": 2})
-    touches = touches.assign(rank=rank).sort_values(["lead_id", "date", "rank"], kind="stable")
-    first_call = (touches["kind"] == "call") & ~touches.duplicated(["lead_id", "kind"])
-    touches = touches[(touches["kind"] != "call") | first_call]
-    touches["index"] = touches.groupby("lead_id").cumcount()
+    touches = _indexed_touches(a)
     last = touches.groupby("lead_id")["index"].max()
     closes = a[a["kind"].isin(CLOSES)].drop_duplicates("lead_id").set_index("lead_id")
     out = entered.set_index("lead_id")
@@ -185,6 +189,19 @@ def lead_outcomes(activities: pd.DataFrame) -> pd.DataFrame:
     last_rep = touches.groupby("lead_id")["rep_id"].last().reindex(out.index)
     out.loc[dropped, "closer"] = last_rep[dropped]
     return out.reset_index()
+
+
+def _indexed_touches(activities: pd.DataFrame) -> pd.DataFrame:
+    """The touch rows of ``activities`` in each lead's order, with their touch index: a
+    lead's first call is touch 0 (an own prospect's appointment call, an HQ lead's first
+    call), later calls are not touches of their own, then the first visit, follow-ups."""
+    touches = activities[activities["kind"].isin(TOUCHES)]
+    rank = touches["kind"].map({"call": 0, "first_visit": 1, "followup": 2})
+    touches = touches.assign(rank=rank).sort_values(["lead_id", "date", "rank"], kind="stable")
+    first_call = (touches["kind"] == "call") & ~touches.duplicated(["lead_id", "kind"])
+    touches = touches[(touches["kind"] != "call") | first_call].copy()
+    touches["index"] = touches.groupby("lead_id").cumcount()
+    return touches
 
 
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -346,13 +363,7 @@ def skill_spread(outcomes: pd.DataFrame, roster: pd.DataFrame) -> list[Estimate]
 def touch_rows(activities: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     """Every touch of an entered own or HQ lead: its rep, date, touch index, the lead's
     grade, and whether the lead signed at it."""
-    a = activities[activities["lead_id"].isin(outcomes["lead_id"])]
-    touches = a[a["kind"].isin(TOUCHES)]
-    rank = touches["kind"].map({"call": 0, "first_visit": 1, "followup": 2})
-    touches = touches.assign(rank=rank).sort_values(["lead_id", "date", "rank"], kind="stable")
-    first_call = (touches["kind"] == "call") & ~touches.duplicated(["lead_id", "kind"])
-    touches = touches[(touches["kind"] != "call") | first_call].copy()
-    touches["index"] = touches.groupby("lead_id").cumcount()
+    touches = _indexed_touches(activities[activities["lead_id"].isin(outcomes["lead_id"])])
     info = outcomes.set_index("lead_id")
     touches["grade"] = touches["lead_id"].map(info["grade"])
     last = touches["lead_id"].map(info["last_touch"])

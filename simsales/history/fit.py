@@ -23,7 +23,6 @@ import yaml
 from simsales.history import estimate as est
 from simsales.history.estimate import Curves, Estimate
 from simsales.scenario.schema import Scenario
-from simsales.scenario.sections.horizon import WEEKDAYS
 
 MIN_RECORDS = 30  # fewer records than this: the base's value is kept
 SIGN_KEY = "leads.sign_probability"
@@ -116,7 +115,7 @@ ROUNDS = 4  # runs of the fitted team: a first step, its result, the nudge, the 
 def estimates_of(activities: pd.DataFrame, roster: pd.DataFrame,
                  base: Scenario) -> tuple[list[Estimate], Curves]:  # fmt: skip
     """Every estimate a history gives, and the curves the fit report draws."""
-    window = _window(activities, base)
+    window = est.window_of(activities, base.horizon.calendar)
     out: list[Estimate] = []
     out += est.funnel(activities, window)
     out += est.grade_mix(activities)
@@ -135,8 +134,6 @@ def estimates_of(activities: pd.DataFrame, roster: pd.DataFrame,
     quits, curves = est.quits(roster, window, len(base.workforce.attrition.quit_hazard_by_year))
     out += quits
     curves.close_shares = incidence / incidence.sum() if incidence.sum() > 0 else incidence
-    signed = outcomes.loc[outcomes["outcome"] == "signed", "last_touch"]
-    curves.close_counts = np.bincount(np.minimum(signed, n_touches - 1), minlength=n_touches)
     curves.deal_values = deal_values
     return out, curves
 
@@ -310,24 +307,12 @@ def _ok(e: Estimate | None) -> bool:
     return e is not None and e.n >= MIN_RECORDS and math.isfinite(e.value)
 
 
-def _window(activities: pd.DataFrame, base: Scenario) -> est.Window:
-    """The history's period; working days as in the base's calendar (F42's six-day week
-    without one)."""
-    cal = base.horizon.calendar
-    if cal is None:
-        return est.window_of(activities)
-    mask = "".join("0" if d in cal.days_off else "1" for d in WEEKDAYS)
-    holidays = tuple(np.datetime64(d) for h in cal.holidays for d in h.days())
-    return est.window_of(activities, mask, holidays)
-
-
 def _overrides(estimates: list[Estimate], base: Scenario) -> tuple[dict, dict[str, str]]:
     """The dotted keys the estimates set, and the comment of each. An estimate resting on
     fewer than MIN_RECORDS records, or without a value, leaves the base's."""
     by_key = {e.key: e for e in estimates}
     over: dict = {}
     used: dict[str, str] = {}
-    ok = _ok
 
     def take(key: str, value, e: Estimate) -> None:
         over[key] = value
@@ -340,20 +325,20 @@ def _overrides(estimates: list[Estimate], base: Scenario) -> tuple[dict, dict[st
               "workforce.training.trial_pass_share"]  # fmt: skip
     for key in simple:
         e = by_key.get(key)
-        if e is not None and ok(e):
+        if e is not None and _ok(e):
             take(key, round(float(e.value), 6), e)
     cv = by_key.get("leads.deal_value_cv")
-    if cv is not None and ok(cv):
+    if cv is not None and _ok(cv):
         take("leads.deal_value_cv", round(min(float(cv.value), 2.0), 6), cv)
     for g in est.GRADES:
         e = by_key.get(f"leads.grade_mix.{g}")
-        if e is not None and ok(e):
+        if e is not None and _ok(e):
             take(f"leads.grade_mix.{g}", round(float(e.value), 6), e)
         days = by_key.get(f"leads.followup_cadence_days.{g}")
-        if days is not None and ok(days):
+        if days is not None and _ok(days):
             take(f"leads.followup_cadence_days.{g}", max(int(round(days.value)), 1), days)
     weights = [by_key.get(f"leads.grade_sign_weight.{g}") for g in est.GRADES]
-    if all(w is not None and ok(w) and w.value > 0 for w in weights):
+    if all(w is not None and _ok(w) and w.value > 0 for w in weights):
         for g, w in zip(est.GRADES, weights, strict=True):
             assert w is not None
             take(f"leads.grade_sign_weight.{g}", round(float(w.value), 6), w)
@@ -381,15 +366,6 @@ def _used_key(key: str) -> str:
 def _num(x: float) -> str:
     """A number for a comment: 4 significant digits."""
     return f"{x:.4g}" if math.isfinite(x) else "nan"
-
-
-def _leaves(node, path: tuple = ()) -> dict[str, object]:
-    if isinstance(node, dict):
-        out: dict[str, object] = {}
-        for k, v in node.items():
-            out.update(_leaves(v, (*path, k)))
-        return out
-    return {".".join(map(str, path)): node}
 
 
 def _scalar(value) -> str:

@@ -370,7 +370,7 @@ def _log(bk, day, kind, rep, lead, territory, a, b, c, value):
 
 
 @njit(cache=True)
-def _new_lead(leads, sizes, bk, p, day, source):
+def _new_lead(leads, sizes, bk, day, source):
     """Log the lead just added (the last row): its id, owner, territory, source, grade."""
     i = sizes[N_ROWS] - 1
     lead = sizes[N_IDS]
@@ -533,7 +533,7 @@ def _arrivals(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
             k += 2
             _enter(leads, sizes, owner, t, HQ_SRC, grade, day, month, p.n_touch, acc, cohort)
             if p.log_events:
-                _new_lead(leads, sizes, bk, p, day, HQ_SRC)
+                _new_lead(leads, sizes, bk, day, HQ_SRC)
     wanted = np.zeros(available.size, dtype=np.int64)
     for r in range(territory.size):
         if on_post[r]:  # a rep who has left gets no referral
@@ -557,7 +557,7 @@ def _arrivals(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
                     k += 1
                 _enter(leads, sizes, r, t, source, grade, day, month, p.n_touch, acc, cohort)
                 if p.log_events:
-                    _new_lead(leads, sizes, bk, p, day, source)
+                    _new_lead(leads, sizes, bk, day, source)
     pos[D_ARRIVALS] = k
 
 
@@ -881,7 +881,7 @@ def _calls(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
             _add_lead(leads, sizes, r, territory[r], booked_state + grade * p.n_touch, grade,
                       4 + grade, 0, PROSPECTED_SRC, day + 1, day, month)  # fmt: skip
             if p.log_events:
-                _new_lead(leads, sizes, bk, p, day, PROSPECTED_SRC)
+                _new_lead(leads, sizes, bk, day, PROSPECTED_SRC)
         phone_closers[r] = closes
     pos[D_CALLS] = k
     if phone_closers.any():  # rare: about one call in 6,000
