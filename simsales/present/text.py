@@ -128,13 +128,17 @@ def fit_text(table) -> str:
         return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
 
     lines = ["What the history shows (95% CI) and the value the fitted scenario takes:"]
-    head = (f"  {'parameter':<44}{'history':>10}  {'95% CI':<24}{'records':>9}"
+    name = "parameter (figure the history shows)"
+    head = (f"  {name:<44}{'history':>10}  {'95% CI':<24}{'records':>9}"
             f"{'fitted':>10}{'base':>10}")  # fmt: skip
     lines.append(head)
     for row in table.itertuples(index=False):
         ci = f"[{num(row.ci_low)}, {num(row.ci_high)}]"
         fitted = num(row.fitted) if row.used else "(base)"
-        lines.append(f"  {row.parameter:<44}{num(row.estimate):>10}  {ci:<24}{row.n:>9,}"
+        # A parameter read from another figure (the sign chance from the realised F2)
+        # says which, so the history's number is not taken for the parameter's.
+        name = row.parameter if row.key == row.parameter else f"{row.parameter} ({row.key})"
+        lines.append(f"  {name:<44}{num(row.estimate):>10}  {ci:<24}{row.n:>9,}"
                      f"{fitted:>10}{num(row.base):>10}")  # fmt: skip
     lines.append("fitted: the value written to the scenario; it differs from what the "
                  "history shows where that is read through the model's other rules (the "
