@@ -23,9 +23,12 @@ TOUCHES = ("call", "first_visit", "followup")
 CLOSES = ("signed", "lost")
 CONFIDENCE = 0.95
 RESOLVE_DAYS = 90  # F2 counts leads entered at least 3 months before the end (as the model)
-GUARD_DAYS = 7  # records this close to the end may not have been called yet: left out
-# A lead untouched this long before the history ends is no longer worked: it was dropped
-# at its last touch (lost), not open (censored).
+# assumption: records this close to the end may not have been called yet (a call follows
+# a record within days, F1): left out.
+GUARD_DAYS = 7
+# assumption: a lead untouched this long before the history ends is no longer worked (the
+# slowest cadence is a week, F11's weekly touch): it was dropped at its last touch (lost),
+# not open (censored).
 ABANDONED_DAYS = 60
 # Working days: Monday-Saturday (F42: one day off a week) unless the base has a calendar.
 SIX_DAY_WEEK = "1111110"

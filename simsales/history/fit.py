@@ -24,7 +24,9 @@ from simsales.history import estimate as est
 from simsales.history.estimate import Curves, Estimate
 from simsales.scenario.schema import Scenario
 
-MIN_RECORDS = 30  # fewer records than this: the base's value is kept
+# assumption: an estimate resting on fewer records than this keeps the base's value (a
+# share from 30 records has a 95% interval about +-0.18 wide).
+MIN_RECORDS = 30
 SIGN_KEY = "leads.sign_probability"
 
 
