@@ -106,6 +106,11 @@ def replication_metrics(
             "month_end_signing_share": tm["signings_last_week"].sum() / tm["signings"].sum(),
         }
     )
+    # Quits and dismissals of reps in their first year on post, per rep and monthly close,
+    # as the chance to leave within 12 months at that rate (tables._first_year).
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monthly = tm["first_year_leavers"].sum() / tm["first_year_at_risk"].sum()
+    out["first_year_attrition"] = 1.0 - (1.0 - monthly) ** 12
     # F41: share of reps on post at quota on the quota period, counted at periods' ends.
     ends = team_month[team_month["quota_period_end"]].groupby(KEYS, sort=True)
     out["share_at_quota"] = ends["reps_at_quota"].sum() / ends["reps_on_post"].sum()

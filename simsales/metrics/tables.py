@@ -25,7 +25,7 @@ from simsales.model.ledger import (
     Ledger,
 )
 from simsales.model.pipeline import SOURCES
-from simsales.model.team import STATUS, Team
+from simsales.model.team import DISMISSED, QUIT, STATUS, Team
 
 if TYPE_CHECKING:
     from simsales.model.payroll import Payroll
@@ -112,6 +112,8 @@ TEAM_MONTH_COLUMNS = (
     "reps_on_post_3_to_12_months",
     "reps_on_post_12_months_plus",
     *WORKFORCE_COUNTERS[:-1],
+    "first_year_at_risk",
+    "first_year_leavers",
     "hiring_cost",
     "training_cost",
     "supervisor_hiring_cost",
@@ -131,6 +133,27 @@ TEAM_MONTH_COLUMNS = (
     "opportunity_per_rep_cv",
     "signings_last_week",
 )
+
+
+def _first_year(team: Team, cal, frozen_until: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per reported month: the reps in their first 12 months on post whom the close
+    before the month could let go (quit or dismissal), and those of them who left on the
+    month's first day. The ratio of the sums is the first-year leaving chance per month
+    (``first_year_attrition``). A roster's frozen warm-up decides no leavers: none at risk."""
+    n = team.n
+    on_post, leave = team.on_post_day[:n], team.leave_day[:n]
+    left = np.isin(team.leave_reason[:n], (QUIT, DISMISSED))
+    first_year = 12 * cal.days_per_month
+    months = range(cal.warmup_months, cal.total_months)
+    at_risk, leavers = np.zeros(len(months), np.int64), np.zeros(len(months), np.int64)
+    for i, m in enumerate(months):
+        if m - 1 < frozen_until:
+            continue
+        close = cal.starts[m]  # leavers decided at the close go this day
+        risk = (on_post < close) & (leave >= close) & (close - on_post < first_year)
+        at_risk[i] = np.count_nonzero(risk)
+        leavers[i] = np.count_nonzero(risk & left & (leave == close))
+    return at_risk, leavers
 
 
 def slot_sum(values: np.ndarray) -> np.ndarray:
@@ -218,6 +241,9 @@ def tables(
     team_month["reps_on_post_12_months_plus"] = (tenure >= 12).sum(axis=1)
     for i, name in enumerate(WORKFORCE_COUNTERS[:-1]):
         team_month[name] = workforce.counts[w:, i]
+    team_month["first_year_at_risk"], team_month["first_year_leavers"] = _first_year(
+        team, cal, workforce.frozen_until
+    )
     hiring_cost, training_cost, supervisor_cost = workforce.costs()
     team_month["hiring_cost"] = hiring_cost[w:]
     team_month["training_cost"] = training_cost[w:]
