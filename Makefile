@@ -10,7 +10,7 @@ $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@# setuptools' note on every editable install ("Editable installation ... folders with the same name") is noise here
-	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[dev,cluster,sensitivity,notebooks]'
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[dev,cluster,sensitivity,notebooks,optimise]'
 	@echo "compiling the simulated working day once (numba caches it; about 20 s)"
 	$(BIN)/simsales run --replications 1 --workers 1 --no-progress > /dev/null
 	touch $(READY)

@@ -31,6 +31,8 @@ _PUBLIC = {
     "baseline_path": "simsales.scenario.paths",
     "sweep": "simsales.experiment.sweeps",
     "sensitivity": "simsales.experiment.sensitivity",
+    "plan_hiring": "simsales.experiment.targets",
+    "optimise": "simsales.experiment.optimise",
 }
 # Public modules, imported on first use: simsales.plotting.fan_chart(...).
 _MODULES = {
@@ -51,6 +53,8 @@ __all__ = [
     "executors",
     "load_results",
     "load_scenario",
+    "optimise",
+    "plan_hiring",
     "plotting",
     "report",
     "run",
@@ -60,10 +64,12 @@ __all__ = [
 
 if TYPE_CHECKING:
     from simsales.experiment import executors
+    from simsales.experiment.optimise import optimise
     from simsales.experiment.results import Results, ResultsError, load_results
     from simsales.experiment.runs import Comparison, compare, run
     from simsales.experiment.sensitivity import sensitivity
     from simsales.experiment.sweeps import sweep
+    from simsales.experiment.targets import plan_hiring
     from simsales.present import plotting, report
     from simsales.scenario import Scenario, ScenarioError, load_scenario
     from simsales.scenario.paths import baseline_path

@@ -695,6 +695,239 @@ def _damaged(out: Path, damaged: dict[str, dict[int, str]]) -> str:
             f"({shown}{more})")  # fmt: skip
 
 
+PLAN_REPLICATIONS = 100  # assumption: a chance near 80% known to about +-8 points (2 SE)
+
+
+@app.command("plan")
+def plan_cmd(
+    file: Annotated[
+        Path | None, typer.Argument(help="Scenario YAML file; the bundled baseline if omitted.")
+    ] = None,
+    target: Annotated[
+        str,
+        typer.Option(
+            help="What to reach: METRIC=VALUE, METRIC one of revenue, margin, signings "
+            "(totals over months 1..--by) or reps_on_post (at the end of --by), e.g. "
+            "revenue=150e6."
+        ),
+    ] = "",
+    by: Annotated[
+        str | None,
+        typer.Option(
+            help="Month to reach it by: YYYY-MM (needs horizon.start) or a reported "
+            "month number; default the last reported month."
+        ),
+    ] = None,
+    confidence: Annotated[
+        float, typer.Option(help="Share of simulated years that must reach the target.")
+    ] = 0.8,
+    max_class: Annotated[
+        int | None,
+        typer.Option(
+            "--max-class",
+            min=1,
+            max=10_000,
+            help="Largest class the trainers can take in a month; default the "
+            "scenario's workforce.hiring.max_class_size, else 20.",
+        ),
+    ] = None,
+    shape: Annotated[
+        str,
+        typer.Option(
+            help="earliest: classes as early as the limit allows (the smallest "
+            "plan); level: as even over the months as possible."
+        ),
+    ] = "earliest",
+    replications: Annotated[
+        int,
+        _replications("per plan tried, and again (fresh) for the plan found", least=10),
+    ] = PLAN_REPLICATIONS,
+    seed: SeedOption = 0,
+    workers: WorkersOption = None,
+    overrides: OverridesOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Save the plan (plan.json), the plan as a scenario "
+            "(plan.yaml) and the checked runs' tables here.",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace files already in --out.")] = False,
+    progress: ProgressOption = True,
+    scheduler: SchedulerOption = None,
+    dask_local: DaskLocalOption = None,
+) -> None:
+    """Work back from a target: the smallest hiring plan (classes by month, within the
+    limit on class size) that reaches the target in at least --confidence of simulated
+    years, its chance with an exact interval on fresh replications, its cost against
+    today's hiring and reps on post month by month. Exit 2 if no plan within the limits
+    reaches it."""
+    from simsales.experiment.targets import Shape, UnreachableTarget, make_target, plan_hiring
+
+    if not target:
+        _fail("--target is required, e.g. --target revenue=150e6")
+    (sc,) = _load([file or baseline_path()], overrides)
+    name = file or "the baseline"
+    try:
+        make_target(sc, target, by)
+    except ValueError as exc:
+        _fail(f"{name}: {exc}")
+    if not 0 < confidence < 1:
+        _fail(f"--confidence {confidence}: allowed strictly between 0 and 1, e.g. 0.8")
+    if shape not in ("earliest", "level"):
+        _fail(f"--shape {shape!r}: allowed: earliest, level")
+    _check_out(out)
+    if out is not None and not force and (out / "plan.json").exists():
+        _fail(f"--out {out}: already holds a plan (plan.json); give --force to replace it")
+    form: Shape = "level" if shape == "level" else "earliest"
+    total = replications * 20  # a first guess: plan_hiring sets the bar's total as it goes
+    try:
+        with _running(total, progress, None, workers, scheduler, dask_local, "plans") as (
+            tick,
+            ex,
+        ):
+            plan = plan_hiring(sc, target, confidence, by, max_class, form, replications,
+                               None, seed, workers, ex, tick)  # fmt: skip
+    except UnreachableTarget as exc:
+        _fail(str(exc))
+    except ValueError as exc:
+        _fail(f"{name}: {exc}")
+    if out is not None:
+        _save_plan(plan, out)
+    typer.echo(plan.text())
+    if out is not None:
+        typer.echo(f"plan saved to {out} (plan.json, plan.yaml, today/ and plan/ tables)")
+
+
+def _save_plan(plan, out: Path) -> None:
+    """plan.json, the planned scenario as YAML, and both checked runs' tables."""
+    import json
+
+    import yaml
+
+    from simsales.experiment.results import atomic_write
+    from simsales.experiment.targets import plan_summary
+
+    planned = plan.planned.model_dump(mode="json", by_alias=True, exclude_none=True)
+    scenario = yaml.safe_dump(planned, sort_keys=False).encode()
+    summary = json.dumps(plan_summary(plan), indent=2).encode()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write(out / "plan.yaml", lambda f: f.write(scenario))
+        atomic_write(out / "plan.json", lambda f: f.write(summary))
+        plan.today.save(out / "today")
+        plan.results.save(out / "plan")
+    except OSError as exc:
+        _fail(f"--out {out}: cannot write results ({exc})")
+
+
+@app.command("optimise")
+def optimise_cmd(
+    file: Annotated[
+        Path, typer.Argument(help="Optimisation YAML file (its keys: help(simsales.optimise)).")
+    ],
+    seed: SeedOption = 0,
+    workers: WorkersOption = None,
+    overrides: OverridesOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Store every run here as it finishes (a rerun "
+            "resumes), then the trials, finalists and the winner as a scenario.",
+        ),
+    ] = None,
+    force: ForceOption = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Also write an HTML report of the outcome here.")
+    ] = None,
+    progress: ProgressOption = True,
+    scheduler: SchedulerOption = None,
+    dask_local: DaskLocalOption = None,
+) -> None:
+    """Search a scenario's parameters for the best objective under constraints (needs
+    simsales[optimise]): candidates on common random numbers, the best few again on fresh
+    replications, the winner against the scenario with paired 95% CIs, how many
+    finalists cannot be told from it, and how much of its advantage was luck of the
+    search. Exit 2 if no candidate meets the constraints."""
+    from simsales.experiment.optimise import (
+        NoFeasibleCandidate,
+        load_optimisation,
+        run_optimisation,
+    )
+
+    try:
+        base, spec = load_optimisation(file)
+        (base,) = _overridden([base], overrides)
+    except (ScenarioError, ValueError) as exc:
+        _fail(str(exc) if isinstance(exc, ScenarioError) else f"{file}: {exc}")
+    from importlib.util import find_spec
+
+    if find_spec("optuna") is None:
+        _fail("simsales optimise needs optuna: pip install 'simsales[optimise]'")
+    _check_out(out)
+    if report is not None:
+        _check_new_file(report, "--report", force)
+        if report.suffix.lower() not in (".html", ".htm"):
+            _fail(f"--report {report}: the report is an HTML file; give a name ending in .html")
+    total = spec.replications * (1 + spec.trials) + spec.final_replications * (1 + spec.finalists)
+    try:
+        with _running(total, progress, out, workers, scheduler, dask_local) as (tick, ex):
+            result = run_optimisation(base, spec, seed, workers, ex, tick, out, force)
+    except NoFeasibleCandidate as exc:
+        _fail(f"{file}: {exc}")
+    if out is not None:
+        _save_optimisation(result, out)
+    typer.echo(result.text())
+    if report is not None:
+        from simsales.present.report import render_report, write_report
+
+        _headless_plots()
+        try:
+            assert result.comparison is not None  # a result without a winner raised above
+            title = f"Optimisation: {file.name}"
+            html = render_report(
+                result.comparison, {base.name: str(file)}, title, optimisation=result
+            )
+            write_report(html, report)
+        except OSError as exc:
+            _fail(f"--report {report}: cannot write the report ({exc})")
+        typer.echo(f"report written to {report}")
+    if out is not None:
+        typer.echo(f"trials, finalists and the winner (winner.yaml) saved to {out}")
+
+
+def _save_optimisation(result, out: Path) -> None:
+    """trials.csv, finalists.csv, optimisation.json and the winner as a scenario file."""
+    import json
+
+    import yaml
+
+    from simsales.experiment.optimise import optimisation_summary
+    from simsales.experiment.results import atomic_write
+
+    files = {
+        "trials.csv": result.trials.to_csv(index=False).encode(),
+        "finalists.csv": result.finalists.to_csv(index=False).encode(),
+        "optimisation.json": json.dumps(
+            optimisation_summary(result), indent=2, default=str
+        ).encode(),
+        "winner.yaml": yaml.safe_dump(
+            result.scenario().model_dump(mode="json", by_alias=True, exclude_none=True),
+            sort_keys=False,
+        ).encode(),
+    }
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            atomic_write(out / name, lambda f, d=data: f.write(d))
+    except OSError as exc:
+        _fail(f"--out {out}: cannot write results ({exc})")
+
+
 @app.command("sweep")
 def sweep_cmd(
     file: Annotated[Path, typer.Argument(help="Sweep YAML file (its keys: help(simsales.sweep)).")],

@@ -509,7 +509,7 @@ def test_every_option_and_argument_has_help():
     import typer
 
     group = typer.main.get_command(app)
-    assert len(group.commands) == 11  # with fit, backtest and export-history (issue 18)
+    assert len(group.commands) == 13  # with plan and optimise (issue 19)
     missing = [f"{name} {param.name}" for name, command in group.commands.items()
                for param in command.params
                if not (getattr(param, "help", None) or "").strip()]  # fmt: skip

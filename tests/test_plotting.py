@@ -3,6 +3,9 @@ results (the figure's content, not just that it ran)."""
 
 from __future__ import annotations
 
+import functools
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -294,3 +297,106 @@ def test_literal_escapes_every_dollar_and_nothing_else():
     assert plotting.literal("p $\\frac{1}$") == "p \\$\\frac{1}\\$"
     assert plotting.literal("a\\$b") == "a\\\\$b"  # shown as a\$b: the escape is undone once
     assert plotting.literal("plan B, 80 reps") == "plan B, 80 reps"
+
+
+@functools.cache
+def small_optimisation():
+    """A quick optimisation of the commission rate for margin, first-year attrition at
+    most 72% (some candidates fail it): 8 trials of 6 replications, 3 finalists on 8
+    fresh ones. Built once per test session (test_report uses it too)."""
+    pytest.importorskip("optuna")
+    from simsales.experiment.optimise import optimise
+
+    sc = simsales.load_scenario(BASELINE).with_overrides({
+        "team.reps": 16, "team.supervisor_groups": 2, "horizon.months": 6,
+        "market.territories": [{"name": "A", "firms": 20_000}, {"name": "B", "firms": 20_000}],
+    })  # fmt: skip
+    return optimise(sc, {"pay.commission.rate": {"low": 0.04, "high": 0.16, "step": 0.02}},
+                    "margin", ["first_year_attrition <= 0.72"], trials=8, batch=4,
+                    replications=6, finalists=3, final_replications=8, workers=1)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def optimisation():
+    # pytest imports this file as test_plotting, test_report as tests.test_plotting: the
+    # latter's cache serves both.
+    from tests.test_plotting import small_optimisation as cached
+
+    return cached()
+
+
+def _collection(ax, label: str):
+    (found,) = [c for c in ax.collections if c.get_label() == label]
+    return found
+
+
+def test_trade_off_draws_every_distinct_candidate_feasible_filled_infeasible_hollow(
+    optimisation,
+):
+    o = optimisation
+    fig = plotting.trade_off(o)
+    (ax,) = fig.axes
+    distinct = o.trials.drop_duplicates(subset=list(o.spec.parameters))
+    assert len(distinct) < len(o.trials)  # the search proposed a candidate twice
+    level = "first_year_attrition <= 0.72"
+    met, failed = _collection(ax, "met the constraints"), _collection(ax, "failed a constraint")
+    for points, feasible in ((met, True), (failed, False)):
+        block = distinct[distinct["feasible"] == feasible]
+        assert len(block) > 0  # both kinds, or the test says nothing
+        assert sorted(map(tuple, points.get_offsets().tolist())) == sorted(
+            zip(block[level], block["objective"], strict=True))  # fmt: skip
+    assert len(met.get_offsets()) + len(failed.get_offsets()) == len(distinct)
+    assert list(failed.get_facecolors()) == [] and met.get_facecolors().size  # hollow, filled
+    # The bound: a dashed vertical line at the constraint's value, labelled in words.
+    (bound,) = [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert list(bound.get_xdata()) == [0.72, 0.72]
+    assert bound.get_label() == "limit: first-year attrition ≤ 72.0%"
+    # Finalists ringed at their search values; the winner starred and labelled.
+    rings = _collection(ax, "finalists (run again on fresh replications)")
+    assert len(rings.get_offsets()) == len(o.finalists)
+    star = _collection(ax, f"the winner (trial {o.winner})")
+    winner = o.trials.set_index("trial").loc[o.winner]
+    assert star.get_offsets().tolist() == [[winner[level], winner["objective"]]]
+    texts = figure_texts(fig)
+    assert f"winner, trial {o.winner}" in texts
+    # The base scenario's objective on the search replications, dotted across.
+    (base,) = [line for line in ax.lines if line.get_linestyle() == ":"]
+    assert base.get_ydata()[0] == pytest.approx(winner["objective"] - o.search_advantage)
+    matplotlib.pyplot.close(fig)
+
+
+def test_trade_off_axes_say_the_catalogues_labels_units_and_scenario(optimisation):
+    from simsales.metrics.catalogue import metric as catalogued
+
+    fig = plotting.trade_off(optimisation)
+    (ax,) = fig.axes
+    attrition, margin = catalogued("first_year_attrition"), catalogued("margin")
+    assert ax.get_xlabel().replace("\n", " ") == f"{attrition.label}, mean [%]"
+    assert ax.get_ylabel().replace("\n", " ") == f"{margin.label}, mean [yuan]  (↑ better)"
+    texts = figure_texts(fig)
+    assert any(t.endswith("%") for t in texts)  # a share's ticks are percentages
+    assert any(re.fullmatch(r"1\d,\d{3},\d{3}", t) for t in texts)  # money, separated
+    title = ax.get_title().replace("\n", " ")
+    assert optimisation.base.name in title and "first-year attrition" in title
+    assert not [t for t in texts if "_" in t]  # no code names
+    matplotlib.pyplot.close(fig)
+
+
+def test_trade_off_without_constraints_puts_the_first_parameter_across(optimisation):
+    import dataclasses
+
+    unconstrained = optimisation.spec.model_copy(update={"constraints": []})
+    o = dataclasses.replace(optimisation, spec=unconstrained)
+    fig = plotting.trade_off(o)
+    (ax,) = fig.axes
+    assert ax.get_xlabel() == "pay.commission.rate"
+    assert not [line for line in ax.lines if line.get_linestyle() == "--"]  # no bound
+    base = _collection(ax, "the base scenario")  # a parameter it sets: a marker there
+    rate = optimisation.base.pay.commission.rate
+    assert base.get_offsets()[0][0] == pytest.approx(rate)
+    with pytest.raises(ValueError, match="no constraint 'margin > 0'"):
+        plotting.trade_off(optimisation, constraint="margin > 0")
+    _, ax2 = matplotlib.pyplot.subplots()
+    assert plotting.trade_off(optimisation, "first_year_attrition <= 0.72", ax=ax2) is ax2.figure
+    matplotlib.pyplot.close(fig)
+    matplotlib.pyplot.close(ax2.figure)

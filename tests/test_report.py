@@ -527,3 +527,143 @@ def test_difference_table_wide_leaves_a_cell_empty_where_nothing_differs():
     assert wide.loc[("Revenue", "yuan"), "fewer_reps: difference [95% CI]"] != ""
     margin = (catalogued("margin").label, "yuan")
     assert wide.loc[margin, "dearer_hires: difference [95% CI]"].startswith("-")
+
+
+# ------------------------------------------------------------------ optimisation
+class Rows(HTMLParser):
+    """The cells of every table row (<td>s) of an HTML fragment."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag == "td":
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell is not None:
+            self.rows[-1].append("".join(self._cell))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _section_html(text: str, anchor: str) -> str:
+    start = text.index(f'<section id="{anchor}">')
+    return text[start : text.index("</section>", start)]
+
+
+@pytest.fixture(scope="module")
+def optimised():
+    """The report of a small optimisation (tests.test_plotting.small_optimisation), its
+    optimisation section's HTML, the page and the optimisation."""
+    from tests.test_plotting import small_optimisation
+
+    o = small_optimisation()
+    text = render_report(o.comparison, {o.base.name: "opt.yaml"}, "Optimisation: opt.yaml",
+                         optimisation=o)  # fmt: skip
+    return text, _section_html(text, "optimisation"), Page(text), o
+
+
+def test_optimisation_section_follows_the_summary_with_the_trade_off_plot(optimised):
+    text, section, p, o = optimised
+    assert p.sections == ["summary", "optimisation", *SECTIONS[1:]]
+    (src,) = re.findall(r'<img alt="[^"]*" src="([^"]+)"', section)
+    head, data = src.split(",", 1)
+    assert head == "data:image/png;base64" and base64.b64decode(data).startswith(PNG)
+    # the rest is the comparison of the base scenario with the winner
+    assert p.heads["comparison"] and o.comparison is not None
+    assert f"Compared with {o.base.name}" in text
+
+
+def test_optimisation_section_says_what_was_searched_and_the_winners_values(optimised):
+    _, section, p, o = optimised
+    words = p.words("optimisation", "")
+    assert "highest margin (in yuan, its mean over replications)" in words
+    assert "first-year attrition at most 72.0%" in words
+    rows = Rows(section).rows
+    (param,) = [r for r in rows if r and r[0] == "pay.commission.rate"]
+    (rate,) = o.winner_values.values()
+    assert param == ["pay.commission.rate", "commission rate", "0.04 to 0.16 in steps of 0.02",
+                     f"{o.base.pay.commission.rate:g}", f"{rate:g}"]  # fmt: skip
+    assert f"The winner is trial {o.winner}: pay.commission.rate = {rate:g}." in words
+    distinct = o.trials.drop_duplicates(subset=["pay.commission.rate"])
+    assert (f"tried {len(distinct)} different candidates (1 proposed again and not rerun)"
+            f", each on the same 6 simulated runs of 6 months") in words  # fmt: skip
+    assert f"and {int(distinct['feasible'].sum())} of them met the constraints" in words
+
+
+def test_optimisation_section_gives_the_fresh_advantage_with_its_ci_and_the_search_one(
+    optimised,
+):
+    _, _, p, o = optimised
+    words = p.words("optimisation", "")
+    m = catalogued("margin")
+    low, high = o.fresh_interval
+    assert (
+        f"On fresh replications (8 simulated runs of 6 months), its margin against the base "
+        f"scenario's is {m.format_short(o.fresh_advantage, signed=True)} yuan (paired 95% CI "
+        f"{m.format_short(low, signed=True)} to {m.format_short(high, signed=True)} yuan"
+    ) in words
+    assert f"it looked {m.format_short(o.search_advantage, signed=True)} yuan" in words
+    assert "advantage seen in the search was luck" in words
+
+
+def test_the_optimisers_curse_in_words():
+    """How much of the search's advantage was luck, for each way the two can fall."""
+    import dataclasses
+
+    from tests.test_plotting import small_optimisation
+
+    o = small_optimisation()
+
+    def said(search: float, fresh: float, interval=(1.0, 2.0)) -> str:
+        changed = dataclasses.replace(o, search_advantage=search, fresh_advantage=fresh,
+                                      fresh_interval=interval)  # fmt: skip
+        return html.unescape(re.sub(r"<[^>]+>", "", simsales.report._winner(changed, "runs")))
+
+    assert "it looked +400 k yuan: 75% of the advantage seen in the search was luck " \
+           "(the optimiser's curse)" in said(400_000, 100_000)  # fmt: skip
+    assert "100% of the advantage seen in the search was luck" in said(400_000, -50_000)
+    assert "none of the advantage seen in the search was luck" in said(100_000, 300_000)
+    assert "did not look better than the base scenario (-20 k yuan)" in said(-20_000, 10_000)
+    assert "it cannot be told from no difference" in said(1.0, 1.0, (-1.0, 3.0))
+    assert "clearly better than the base scenario" in said(1.0, 1.0, (0.5, 3.0))
+
+
+def test_optimisation_section_lists_the_finalists_and_how_many_tie_the_winner(optimised):
+    _, section, p, o = optimised
+    words = p.words("optimisation", "")
+    heads = p.heads["optimisation"]
+    finalists_head = ["rank", "trial", "pay.commission.rate", "margin [yuan]",
+                      "first-year attrition [%]", "cannot be told from the winner",
+                      "meets the constraints"]  # fmt: skip
+    assert heads[-len(finalists_head) :] == finalists_head
+    rows = [r for r in Rows(section).rows if len(r) == len(finalists_head)]
+    f = o.finalists.sort_values("rank")
+    assert [int(r[1]) for r in rows] == list(f["trial"])
+    assert [r[0] for r in rows] == [str(int(x)) for x in f["rank"]]
+    m, attrition = catalogued("margin"), catalogued("first_year_attrition")
+    for r, (_, row) in zip(rows, f.iterrows(), strict=True):
+        assert r[3] == m.format(row["objective"])
+        assert r[4] == attrition.format(row["first_year_attrition <= 0.72"])
+        tie = "the winner" if row["trial"] == o.winner else ("yes" if row["indistinguishable"]
+                                                             else "no")  # fmt: skip
+        assert r[5] == tie and r[6] == ("yes" if row["feasible"] else "no")
+    k = o.indistinguishable
+    assert 0 < k < len(f) - 1  # one ties the winner, one does not: both words shown
+    assert f"{k} of the other {len(f) - 1} finalists cannot be told from the winner" in words
+
+
+def test_optimisation_section_has_no_metric_code_names(optimised):
+    _, _, p, o = optimised
+    text = p.words("optimisation").replace("pay.commission.rate", "")
+    assert not set(SNAKE.findall(text)) & set(CATALOGUE)
+    assert "first_year_attrition" not in text

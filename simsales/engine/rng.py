@@ -118,3 +118,15 @@ class DrawBuffers:
             pos[s] = 0
         self.current = Draws._make([*bufs, pos])
         return self.current
+
+
+# Spawn key of the analysis generator: one element, so it is no replication's (two).
+ANALYSIS_KEY = 2**31 - 1
+
+
+def analysis_generator(seed: int) -> np.random.Generator:
+    """A generator for analysing results (e.g. bootstrap resampling), independent of
+    every replication's streams of the same seed."""
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(ANALYSIS_KEY,)))
+    )

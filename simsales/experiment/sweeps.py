@@ -26,7 +26,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast, get_args
 
 import numpy as np
 import pandas as pd
@@ -267,10 +267,35 @@ def load_spec(path: str | Path, model: type[SpecT]) -> tuple[Scenario, SpecT]:
     try:
         spec = model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(x) for x in err["loc"])
-        raise ScenarioError(str(path), [Problem(field, err["msg"], err.get("input"))]) from None
+        raise ScenarioError(str(path), [spec_problem(exc.errors()[0], model)]) from None
     return load_scenario((path.parent / spec.scenario).resolve()), spec
+
+
+def spec_problem(err: Any, model: type[BaseModel]) -> Problem:
+    """A pydantic error of a sweep, sensitivity or optimisation file as a Problem: a
+    cross-field rule names its own field, an unknown key lists the keys allowed there, and
+    pydantic's "Value error, " prefix is dropped."""
+    loc = tuple(str(x) for x in err["loc"])
+    cause = err.get("ctx", {}).get("error")
+    if isinstance(cause, Inconsistent):
+        return Problem(".".join((*loc, cause.field)), str(cause), cause.value,
+                       has_value=not isinstance(cause.value, (dict, list)))  # fmt: skip
+    if err["type"] == "extra_forbidden":
+        allowed = ", ".join(_fields_at(model, loc[:-1]))
+        return Problem(".".join(loc), f"unknown key; allowed here: {allowed}")
+    value = err.get("input")
+    message = err["msg"].removeprefix("Value error, ")
+    shown = bool(loc) and not isinstance(value, (dict, list)) and str(value) not in message
+    return Problem(".".join(loc), message, value, has_value=shown)
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[str, ...]) -> list[str]:
+    """The keys a spec file allows at ``loc``: its own, or a parameter's (``parameters.K``)."""
+    if len(loc) == 2 and loc[0] == "parameters":
+        inner = get_args(model.model_fields["parameters"].annotation)[-1]
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return list(inner.model_fields)
+    return list(model.model_fields)
 
 
 def load_sweep(path: str | Path) -> tuple[Scenario, SweepFile]:

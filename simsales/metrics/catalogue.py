@@ -46,6 +46,9 @@ VIEWS = {
     "class_kpis": "the shares plotting.class_kpis draws as bars (F23, F26)",
     "backtest": "what `simsales backtest` sets against a team's history month by month "
     "(team_month columns of the same names)",
+    "target": "what `simsales plan` can aim at (team_month columns of the same names): a "
+    "count or an amount summed over months 1..by, a number (reps on post) at the end of by",
+    "plan": "what `simsales plan` sets against today's hiring",
 }
 
 
@@ -152,21 +155,21 @@ CATALOGUE: dict[str, Metric] = {
     for m in (
         # Money: what the horizon earns and costs.
         _m("revenue", "Revenue", "yuan", _MONEY, "money", "higher",
-           views="precision report forest fan sweep backtest"),
+           views="precision report forest fan sweep backtest target plan"),
         _m("margin", "Margin (revenue less cost of sales)", "yuan", _MONEY, "money", "higher",
-           views="precision report forest fan sweep"),
+           views="precision report forest fan sweep target plan"),
         _m("cost_of_sales", "Cost of sales (reps' pay, hiring, training)", "yuan", _MONEY,
-           "money", "lower", views="report forest"),
+           "money", "lower", views="report forest plan"),
         _m("payroll", "Reps' pay (payroll)", "yuan", _MONEY, "money", "lower",
            views="report forest"),
         # Headcount.
         _m("reps_on_post", "Reps on post (monthly average)", "reps", _HEAD, "number", "higher", 1,
-           views="precision report forest fan sweep backtest"),
+           views="precision report forest fan sweep backtest target plan"),
         _m("supervisor_groups_end", "Supervisor groups at the end", "groups", _HEAD, "number",
            None, 1, views="report"),
         # Sales.
         _m("signings", "Deals signed", "deals", _SALES, "count", "higher",
-           views="precision report forest backtest"),
+           views="precision report forest backtest target"),
         _m("revenue_per_rep_month", "Revenue per rep per month", "yuan", _SALES, "money",
            "higher", views="report"),
         _m("signings_per_rep_month", "Deals per rep per month", "deals", _SALES, "number",
@@ -183,14 +186,14 @@ CATALOGUE: dict[str, Metric] = {
            "number", None, 2),
         # Workforce.
         _m("hires", "Reps hired (trainees)", "reps", _WORK, "number", None, 1, True,
-           views="report"),
+           views="report plan"),
         _m("quits", "Reps who quit", "reps", _WORK, "number", "lower", 1, True,
            views="report forest backtest"),
         _m("dismissals", "Reps dismissed", "reps", _WORK, "number", "lower", 1, True,
            views="report forest backtest"),
         _m("first_year_attrition",
            "First-year attrition (reps on post who leave within 12 months, at this run's rate)",
-           "", _WORK, "share", "lower", only_if_any=True, views="report"),
+           "", _WORK, "share", "lower", only_if_any=True, views="report plan"),
         _m("promotions", "Reps promoted to supervisor", "reps", _WORK, "number", None, 1, True,
            views="report"),
         _m("supervisor_hires", "Supervisors hired from outside", "supervisors", _WORK, "number",

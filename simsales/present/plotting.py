@@ -1,14 +1,16 @@
 """Plots of result tables for planners, leaders and trainers (matplotlib).
 
-Every function takes a result table and returns a ``matplotlib.figure.Figure``: titles,
-units and labelled axes in plain words (labels, units and which way is better come from
-the metric catalogue, ``simsales.metrics.catalogue``; no code names), thousands
-separators, and the Okabe-Ito colour-blind-safe palette. Nothing is shown or saved here;
+Every function takes a result table (``trade_off``: an optimisation's outcome) and returns
+a ``matplotlib.figure.Figure``: titles, units and labelled axes in plain words (labels,
+units and which way is better come from the metric catalogue,
+``simsales.metrics.catalogue``; no code names), thousands separators, and the Okabe-Ito
+colour-blind-safe palette. Nothing is shown or saved here;
 call ``fig.savefig`` or let Jupyter show it.
 """
 
 from __future__ import annotations
 
+import math
 import textwrap
 
 import numpy as np
@@ -620,3 +622,159 @@ def lead_funnel(team_month: pd.DataFrame, funnel: pd.DataFrame):
     right.legend(fontsize="small", frameon=False)
     fig.tight_layout()
     return fig
+
+
+# The trade-off plot's marks: the winner, the finalists' rings and the base scenario.
+WINNER_COLOUR = PALETTE[3]
+INFEASIBLE_COLOUR = "#999999"
+
+
+def _metric_axis(axis, name: str) -> None:
+    """Ticks in a metric's units (``"share"``: a share of replications): shares as
+    percentages, anything else with thousands separators."""
+    if name == "share" or catalogued(name).kind == "share":
+        from matplotlib.ticker import PercentFormatter
+
+        axis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    else:
+        _thousands(axis)
+
+
+def _measure_label(measure) -> str:
+    """An objective or a constraint's measure as an axis label with its unit: the
+    catalogue's label and "mean", or "P10 of ..." for a percentile; "[%]" for a share."""
+    m = catalogued(measure.metric)
+    label = f"{m.label}, mean" if measure.q is None else f"P{round(measure.q * 100)} of {m.phrase}"
+    return f"{label} [{m.unit_label}]" if m.unit_label else label
+
+
+def _constraint_axis(c) -> tuple[str, str]:
+    """A constraint's level as an axis label, and its bound in words (the line's label)."""
+    ops = {"<=": "≤", ">=": "≥", "<": "<", ">": ">"}
+    if c.versus is not None:
+        m = catalogued(c.measure.metric)
+        way = "above" if c.versus == ">" else "below"
+        label = f"share of replications with {m.phrase} {way} the base scenario's [%]"
+        return label, f"limit: {m.phrase} {way} the base's in {ops[c.op]} {c.value:.0%} of them"
+    m = catalogued(c.measure.metric)
+    return _measure_label(c.measure), f"limit: {c.measure.words} {ops[c.op]} {m.format(c.value)}"
+
+
+def parameter_value(scenario, key: str):
+    """The value at a dotted ``key`` of a scenario (``pay.commission.rate``), None when it
+    has none there."""
+    node = scenario.model_dump(mode="json")
+    for part in key.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def trade_off(optimisation, constraint: str | None = None, ax=None):
+    """Every distinct candidate an optimisation tried (``simsales.optimise``), on the
+    search replications: its constraint's level across (the first constraint, or the one
+    whose text is ``constraint``; with no constraint, the first parameter) against the
+    objective. Candidates that met every constraint are filled, the others hollow and
+    grey; the constraint's bound is a dashed line; the finalists are ringed and the winner
+    is a labelled star; the base scenario's objective on the same replications is a
+    dotted line (and a marker, where the axis is a parameter it sets). Draws on ``ax`` if
+    given."""
+    o = optimisation
+    spec, measure = o.spec, o.objective
+    cons = {c.text: c for c in o.constraints}
+    if constraint is not None and constraint not in cons:
+        raise ValueError(f"no constraint {constraint!r}; the optimisation's: {list(cons)}")
+    chosen = cons[constraint] if constraint is not None else next(iter(cons.values()), None)
+    key = chosen.text if chosen is not None else next(iter(spec.parameters))
+    own = ax is None
+    if ax is None:
+        fig, ax = _figure(8.0, 5.0)
+    else:
+        fig = ax.figure
+    trials = o.trials.drop_duplicates(subset=list(spec.parameters))
+    dim = spec.parameters.get(key)
+    categories = dim.labels() if dim is not None and dim.choices is not None else None
+
+    def x_of(values: pd.Series) -> np.ndarray:
+        if categories is None:
+            return values.to_numpy(dtype=float)
+        return np.array([categories.index(str(v)) for v in values], dtype=float)
+
+    x, y = x_of(trials[key]), trials["objective"].to_numpy(dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    feasible = trials["feasible"].to_numpy(dtype=bool)
+    ax.scatter(x[ok & feasible], y[ok & feasible], s=40, color=PALETTE[0], zorder=3,
+               label="met the constraints")  # fmt: skip
+    ax.scatter(x[ok & ~feasible], y[ok & ~feasible], s=40, facecolors="none",
+               edgecolors=INFEASIBLE_COLOUR, zorder=3, label="failed a constraint")  # fmt: skip
+    finalists = trials[trials["trial"].isin(o.finalists["trial"])] if len(o.finalists) else None
+    if finalists is not None and len(finalists):
+        ax.scatter(x_of(finalists[key]), finalists["objective"], s=160, facecolors="none",
+                   edgecolors=PALETTE[1], linewidths=1.8, zorder=4,
+                   label="finalists (run again on fresh replications)")  # fmt: skip
+    if o.winner is not None:
+        row = o.trials.set_index("trial").loc[o.winner]
+        wx = float(x_of(pd.Series([row[key]]))[0])
+        wy = float(row["objective"])
+        ax.scatter([wx], [wy], s=260, marker="*", color=WINNER_COLOUR, zorder=5,
+                   label=f"the winner (trial {o.winner})")  # fmt: skip
+        ax.margins(0.08)
+        left, right = ax.get_xlim()
+        side = "left" if wx <= (left + right) / 2 else "right"  # the label towards the middle
+        ax.annotate(f"winner, trial {o.winner}", (wx, wy), xytext=(8 if side == "left" else -8, 8),
+                    textcoords="offset points", ha=side, fontsize="small",
+                    color=WINNER_COLOUR)  # fmt: skip
+    base_name = literal(o.base.name)
+    if o.winner is not None and math.isfinite(o.search_advantage):
+        base_y = float(o.trials.set_index("trial").at[o.winner, "objective"]) - o.search_advantage
+        ax.axhline(base_y, color="black", linestyle=":", linewidth=1.2,
+                   label="the base scenario (same replications)")  # fmt: skip
+        base_x = _base_x(o, key, categories)
+        if base_x is not None:
+            ax.scatter([base_x], [base_y], s=70, marker="D", color="black", zorder=5,
+                       label="the base scenario")  # fmt: skip
+    if chosen is not None:
+        xlabel, bound = _constraint_axis(chosen)
+        ax.axvline(chosen.value, color="black", linestyle="--", linewidth=1.2, label=bound)
+        _metric_axis(ax.xaxis, "share" if chosen.versus is not None else chosen.measure.metric)
+    else:
+        xlabel = literal(key)
+        if categories is not None:
+            ax.set_xticks(range(len(categories)), [literal(c) for c in categories])
+        else:
+            _thousands(ax.xaxis)
+    mark = BETTER_MARK["higher" if spec.goal == "maximise" else "lower"]
+    ax.set_xlabel(textwrap.fill(xlabel, 80))
+    ax.set_ylabel(textwrap.fill(f"{_measure_label(measure)}  ({mark})", 45))
+    _metric_axis(ax.yaxis, measure.metric)
+    across = chosen.measure.words if chosen is not None else key
+    if chosen is not None and chosen.versus is not None:
+        way = "above" if chosen.versus == ">" else "below"
+        across = f"how often {chosen.measure.words} is {way} the base's"
+    ax.set_title(textwrap.fill(f"{measure.words[0].upper()}{measure.words[1:]} against "
+                               f"{across}: {int(ok.sum())} candidates tried, "
+                               f"{spec.replications} replications each; {base_name}", 80),
+                 fontsize="medium")  # fmt: skip
+    ax.legend(fontsize="small", frameon=False, loc="best")
+    if own:
+        fig.tight_layout()
+    return fig
+
+
+def _base_x(o, key: str, categories: list[str] | None) -> float | None:
+    """The base scenario's position on the x axis when it is a parameter (its value, or
+    the choice whose value it has); None otherwise."""
+    dim = o.spec.parameters.get(key)
+    if dim is None:
+        return None
+    value = parameter_value(o.base, key)
+    if categories is None:
+        return float(value) if isinstance(value, int | float) else None
+    for i, label in enumerate(categories):
+        if dim.value(label) == value:
+            return float(i)
+    return None

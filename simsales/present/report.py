@@ -41,6 +41,9 @@ from simsales.metrics.summary import RunInfo, Summary, replications_phrase
 from simsales.scenario.schema import Scenario
 from simsales.scenario.shocks import shock_timings
 
+if typing.TYPE_CHECKING:
+    from simsales.experiment.optimise import Constraint, Dimension, Optimisation
+
 # The report's choices of metrics, its labels, units, groups, order and formats are the
 # catalogue's (its views): the headline table, comparison tables and the appendix's tests;
 HEADLINE = shown_in("report")
@@ -85,11 +88,15 @@ def render_report(
     comparison: Comparison | Results,
     sources: Mapping[str, str] | None = None,
     title: str = "simsales report",
+    optimisation: Optimisation | None = None,
 ) -> str:
     """The report as one HTML document. ``comparison`` is a ``Comparison`` (paired with
     its baseline) or the ``Results`` of a single scenario (no comparison section and no
     appendix of tests); ``sources`` names the file each scenario came from, by scenario
-    name."""
+    name. With ``optimisation`` (``simsales.optimise``; ``comparison`` is then its
+    ``comparison``, the base scenario against the winner) an "Optimisation" section after
+    the executive summary says what was searched, the winner, its advantage on fresh
+    replications against the one the search saw, the finalists and the trade-off plot."""
     run = _once(comparison)
     paired: Comparison | None = None  # with a baseline: the comparison's sections
     if isinstance(run, Results):
@@ -109,6 +116,10 @@ def render_report(
         f"each, seed {first.get('seed')}; made {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by "
         f"simsales {_e(first.get('versions', {}).get('simsales', '?'))}.</p>",
         _section("summary", "Executive summary", summary),
+    ]
+    if optimisation is not None:
+        parts.append(_section("optimisation", "Optimisation", _optimisation(optimisation)))
+    parts += [
         _section("scenarios", "Scenarios", _scenarios(results, baseline, sources)),
         _section("headline", "Headline metrics", _headline(results)),
     ]
@@ -450,7 +461,8 @@ def field_name(path: str, siblings: Mapping[str, object] | None = None) -> tuple
     if info is None:
         return path.replace("_", " "), ""
     name, unit = _described(info, keys, siblings or {})
-    if name is None and parent is not None:  # a grade A-D: named after its parent field
+    if name is None and parent is not None and re.fullmatch(r"[A-D]", keys[-1]):
+        # a grade A-D: named after its parent field
         name, unit = _described(parent, keys[:-1], {})
         name = f"{re.sub(r' by grade(?: A-D)?', '', name or keys[-2])}, grade {keys[-1]}"
     return name or keys[-1].replace("_", " "), unit
@@ -831,6 +843,251 @@ def _single_summary(name: str, res: Results) -> str:
         f'<div class="summary">{lead}<p>{_e(_headline_sentence(name, res))}</p>'
         f"{plan if dated else ''}</div>"
     )
+
+
+# ------------------------------------------------------------------ optimisation
+_OP_WORDS = {"<=": "at most", ">=": "at least", "<": "below", ">": "above"}
+
+
+def _optimisation(o: Optimisation) -> str:
+    """What an optimisation searched and found, for a reader who is not a modeller: the
+    objective, parameters and constraints; the search; the winner and its advantage over
+    the base scenario on fresh replications against the one the search saw (the
+    optimiser's curse); the finalists and how many cannot be told from the winner; the
+    trade-off plot."""
+    spec, m = o.spec, catalogued(o.objective.metric)
+    info = (
+        RunInfo.of(o.comparison.results[o.comparison.baseline].manifest) if o.comparison else None
+    )
+    search_runs, _ = replications_phrase(info, spec.replications)
+    fresh_runs, _ = replications_phrase(info, spec.final_replications)
+    best = "highest" if spec.goal == "maximise" else "lowest"
+    q = o.objective.q
+    what = ("its mean over replications" if q is None else f"its P{round(q * 100)} over "
+            f"replications: {1 - q:.0%} of them reach it or do better")  # fmt: skip
+    unit = f"in {m.unit}, " if m.unit else ""
+    parts = [
+        f"<p>The search looked for the values of the parameters below that give the "
+        f"<strong>{_e(best)} {_e(o.objective.words)}</strong> ({_e(unit)}{_e(what)}), "
+        f"starting from the base scenario, {_e(o.base.name)}.</p>",
+        _parameters(o),
+    ]
+    cons = o.constraints
+    if cons:
+        items = "".join(f"<li>{_e(_constraint_in_words(c))}</li>" for c in cons)
+        which = "this constraint" if len(cons) == 1 else "these constraints"
+        parts.append(f"<p>Every candidate had to meet {which} (on the mean over its "
+                     f"replications unless it says otherwise):</p><ul>{items}</ul>")  # fmt: skip
+    else:
+        parts.append("<p>No constraints: every candidate counts.</p>")
+    distinct = o.trials.drop_duplicates(subset=list(spec.parameters))
+    met = int(distinct["feasible"].sum())
+    repeats = len(o.trials) - len(distinct)
+    again = f" ({repeats} proposed again and not rerun)" if repeats else ""
+    parts.append(
+        f"<p>The search tried {len(distinct)} different candidates{_e(again)}, each on the "
+        f"same {_e(search_runs)} as the base scenario (common random numbers), and "
+        f"{met} of them met the constraints. The {len(o.finalists)} best of those were run "
+        f"again, with the base scenario, on {_e(fresh_runs)} they had not been picked on "
+        "(fresh replications): the winner is the finalist with the best "
+        f"{_e(o.objective.words)} there that still meets the constraints.</p>"
+    )
+    if o.winner is None:
+        parts.append('<div class="warning"><p><strong>No winner.</strong> No finalist met '
+                     "the constraints again on the fresh replications.</p></div>")  # fmt: skip
+    else:
+        parts.append(_winner(o, fresh_runs))
+    if len(o.finalists):
+        parts.append(_finalists(o))
+    parts.append(
+        '<p class="note">Every candidate the search tried, on the search replications: '
+        "filled where it met the constraints, hollow where it did not; the finalists "
+        "ringed, the winner starred; the dotted line is the base scenario on the same "
+        "replications.</p>"
+    )
+    parts.append(_image(plotting.trade_off(o), f"{o.objective.words} of every candidate tried"))
+    if o.comparison is not None:
+        parts.append(
+            '<p class="note">The rest of this report sets the winner against the base '
+            "scenario on the fresh replications.</p>"
+        )
+    return "\n".join(parts)
+
+
+def _constraint_in_words(c: Constraint) -> str:
+    """A constraint as a sentence part: "first-year attrition at most 72.0%", "margin
+    above the base scenario's in at least 90% of the paired replications"."""
+    op = _OP_WORDS[c.op]
+    if c.versus is not None:
+        way = "above" if c.versus == ">" else "below"
+        return (f"{c.measure.words} {way} the base scenario's in {op} {c.value:.0%} of the "
+                "paired replications")  # fmt: skip
+    m = catalogued(c.measure.metric)
+    unit = f" {m.unit}" if m.unit else ""
+    return f"{c.measure.words} {op} {m.format(c.value)}{unit}"
+
+
+def _level(c: Constraint, level: float) -> str:
+    if c.versus is not None:
+        return _share(level)
+    return catalogued(c.measure.metric).format(level)
+
+
+def _level_head(c: Constraint) -> str:
+    if c.versus is not None:
+        way = "above" if c.versus == ">" else "below"
+        return f"{c.measure.words} {way} the base scenario's [% of replications]"
+    m = catalogued(c.measure.metric)
+    return f"{c.measure.words} [{m.unit_label}]" if m.unit_label else c.measure.words
+
+
+def _searched(dim: Dimension) -> str:
+    """A parameter's range or choices in words: "0.04 to 0.16 in steps of 0.02"."""
+    if dim.choices is not None:
+        if isinstance(dim.choices, Mapping):
+            return "; ".join(f"{label} ({_value(v)})" for label, v in dim.choices.items())
+        return "; ".join(_value(v) for v in dim.choices)
+    text = f"{_value(dim.low)} to {_value(dim.high)}"
+    if dim.integer:
+        text = f"whole numbers {text}"
+    if dim.step:
+        text += f" in steps of {_value(dim.step)}"
+    if dim.log:
+        text += " (searched on a log scale)"
+    return text
+
+
+def _chosen(dim: Dimension, value) -> str:
+    """A parameter's value as the search wrote it: a choice's label (and its value when
+    the label names one), or the number."""
+    value = value.item() if isinstance(value, np.generic) else value
+    if dim.choices is not None and isinstance(dim.choices, Mapping):
+        return f"{value} ({_value(dim.choices[value])})" if value in dim.choices else str(value)
+    return _value(value)
+
+
+def _base_value(dim: Dimension, value) -> str:
+    """The base scenario's value of a parameter: the choice it equals, else its value
+    (a part's fields that are set)."""
+    if dim.choices is not None:
+        for label in dim.labels():
+            if dim.value(label) == value:
+                return _chosen(dim, label)
+    if isinstance(value, Mapping):
+        value = {k: v for k, v in value.items() if v is not None}
+    return _value(value)
+
+
+def _parameters(o: Optimisation) -> str:
+    """A row per parameter: what it is, what was searched, the base's and winner's values."""
+    winner = o.winner_values if o.winner is not None else {}
+    rows = []
+    for key, dim in o.spec.parameters.items():
+        name, unit = field_name(key)
+        words = f"{name} [{unit}]" if unit else name
+        rows.append([key, words, _searched(dim),
+                     _base_value(dim, plotting.parameter_value(o.base, key)),
+                     _chosen(dim, winner[key]) if key in winner else "-"])  # fmt: skip
+    head = ["parameter", "what it is", "searched", "base scenario", "winner"]
+    return _table(rows, head, text_columns=len(head))
+
+
+def _winner(o: Optimisation, fresh_runs: str) -> str:
+    """The winner's values, its advantage over the base scenario on fresh replications
+    with the paired 95% CI, and how much of the advantage the search saw was luck."""
+    m, words = catalogued(o.objective.metric), o.objective.words
+    values = "; ".join(f"{k} = {_chosen(o.spec.parameters[k], v)}"
+                       for k, v in o.winner_values.items())  # fmt: skip
+    unit = f" {m.unit}" if m.unit else ""
+
+    def signed(v: float) -> str:
+        return m.format_short(v, signed=True) if m.kind == "money" else m.format_difference(v)
+
+    diff, (low, high) = o.fresh_advantage, o.fresh_interval
+    sign = 1 if o.spec.goal == "maximise" else -1  # > 0: better
+    if not (math.isfinite(low) and math.isfinite(high)):
+        verdict = "no interval: too few replications"
+    elif low <= 0 <= high:
+        verdict = "it cannot be told from no difference: the interval includes zero"
+    else:
+        verdict = "better" if sign * diff > 0 else "worse"
+        verdict = f"clearly {verdict} than the base scenario"
+    advantage = (
+        f"On fresh replications ({fresh_runs}), its {words} against the base "
+        f"scenario's is <strong>{_e(signed(diff))}{_e(unit)}</strong> (paired 95% CI "
+        f"{_e(signed(low))} to {_e(signed(high))}{_e(unit)}; {_e(verdict)})."
+    )
+    search, fresh = sign * o.search_advantage, sign * diff
+    if not (math.isfinite(search) and math.isfinite(fresh)):
+        curse = ""
+    elif search <= 0:
+        curse = (f"In the search it did not look better than the base scenario "
+                 f"({signed(o.search_advantage)}{unit}).")  # fmt: skip
+    elif fresh >= search:
+        curse = (f"In the search, where it was picked for looking good, it looked "
+                 f"{signed(o.search_advantage)}{unit}; it did at least as well on fresh "
+                 "replications, so none of the advantage seen in the search was luck.")  # fmt: skip
+    else:
+        luck = min((search - fresh) / search, 1.0)
+        curse = (f"In the search, where it was picked for looking good, it looked "
+                 f"{signed(o.search_advantage)}{unit}: {luck:.0%} of the advantage seen in "
+                 "the search was luck (the optimiser's curse). Plan with the fresh "
+                 "figure.")  # fmt: skip
+    return (f"<p><strong>The winner is trial {o.winner}</strong>: {_e(values)}.</p>"
+            f"<p>{advantage} {_e(curse)}</p>")  # fmt: skip
+
+
+def _finalists(o: Optimisation) -> str:
+    """The finalists on the fresh replications, best first, and how many of the others
+    cannot be told from the winner."""
+    spec, m = o.spec, catalogued(o.objective.metric)
+    cons = o.constraints
+    trials = o.trials.drop_duplicates("trial").set_index("trial")
+    table = o.finalists.sort_values("rank", na_position="last", kind="stable")
+    rows = []
+    for _, r in table.iterrows():
+        t = int(r["trial"])
+        rank = "-" if not math.isfinite(r["rank"]) else f"{int(r['rank'])}"
+        if t == o.winner:
+            same = "the winner"
+        elif not r["feasible"]:
+            same = "-"
+        else:
+            same = "yes" if r["indistinguishable"] else "no"
+        rows.append([rank, str(t),
+                     *(_chosen(dim, trials.at[t, k]) for k, dim in spec.parameters.items()),
+                     m.format(r["objective"]), *(_level(c, r[c.text]) for c in cons),
+                     same, "yes" if r["feasible"] else "no"])  # fmt: skip
+    objective = o.objective.words + (f" [{m.unit_label}]" if m.unit_label else "")
+    head = ["rank", "trial", *spec.parameters, objective, *(_level_head(c) for c in cons),
+            "cannot be told from the winner", "meets the constraints"]  # fmt: skip
+    k = o.indistinguishable
+    feasible = int(o.finalists["feasible"].sum())
+    others = max(feasible - 1, 0) if o.winner is not None else 0
+    failed = len(o.finalists) - feasible
+    if o.winner is None:
+        said = ""
+    elif k:
+        who = "The other finalist" if others == 1 else f"{k} of the other {others} finalists"
+        said = (f"<p><strong>{who} cannot be told from the winner</strong> on the fresh "
+                f"replications: treat {'it' if k == 1 else 'them'} as equally good, and "
+                "choose on what the model leaves out.</p>")  # fmt: skip
+    elif others:
+        who = "the other finalist" if others == 1 else f"any of the other {others} finalists"
+        said = (f"<p><strong>The winner can be told from {who}</strong>: it is clearly "
+                "the best of them on the fresh replications.</p>")  # fmt: skip
+    else:
+        said = "<p>No other finalist met the constraints on the fresh replications.</p>"
+    if failed:
+        said += (f"<p>{failed} finalist{'s' * (failed != 1)} failed a constraint on the "
+                 "fresh replications: what the search saw was partly luck.</p>")  # fmt: skip
+    note = (
+        '<p class="note">The finalists on the fresh replications, best first (values '
+        "there, not in the search). A finalist cannot be told from the winner when the "
+        "paired 95% interval of their difference includes zero, the interval widened "
+        "(Bonferroni) for the number of finalists compared.</p>"
+    )
+    return said + note + _table(rows, head, text_columns=2 + len(spec.parameters))
 
 
 # ------------------------------------------------------------------ sections
