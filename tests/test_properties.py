@@ -43,7 +43,7 @@ PLANS = [
                                             {"ratio": 1.0, "rate": 0.055}],
      "above_base_rate": 0.1, "price_ratio_mean": 1.0, "price_ratio_cv": 0.1},
 ]  # fmt: skip
-PAY_COLUMNS = ["base_pay", "commission", "commission_earned", "bonus", "fines", "pay"]
+PAY_COLUMNS = ["base_pay", "commission", "commission_earned", "bonus", "fines", "guarantee", "pay"]
 
 
 def floats(lo: float, hi: float) -> st.SearchStrategy[float]:
@@ -247,12 +247,10 @@ def check_pay(res: simsales.Results, scenario: simsales.Scenario) -> None:
     is paid on deals not signed, and no commission is paid twice."""
     rm, tm = res.rep_month, res.team_month
     paid = rm[rm["status"] == "on_post"]
-    np.testing.assert_allclose(
-        paid["pay"], paid["base_pay"] + paid["commission"] + paid["bonus"] - paid["fines"]
-    )
-    assert (
-        (paid[["base_pay", "commission", "commission_earned", "bonus", "fines"]] >= 0).all().all()
-    )
+    own = paid["base_pay"] + paid["commission"] + paid["bonus"] - paid["fines"]
+    np.testing.assert_allclose(paid["pay"], own + paid["guarantee"])
+    parts = ["base_pay", "commission", "commission_earned", "bonus", "fines", "guarantee"]
+    assert (paid[parts] >= 0).all().all()
     assert (paid["fines"] <= paid["base_pay"] + 1e-9).all()
     by_month = rm.groupby(["replication", "month"])[["pay", "commission"]].sum()
     tm_i = tm.set_index(["replication", "month"])

@@ -451,7 +451,7 @@ def hr_events(team: Team, rec, workforce) -> pd.DataFrame:
     order = np.argsort(log_rep, kind="stable")  # each rep's deals in booking order
     reps, days = log_rep[order], log_day[order]
     first, last = np.searchsorted(reps, hired, "left"), np.searchsorted(reps, hired, "right")
-    pay = workforce.payroll.total
+    pay = workforce.payroll.own_pay()  # F26: earning money of their own, not a guarantee
     months = pay.shape[0]
     # Month index of the 6th month on post.
     sixth = np.where(on_post == NO_DAY, -1, workforce.cal.months_of(on_post) + 5)

@@ -97,6 +97,7 @@ def replication_metrics(
             "commission": tm["commission"].sum(),
             "bonus": tm["bonus"].sum(),
             "fines": tm["fines"].sum(),
+            "guarantee": tm["guarantee"].sum(),
             "pay_per_rep_month": tm["payroll"].sum() / rep_months,
             "cost_of_sales": tm["cost_of_sales"].sum(),
             "margin": tm["margin"].sum(),

@@ -37,7 +37,8 @@ PAY_COLUMNS = {
     "commission_earned": "earned",
     "bonus": "bonus",
     "fines": "fines",
-    "pay": "total",  # base + commission + bonus - fines
+    "guarantee": "guarantee",  # top-up to a new rep's pay floor (pay.guarantee)
+    "pay": "total",  # base + commission + bonus - fines + guarantee
 }
 MONTH_END_DAYS = 6  # a month's last working week (F42), for the F13 month-end measure
 Columns = dict[str, dict[str, np.ndarray]]  # table name -> column name -> values

@@ -4,9 +4,11 @@ Quotas are set when a month starts (``quota`` policies) and pro-rated at its clo
 the days a rep was on post. At the close, the month's booked deals are credited to
 reps (all to the closer, or by stage, F35), commission is earned (a deal plan per deal,
 a period plan at the period's end) and paid in the month or the month after (F37),
-fines are charged for visits short of the norm (F32) and, at each year's close, the
-annual-grade bonus is paid (F38). A rep who leaves is paid in full in their last month:
-commission still owed, and what a period plan earns on the period so far.
+fines are charged for visits short of the norm (F32), at each year's close the
+annual-grade bonus is paid (F38), and a new rep's pay is topped up to the guarantee of
+their first months (``pay.guarantee``). A rep who leaves is paid in full in their last month
+(commission still owed, and what a period plan earns on the period so far) unless the
+scenario's leavers forfeit it (``pay.leaver_commission``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from simsales.policies.commission import (
 from simsales.policies.quota import QuotaInputs, make_quota_policy, period_months, period_start
 from simsales.scenario.schema import Scenario
 
-PAY_PARTS = ("base", "earned", "commission", "bonus", "fines", "total")
+PAY_PARTS = ("base", "earned", "commission", "bonus", "fines", "guarantee", "total")
 
 
 def month_share(on_post_day: np.ndarray, end_day: int, dpm: int) -> np.ndarray:
@@ -48,6 +50,7 @@ class Payroll:
     commission: np.ndarray
     bonus: np.ndarray
     fines: np.ndarray
+    guarantee: np.ndarray  # top-up to the new reps' pay floor (pay.guarantee)
     total: np.ndarray
 
     def __init__(
@@ -66,6 +69,7 @@ class Payroll:
             setattr(self, part, np.full((m, r), np.nan))
         self.quota = np.full((m, r), np.nan)
         self.on_post_share = np.zeros((m, r))  # share of the month's days on post
+        self.floor = np.zeros((m, r))  # least pay of the month (pay.guarantee) [yuan]
         self.credited = np.zeros((m, r))  # revenue credited for commission (F35)
         self.tier_used = np.full((m, r), np.nan)  # F31 step paid in the month
         self.owed = np.zeros(r)  # commission earned, not yet paid (F37)
@@ -222,15 +226,34 @@ class Payroll:
         self.base[month, reps], self.commission[month, reps] = base, paid
         self.fines[month, reps] = fines
         self.bonus[month, reps] = self._bonus(month, reps, revenue)
+        self.floor[month, reps] = self._floor(end_day, share)[reps]
         self._total(month, reps)
 
+    def _floor(self, end_day: int, share: np.ndarray) -> np.ndarray:
+        """Each rep's least pay for the month closing before ``end_day``: the guarantee,
+        pro-rated like the base, for reps within its months on post; else 0."""
+        g = self.s.pay.guarantee
+        if g is None:
+            return np.zeros(self.team.capacity)
+        on = self.team.on_post_day
+        new = (on != NO_DAY) & (end_day - on <= g.months * self.cal.days_per_month)
+        return np.where(new, g.per_month * share, 0.0)
+
     def _total(self, month: int, reps: np.ndarray) -> None:
-        self.total[month, reps] = (
+        """The month's pay: base + commission + bonus - fines, and the top-up to the
+        floor (``pay.guarantee``) where that falls short of it."""
+        own = (
             self.base[month, reps]
             + self.commission[month, reps]
             + self.bonus[month, reps]
             - self.fines[month, reps]
         )
+        self.guarantee[month, reps] = np.maximum(self.floor[month, reps] - own, 0.0)
+        self.total[month, reps] = own + self.guarantee[month, reps]
+
+    def own_pay(self) -> np.ndarray:
+        """Pay per [month, rep] without the guarantee's top-up: what the rep earned."""
+        return self.total - np.nan_to_num(self.guarantee)
 
     def _bonus(self, month: int, reps: np.ndarray, revenue: np.ndarray) -> np.ndarray:
         """F38: at a year's close, reps on post all year get their grade's months of their
@@ -287,8 +310,9 @@ class Payroll:
         else:
             after = before + deal_commission[reps]
         self.earned[month, reps] = after
-        self.commission[month, reps] = np.nan_to_num(self.commission[month, reps]) + (
-            self.owed[reps] + after - before
-        )
-        self.owed[reps] = 0.0
+        if self.s.pay.leaver_commission == "paid":
+            self.commission[month, reps] = np.nan_to_num(self.commission[month, reps]) + (
+                self.owed[reps] + after - before
+            )
+        self.owed[reps] = 0.0  # paid now, or forfeited
         self._total(month, reps)

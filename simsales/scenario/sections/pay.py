@@ -258,8 +258,25 @@ class Bonus(_Strict):
         return self
 
 
+class Guarantee(_Strict):
+    """A pay floor for new reps while they ramp up: in each of their first ``months``
+    months on post a rep is paid at least ``per_month`` (pro-rated for the days on post);
+    the difference is a top-up, ``pay.guarantee``."""
+
+    per_month: float = Field(
+        gt=0,
+        le=MONEY_MAX,
+        description="Least monthly pay of a new rep on post all month, base, commission, "
+        "bonus and fines included [yuan/month].",
+    )
+    months: int = Field(
+        ge=1, le=24, description="Months on post the floor holds, from going on post [months]."
+    )
+
+
 class Pay(_Strict):
-    """A rep's monthly pay: base + commission + bonus - fines (F32-F38)."""
+    """A rep's monthly pay: base + commission + bonus - fines (F32-F38), topped up to the
+    guarantee of a new rep's first months when there is one."""
 
     base_per_month: float | None = Field(
         default=None,
@@ -277,6 +294,17 @@ class Pay(_Strict):
         le=MONEY_MAX,
         description="Fine for each visit short of the daily norm (F32); a month's fines are "
         "at most its base salary [yuan/visit].",
+    )
+    guarantee: Guarantee | None = Field(
+        default=None,
+        description="Optional: a pay floor for new reps' first months on post (a ramp "
+        "guarantee); none by default.",
+    )
+    leaver_commission: Literal["paid", "forfeited"] = Field(
+        default="paid",
+        description="What a rep who leaves gets of commission not yet paid (owed under "
+        "next_month payment, held deals, a period plan's period so far): paid in the last "
+        "month's pay (the default), or forfeited.",
     )
     earning_threshold: float = Field(
         ge=0,
