@@ -463,20 +463,22 @@ def optimise(
     the constraints (in the search, or again on fresh replications), ImportError without
     optuna (``pip install 'simsales[optimise]'``)."""
     try:
-        spec = OptimiseFile(
-            scenario="-",
-            parameters={
-                k: v if isinstance(v, Dimension) else Dimension.model_validate(dict(v))
-                for k, v in parameters.items()
-            },
-            objective=objective,
-            direction=direction,
-            constraints=list(constraints or []),
-            trials=trials,
-            batch=batch,
-            replications=replications,
-            finalists=finalists,
-            final_replications=final_replications,
+        spec = OptimiseFile.model_validate(
+            {
+                "scenario": "-",
+                # validated with the file's rules, so an error names its parameter
+                "parameters": {
+                    k: v if isinstance(v, Dimension) else dict(v) for k, v in parameters.items()
+                },
+                "objective": objective,
+                "direction": direction,
+                "constraints": list(constraints or []),
+                "trials": trials,
+                "batch": batch,
+                "replications": replications,
+                "finalists": finalists,
+                "final_replications": final_replications,
+            }
         )
     except ValidationError as exc:
         problem = spec_problem(exc.errors()[0], OptimiseFile)

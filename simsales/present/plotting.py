@@ -663,15 +663,9 @@ def _constraint_axis(c) -> tuple[str, str]:
 def parameter_value(scenario, key: str):
     """The value at a dotted ``key`` of a scenario (``pay.commission.rate``), None when it
     has none there."""
-    node = scenario.model_dump(mode="json")
-    for part in key.split("."):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    return node
+    from simsales.scenario.overrides import value_at
+
+    return value_at(scenario.model_dump(mode="json"), key)
 
 
 def trade_off(optimisation, constraint: str | None = None, ax=None):

@@ -92,6 +92,12 @@ def derived_name(before: Scenario, after: Scenario, keys: Iterable[str]) -> str:
 
 def _get(data: Any, key: str) -> Any:
     """The value at dotted ``key`` of dumped scenario data, or _MISSING."""
+    return value_at(data, key, _MISSING)
+
+
+def value_at(data: Any, key: str, missing: Any = None) -> Any:
+    """The value at dotted ``key`` (``pay.commission.rate``, ``market.territories.0``)
+    of dumped scenario data, or ``missing`` where there is none."""
     node = data
     for part in key.split("."):
         if isinstance(node, dict) and part in node:
@@ -99,7 +105,7 @@ def _get(data: Any, key: str) -> Any:
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
         else:
-            return _MISSING
+            return missing
     return node
 
 
