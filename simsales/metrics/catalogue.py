@@ -234,6 +234,8 @@ CATALOGUE: dict[str, Metric] = {
            only_if_any=True, views="report"),
         _m("guarantee", "Guarantee top-ups of new reps' pay", "yuan", _PAY, "money", None,
            only_if_any=True, views="report"),
+        _m("supervisor_pay", "Supervisors' pay (in cost of sales)", "yuan", _PAY, "money",
+           None, only_if_any=True, views="report"),
         # Territory and leads.
         _m("opportunity_per_rep_cv", "Unevenness of market per rep (coefficient of variation)",
            "CV", _TERR, "number", "lower", 3, views="report"),

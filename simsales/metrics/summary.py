@@ -98,6 +98,7 @@ def replication_metrics(
             "bonus": tm["bonus"].sum(),
             "fines": tm["fines"].sum(),
             "guarantee": tm["guarantee"].sum(),
+            "supervisor_pay": tm["supervisor_pay"].sum(),
             "pay_per_rep_month": tm["payroll"].sum() / rep_months,
             "cost_of_sales": tm["cost_of_sales"].sum(),
             "margin": tm["margin"].sum(),

@@ -124,6 +124,7 @@ TEAM_MONTH_COLUMNS = (
     "quota_period_end",
     *("payroll" if name == "pay" else name for name in PAY_COLUMNS if name != "commission_earned"),
     "rebalancing_cost",
+    "supervisor_pay",
     "cost_of_sales",
     *REP_COUNTERS,
     *TEAM_COUNTERS,
@@ -264,12 +265,17 @@ def tables(
             total = slot_sum(getattr(pay, part)[w:])
             team_month["payroll" if name == "pay" else name] = total
     team_month["rebalancing_cost"] = ledger.rebalancing_cost[w:]
+    # Supervisors' pay (supervisor.pay): each group's base and its override on revenue.
+    base, override = workforce.supervisor_pay[w:].T
+    revenue = slot_sum(counts[:, REP_COUNTERS.index("revenue"), :])
+    team_month["supervisor_pay"] = workforce.groups[w:] * base + override * revenue
     team_month["cost_of_sales"] = (
         team_month["payroll"]
         + hiring_cost[w:]
         + training_cost[w:]
         + supervisor_cost[w:]
         + team_month["rebalancing_cost"]
+        + team_month["supervisor_pay"]
     )
     for i, name in enumerate(REP_COUNTERS):
         team_month[name] = slot_sum(counts[:, i, :])

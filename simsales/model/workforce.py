@@ -110,6 +110,8 @@ class Workforce:
         self.n_learning = 0  # trainees in training or on trial now
         # Cost of a hire, a trainee-day and a supervisor hire, by month [yuan].
         self.unit_costs = np.zeros((cal.total_months, 3))
+        # A supervisor's monthly base and override rate on group revenue, by month.
+        self.supervisor_pay = np.zeros((cal.total_months, 2))
         # With a roster, the warm-up only fills pipelines: the people stay as they are
         # (no classes, quits, dismissals or splits) until reported month 1.
         self.frozen_until = cal.warmup_months if scenario.team.roster is not None else 0
@@ -135,6 +137,8 @@ class Workforce:
         self.groups_policy = make_new_groups_policy(wf.new_groups)
         self.unit_costs[month:] = (wf.hiring.cost_per_hire, wf.training.cost_per_trainee_day,
                                    wf.new_groups.cost_per_hire or 0.0)  # fmt: skip
+        sup = scenario.supervisor.pay
+        self.supervisor_pay[month:] = (sup.base_per_month, sup.override_rate) if sup else 0.0
         if before is not None:
             for m, size in before.planned(total).items():
                 if m >= max(month, self.frozen_until):

@@ -68,7 +68,15 @@ from simsales.scenario.sections.shocks import (
     TerritoryResplit,
     when_text,
 )
-from simsales.scenario.sections.team import Norms, Rep, RosterPerson, Skill, Supervisor, Team
+from simsales.scenario.sections.team import (
+    Norms,
+    Rep,
+    RosterPerson,
+    Skill,
+    Supervisor,
+    SupervisorPay,
+    Team,
+)
 from simsales.scenario.sections.workforce import (
     HIRING_POLICIES,
     Attrition,
@@ -134,6 +142,7 @@ __all__ = [
     "Skill",
     "StageSplit",
     "Supervisor",
+    "SupervisorPay",
     "Team",
     "Territory",
     "TerritoryResplit",

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from simsales.scenario.sections.common import PRINTABLE, Inconsistent, _Strict
+from simsales.scenario.sections.common import MONEY_MAX, PRINTABLE, Inconsistent, _Strict
 
 ROSTER_ROLES = ("rep", "trainee", "supervisor")
 # What each role's row needs, and may not have (a value given for another role is an
@@ -212,6 +212,19 @@ class Skill(_Strict):
     )
 
 
+class SupervisorPay(_Strict):
+    """What a supervisor costs a month: a base and an override on their group's revenue."""
+
+    base_per_month: float = Field(
+        ge=0, le=MONEY_MAX, description="Monthly base pay of a supervisor [yuan/month]."
+    )
+    override_rate: float = Field(
+        ge=0,
+        le=0.2,
+        description="Share of the group's revenue paid to its supervisor; at most 20% [-].",
+    )
+
+
 class Supervisor(_Strict):
     """Supervisors carry no accounts (F16); they make joint visits and coach."""
 
@@ -235,4 +248,9 @@ class Supervisor(_Strict):
         le=0.1,
         description="Share of the skill gap closed each working day by the evening meeting; "
         "at most 0.1, as for learning by experience [1/day].",
+    )
+    pay: SupervisorPay | None = Field(
+        default=None,
+        description="Optional: supervisors' pay, in cost of sales and margin; none by "
+        "default (supervisors' pay is then left out).",
     )
