@@ -25,16 +25,22 @@ STEADY = {
 }
 
 
-def small_overrides(reps: int = 8, groups: int = 2, firms: int = 40_000, months: int = 4) -> dict:
-    """A small, steady team over a short horizon: fast enough for many tests."""
-    return {
+def team_overrides(reps: int = 16, groups: int = 2, firms: int = 40_000, months: int = 6,
+                   warmup: int | None = 1) -> dict:  # fmt: skip
+    """A small team of the baseline's people rules (hiring, quits, dismissals) over a short
+    horizon; ``warmup=None`` keeps the baseline's warm-up."""
+    overrides = {
         "team.reps": reps,
         "team.supervisor_groups": groups,
         "market.territories": [{"name": f"T{i + 1}", "firms": firms} for i in range(groups)],
         "horizon.months": months,
-        "horizon.warmup_months": 1,
-        **STEADY,
     }
+    return overrides if warmup is None else {**overrides, "horizon.warmup_months": warmup}
+
+
+def small_overrides(reps: int = 8, groups: int = 2, firms: int = 40_000, months: int = 4) -> dict:
+    """A small, steady team over a short horizon: fast enough for many tests."""
+    return {**team_overrides(reps, groups, firms, months), **STEADY}
 
 
 @pytest.fixture(scope="session")

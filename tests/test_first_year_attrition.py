@@ -20,15 +20,11 @@ import simsales
 from simsales.engine.calendar import Calendar
 from simsales.metrics.summary import summary_text
 from simsales.simulate import simulate
-from tests.conftest import ROOT
+from tests.conftest import ROOT, team_overrides
 
 BASE = simsales.load_scenario(simsales.baseline_path())
 SMALL = {
-    "team.reps": 16,
-    "team.supervisor_groups": 2,
-    "market.territories": [{"name": "A", "firms": 40_000}, {"name": "B", "firms": 40_000}],
-    "horizon.months": 6,
-    "horizon.warmup_months": 1,
+    **team_overrides(),
     # Half the starting team in its first year on post, so both sides of the 12-month
     # line are in every run.
     "team.tenure_months_min": 0,

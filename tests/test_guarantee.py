@@ -7,7 +7,7 @@ import pytest
 
 import simsales
 from simsales.metrics.summary import mean_interval
-from tests.conftest import ROOT
+from tests.conftest import ROOT, team_overrides
 
 GUARANTEE = {"per_month": 6000, "months": 3}
 
@@ -15,11 +15,7 @@ GUARANTEE = {"per_month": 6000, "months": 3}
 def small(**extra):
     """A small, fast team: 16 reps in 2 groups, a class of 4 a month, 6 months."""
     base = simsales.load_scenario(simsales.baseline_path())
-    return base.with_overrides({
-        "team.reps": 16, "team.supervisor_groups": 2, "horizon.months": 6,
-        "market.territories": [{"name": "A", "firms": 20000}, {"name": "B", "firms": 20000}],
-        **extra,
-    })  # fmt: skip
+    return base.with_overrides({**team_overrides(firms=20_000, warmup=None), **extra})
 
 
 @pytest.fixture(scope="module")

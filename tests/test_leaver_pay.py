@@ -6,17 +6,16 @@ import numpy as np
 import pandas as pd
 
 import simsales
-from tests.conftest import ROOT
+from tests.conftest import ROOT, team_overrides
 
 
 def test_forfeiting_changes_only_the_leavers_last_pay():
     """On common random numbers the two rules give the same year (deals, quits, every
     rep's pay but a leaver's last month); a leaver's last commission is lower or equal
     under forfeiting, and the payroll falls by exactly the sum of those differences."""
-    base = simsales.load_scenario(simsales.baseline_path()).with_overrides({
-        "team.reps": 16, "team.supervisor_groups": 2, "horizon.months": 6,
-        "market.territories": [{"name": "A", "firms": 20000}, {"name": "B", "firms": 20000}],
-    })  # fmt: skip
+    base = simsales.load_scenario(simsales.baseline_path()).with_overrides(
+        team_overrides(firms=20_000, warmup=None)
+    )
     forfeit = base.with_overrides({"pay.leaver_commission": "forfeited", "name": "forfeit"})
     c = simsales.compare([base, forfeit], replications=3, seed=2, workers=1)
     paid, lost = (c.results[n].rep_month.drop(columns="scenario") for n in (base.name, "forfeit"))

@@ -31,7 +31,7 @@ from simsales.experiment.optimise import (
 )
 from simsales.experiment.store import StoreError
 from simsales.scenario import ScenarioError
-from tests.conftest import BASELINE
+from tests.conftest import BASELINE, team_overrides
 
 pytest.importorskip("optuna")
 
@@ -41,11 +41,7 @@ SEARCH = {QUOTA: {"low": GRID[0], "high": GRID[-1], "step": 20_000.0}}
 SEED, REPS, FINAL_REPS = 0, 6, 10
 PLAN = dict(trials=16, batch=4, replications=REPS, finalists=3, final_replications=FINAL_REPS)
 TEAM = {
-    "team.reps": 16,
-    "team.supervisor_groups": 2,
-    "market.territories": [{"name": "A", "firms": 40_000}, {"name": "B", "firms": 40_000}],
-    "horizon.months": 6,
-    "horizon.warmup_months": 1,
+    **team_overrides(),
     "workforce.dismissal.monthly_attainment_below": 0.6,
     "workforce.dismissal.consecutive_months": 2,
 }
@@ -53,13 +49,7 @@ TEAM = {
 # unconstrained optimum), and the candidate must beat the scenario's margin in at least
 # 30% of the paired replications.
 CONSTRAINTS = ["share_at_quota <= 0.52", "P(margin > baseline) >= 0.3"]
-TINY = {
-    "team.reps": 8,
-    "team.supervisor_groups": 2,
-    "market.territories": [{"name": "A", "firms": 20_000}, {"name": "B", "firms": 20_000}],
-    "horizon.months": 2,
-    "horizon.warmup_months": 1,
-}
+TINY = team_overrides(reps=8, firms=20_000, months=2)
 TINY_PLAN = dict(trials=4, batch=2, replications=2, finalists=2, final_replications=2)
 
 

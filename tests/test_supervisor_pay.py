@@ -5,17 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 import simsales
-from tests.conftest import ROOT
+from tests.conftest import ROOT, team_overrides
 
 
 def test_supervisor_pay_is_base_per_group_plus_override_and_changes_only_the_costs():
     """On common random numbers everything but supervisor_pay, cost of sales and margin is
     identical; supervisor_pay is groups x base + rate x revenue, month by month, and the
     margin falls by exactly it."""
-    base = simsales.load_scenario(simsales.baseline_path()).with_overrides({
-        "team.reps": 16, "team.supervisor_groups": 2, "horizon.months": 4,
-        "market.territories": [{"name": "A", "firms": 20000}, {"name": "B", "firms": 20000}],
-    })  # fmt: skip
+    base = simsales.load_scenario(simsales.baseline_path()).with_overrides(
+        team_overrides(firms=20_000, months=4, warmup=None)
+    )
     pay = {"base_per_month": 10000, "override_rate": 0.01}
     paid = base.with_overrides({"supervisor.pay": pay, "name": "paid"})
     c = simsales.compare([base, paid], replications=2, seed=4, workers=1)
