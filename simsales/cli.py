@@ -137,6 +137,13 @@ DaskLocalOption = Annotated[
     ),
 ]  # fmt: skip
 
+ColumnsOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Mapping of your files' column names and values to simsales' (docs/history.md)."
+    ),
+]
+
 
 def _in_words(names) -> str:
     """Metrics as words of a sentence: "revenue, margin and deals signed"."""
@@ -375,12 +382,7 @@ def fit_cmd(
             "the bundled baseline."
         ),
     ] = None,  # fmt: skip
-    columns: Annotated[
-        Path | None,
-        typer.Option(
-            help="Mapping of your files' column names and values to simsales' (docs/history.md)."
-        ),
-    ] = None,  # fmt: skip
+    columns: ColumnsOption = None,
     name: Annotated[str | None, typer.Option(help="Name of the fitted scenario.")] = None,
     replications: Annotated[
         int,
@@ -438,9 +440,7 @@ def backtest_cmd(
             help="The history to test against: activities and roster history files.",
         ),
     ],  # fmt: skip
-    columns: Annotated[
-        Path | None, typer.Option(help="Mapping of your files' columns (docs/history.md).")
-    ] = None,
+    columns: ColumnsOption = None,
     start: Annotated[
         str | None,
         typer.Option(

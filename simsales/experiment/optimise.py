@@ -64,14 +64,7 @@ from pydantic_core import PydanticCustomError
 from simsales.engine.rng import analysis_generator
 from simsales.experiment.executors import Executor, default_executor
 from simsales.experiment.results import Results
-from simsales.experiment.runs import (
-    Comparison,
-    Progress,
-    as_progress,
-    check_run,
-    open_store,
-    run_many,
-)
+from simsales.experiment.runs import Comparison, OverallProgress, Progress, check_run, open_store
 from simsales.experiment.sweeps import SpecFile, load_spec, point_scenario, spec_problem
 from simsales.metrics.catalogue import CATALOGUE
 from simsales.metrics.catalogue import metric as catalogued
@@ -509,8 +502,7 @@ def run_optimisation(
         executor = default_executor(workers, tasks=spec.batch * spec.replications)
     measure, cons = parse_measure(spec.objective), [parse_constraint(c) for c in spec.constraints]
     total = spec.replications * (1 + spec.trials) + spec.final_replications * (1 + spec.finalists)
-    bar = as_progress(progress, total)
-    counter = _Counter(bar, total)
+    counter = OverallProgress(progress, total)
     root = Path(out) if out is not None else None
 
     def store(folder: str, sc: Scenario, at: int):
@@ -518,10 +510,7 @@ def run_optimisation(
 
     def runs(scenarios: list[Scenario], folders: list[str], reps: int, at: int) -> list[Results]:
         stores = [store(f, sc, at) for sc, f in zip(scenarios, folders, strict=True)]
-        step = counter.step(reps * len(scenarios))
-        results = run_many(scenarios, reps, at, executor, step, stores)
-        counter.advance(reps * len(scenarios))
-        return results
+        return counter.run_many(scenarios, reps, at, executor, stores)
 
     (base_search,) = runs([base], ["search_baseline"], spec.replications, seed)
     base_values = _by_replication(base_search.metrics())
@@ -632,26 +621,6 @@ def _search(study, spec: OptimiseFile, base: Scenario, base_values: pd.DataFrame
                 }
             )
     return pd.DataFrame(rows)
-
-
-class _Counter:
-    """Progress over the whole optimisation, run by run."""
-
-    def __init__(self, bar: Progress | None, total: int):
-        self.bar, self.total, self.done = bar, total, 0
-
-    def step(self, size: int) -> Progress | None:
-        if self.bar is None:
-            return None
-        start, bar = self.done, self.bar
-        return lambda d, _t: bar(min(start + d, self.total), self.total)
-
-    def advance(self, size: int) -> None:
-        self.done += size
-
-    def finish(self) -> None:
-        if self.bar is not None:
-            self.bar(self.total, self.total)
 
 
 def _distribution(optuna, dim: Dimension):

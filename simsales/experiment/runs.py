@@ -51,6 +51,35 @@ def as_progress(progress: Progress | bool | None, total: int) -> Progress | None
     return progress or None
 
 
+class OverallProgress:
+    """Progress of a task made of several runs (a search, an optimisation), each of which
+    counts only its own replications: ``run_many`` runs the next part, its progress
+    offset by the parts before it, on a bar of ``total`` (an estimate: kept below it)."""
+
+    def __init__(self, progress: Progress | bool | None, total: int):
+        self.bar, self.total, self.done = as_progress(progress, total), total, 0
+
+    def run_many(
+        self,
+        scenarios: Sequence[Scenario],
+        replications: int,
+        seed: int,
+        executor: Executor,
+        stores: Sequence[ResultsStore | None] | None = None,
+    ) -> list[Results]:
+        """``run_many`` as the next part of the whole."""
+        bar, start, total = self.bar, self.done, self.total
+        step = None if bar is None else (lambda d, _t: bar(min(start + d, total), total))
+        results = run_many(scenarios, replications, seed, executor, step, stores)
+        self.done += replications * len(scenarios)
+        return results
+
+    def finish(self) -> None:
+        """The whole is done (a search may end before its estimated total)."""
+        if self.bar is not None:
+            self.bar(self.total, self.total)
+
+
 def run(
     scenario: Scenario,
     replications: int = 10,

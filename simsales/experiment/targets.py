@@ -28,7 +28,7 @@ import datetime as dt
 import math
 import numbers
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,7 +37,7 @@ import pandas as pd
 
 from simsales.experiment.executors import Executor, default_executor
 from simsales.experiment.results import Results
-from simsales.experiment.runs import Comparison, Progress, as_progress, check_run, run_many
+from simsales.experiment.runs import Comparison, OverallProgress, Progress, check_run
 from simsales.metrics.catalogue import metric as catalogued
 from simsales.metrics.catalogue import shown_in
 from simsales.scenario.schema import Scenario
@@ -362,8 +362,7 @@ def plan_hiring(
     if executor is None:
         executor = default_executor(workers, tasks=max(replications, check_replications))
     steps = 2 + math.ceil(math.log2(most + 1)) + 2 * MAX_CHECKS
-    bar = as_progress(progress, steps * replications)
-    done = [0]
+    counter = OverallProgress(progress, steps * replications)
 
     def scenario_of(hires: int) -> Scenario:
         plan = list(zip(months, class_sizes(hires, len(months), max_class, shape), strict=True))
@@ -372,10 +371,7 @@ def plan_hiring(
     def run_plan(hires: int, reps: int, at: int, with_today: bool = False) -> list[Results]:
         sc = scenario_of(hires)
         runs = [scenario, sc] if with_today else [sc]
-        step = _stepper(bar, done, steps * replications, reps * len(runs))
-        results = run_many(runs, reps, at, executor, step)
-        done[0] += reps * len(runs)
-        return results
+        return counter.run_many(runs, reps, at, executor)
 
     chances: dict[int, float] = {}
 
@@ -440,23 +436,12 @@ def plan_hiring(
     if found.p_target < confidence:
         found.reachable = False
         raise UnreachableTarget(_unreachable(goal, confidence, found), found)
-    if bar:
-        bar(steps * replications, steps * replications)
+    counter.finish()
     return found
 
 
 def _name(scenario: Scenario, hires: int) -> str:
     return f"{scenario.name}, hiring plan of {hires}"
-
-
-def _stepper(
-    bar: Progress | None, done: list[int], total: int, size: int
-) -> Callable[[int, int], None] | None:
-    """A run's progress as part of the whole search's."""
-    if bar is None:
-        return None
-    start = done[0]
-    return lambda d, _t: bar(min(start + d, total - 1), total)
 
 
 def _max_class(scenario: Scenario, given: int | None) -> tuple[int, str]:
