@@ -57,7 +57,10 @@ def _summed(metric: str) -> bool:
 # assumption: when the scenario's hiring policy sets no largest class, the trainers can
 # train a class of 20 (the size of F23's worked example of a class) in a month.
 DEFAULT_MAX_CLASS = 20
-MAX_CHECKS = 3  # larger plans checked on fresh replications before giving up
+# assumption: 3 fresh checks, each of a plan 5% larger, before calling a target unreachable
+# (a plan picked just at the confidence falls a little short on fresh years by chance
+# about half the time).
+MAX_CHECKS = 3
 PLAN_NAME = "hiring plan"  # the dated change's label (team_month.policy)
 AFTER_NAME = "own hiring again"  # after the target's month, the scenario's own hiring
 
