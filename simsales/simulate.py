@@ -19,6 +19,7 @@ from simsales.engine.clock import Agenda, Phase
 from simsales.engine.rng import make_streams
 from simsales.metrics.cohorts import class_columns
 from simsales.metrics.tables import Columns, tables
+from simsales.model.customers import Book
 from simsales.model.events import EVENT_FIELDS
 from simsales.model.ledger import C_OPEN, Ledger
 from simsales.model.market import Market
@@ -61,6 +62,9 @@ def run_size(scenario: Scenario, cal: Calendar) -> RunSize:
     trainees = sum(p.role == "trainee" for p in scenario.team.roster or [])  # today's
     reps = scenario.team.reps + trainees + sum(p.most_hires(cal.total_months) for p in policies)
     territories = len(scenario.market.territories) + max(most_new_groups(s, reps) for s in phases)
+    # A supervisor demoted by F29's review sells again: at most every group each quarter.
+    if any(s.supervisor.turnover and s.supervisor.turnover.demote_below for s in phases):
+        reps += territories * (cal.total_months // 3)
     return RunSize(reps, territories, max(s.market.cooling_off_days for s in phases))
 
 
@@ -87,8 +91,10 @@ def simulate(scenario: Scenario, replication: int, seed: int, history: bool = Fa
     rec = Ledger(cal, team.capacity, odds.sign.shape[1], market.n)
     agenda = Agenda(end=cal.total_days)
     work = TeamDay(scenario, cal, streams, team, market, pipe, odds, rec, log_events=history)
-    payroll = Payroll(scenario, cal, team, rec, streams.pricing)
-    workforce = Workforce(scenario, cal, team, streams.workforce, pipe, work, rec, payroll, agenda)
+    book = Book(scenario, cal, team, market, rec, work.state.cool_terr, streams.customers)
+    payroll = Payroll(scenario, cal, team, rec, streams.pricing, book)
+    workforce = Workforce(scenario, cal, team, streams.workforce, pipe, work, rec, payroll, agenda,
+                          streams.supervisors)  # fmt: skip
     # Deal timing acts only through the events it puts on the agenda (and a change).
     timing = DealTiming(scenario, cal, team, rec, payroll, work.state, streams.behaviour, agenda)
     rebalancer = Rebalancer(scenario, cal, team, market, pipe, rec, agenda, work.roster_changed)
@@ -111,11 +117,13 @@ def simulate(scenario: Scenario, replication: int, seed: int, history: bool = Fa
         rec.phase[month:] = phase
         work.configure(new)
         payroll.configure(new, month)
+        book.configure(new)
         timing.configure(new)
         rebalancer.configure(new)
 
     def month_start(day: int) -> None:
         payroll.start_month(cal.month_of(day), day)
+        workforce.month_start(cal.month_of(day), day)
 
     def work_until_next_event(day: int) -> None:
         end = agenda.next_event_day()
@@ -141,7 +149,7 @@ def simulate(scenario: Scenario, replication: int, seed: int, history: bool = Fa
     still = pipe.open_mask() & (pipe.entered == 1)
     np.add.at(rec.cohort[C_OPEN], (pipe.entry_month[still], pipe.source[still]), 1)
     rec.territory_names = workforce.territory_names
-    columns = tables(rec, team, workforce, labels, shocks)
+    columns = tables(rec, team, workforce, book, labels, shocks)
     columns["cohorts"] = class_columns(team, rec, workforce, scenario)
     if history:
         events, values = rec.event_log()

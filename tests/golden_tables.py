@@ -37,9 +37,11 @@ REPLICATIONS = 2
 DIGITS = 12
 # Short horizons keep the whole set to a few seconds; the trainer's class needs 8 months
 # for its 3-month survival to be known (a month of recruiting, 27 days of training, trial),
-# and the year with shocks its 12 months for all five to happen.
+# the year with shocks its 12 months for all five to happen, and the customers 12 months
+# after the warm-up for a net revenue retention.
 HORIZON = {"horizon.months": 6, "horizon.warmup_months": 1}
-LONGER = {"trainer_class": {"horizon.months": 8}, "shocks_2027": {"horizon.months": 12}}
+LONGER = {"trainer_class": {"horizon.months": 8}, "shocks_2027": {"horizon.months": 12},
+          "customers_renewals": {"horizon.months": 13}}  # fmt: skip
 # Stress cases: the baseline pushed where rare branches of the model run every day, so a
 # change to them moves a golden number (the bundled scenarios meet them too seldom for a
 # few short replications to notice). By case name: its scenario file and overrides.
@@ -59,6 +61,19 @@ STRESS = {
         "leads.followup_cadence_days": {"A": 2, "B": 2, "C": 3, "D": 3},
         "leads.stale_after_days": 3,
         "leads.pool_claims_per_rep_day": 5,
+    }),
+    # Churn everywhere: customers who cancel and renew often, with a clawback and a
+    # recoverable draw; supervisors who quit, are demoted every quarter and whose groups
+    # merge; refresher sessions every week.
+    "stress_churn": ("pay_clawback.yaml", {
+        "customers.cancel_per_month": 0.1,
+        "customers.accounts_per_rep": 15,
+        "customers.handover": {"to": "rep", "after_months": 0, "orphan_renewal_penalty": 0.5},
+        "pay.draw": {"per_month": 3000, "months": 3, "recoverable": True},
+        "supervisor.turnover": {"quit_per_month": 0.2, "demote_below": 1.1,
+                                "demote_after_quarters": 1, "fill": "merge"},
+        "workforce.refresher": {"every_days": 6, "minutes": 60, "learning": 0.01,
+                                "cost_per_rep": 50},
     }),
 }  # fmt: skip
 

@@ -303,7 +303,7 @@ def test_run_prints_summary_with_metric_names(tiny_run):
     )
     assert lines[3].split() == ["metric", "unit", "mean", "95%", "CI", "P10", "P90"]
     rows = rows_of(result.stdout)
-    assert {"Revenue", "Deals signed", "Leads entered in the CRM"} <= set(rows)
+    assert {"Revenue (new deals)", "Deals signed", "Leads entered in the CRM"} <= set(rows)
     assert lines[-1] == f"tables saved to {out}"
 
 
@@ -319,10 +319,10 @@ def test_run_summary_groups_units_and_numbers_for_people(tiny_run):
     rows = rows_of(text)
     summary = simsales.load_results(out).summary().set_index("metric")
     revenue = summary.loc["revenue"]
-    assert rows["Revenue"][:2] == ["yuan", f"{revenue['mean']:,.0f}"]
-    assert re.fullmatch(r"\d{1,3}(,\d{3})+", rows["Revenue"][1])  # e.g. 5,476,123
+    assert rows["Revenue (new deals)"][:2] == ["yuan", f"{revenue['mean']:,.0f}"]
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+", rows["Revenue (new deals)"][1])  # e.g. 5,476,123
     low, high = f"{revenue['ci_low']:,.0f}", f"{revenue['ci_high']:,.0f}"
-    assert rows["Revenue"][2] == f"[{low}, {high}]"
+    assert rows["Revenue (new deals)"][2] == f"[{low}, {high}]"
     assert (
         rows["Deals signed"][0] == "deals" and rows["Reps on post (monthly average)"][0] == "reps"
     )
@@ -483,7 +483,7 @@ def test_subprocess_tiny_run_saves_results(tmp_path):
     proc = python_m_simsales("run", BASELINE, *TINY, "--out", out, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert "  Revenue  " in proc.stdout
+    assert "  Revenue (new deals)  " in proc.stdout
     assert "F2: share of entered leads that sign (field: 1 in 20): nan" in proc.stdout  # 2 months
     assert sorted(p.name for p in out.iterdir()) == sorted(SAVED)
 
@@ -676,7 +676,7 @@ def test_run_precision_marks_the_metrics_still_imprecise():
                     "--precision", "0.001", "--batch", "2", "--max-replications", "2")  # fmt: skip
     assert result.exit_code == 0, result.output
     rows = rows_of(result.stdout)
-    for label in ("Revenue", "Deals signed", "Margin (revenue less cost of sales)"):
+    for label in ("Revenue (new deals)", "Deals signed", "Margin (all revenue less cost of sales)"):
         assert f"{label} *" in rows, (label, sorted(rows))
     assert "First visits *" not in rows and "First visits" in rows  # not watched
     assert result.stdout.splitlines()[-1] == (

@@ -72,7 +72,7 @@ def test_the_catalogue_says_which_way_is_better_and_diagnostics_have_none():
     assert t.loc["payroll", "identical"] and not t.loc["revenue", "identical"]
     assert t.loc["payroll", "p_value"] == 1.0
     assert t.loc["revenue", "p_better"] == pytest.approx(2 / 3)
-    assert (t.loc["revenue", "label"], t.loc["revenue", "unit"]) == ("Revenue", "yuan")
+    assert (t.loc["revenue", "label"], t.loc["revenue", "unit"]) == ("Revenue (new deals)", "yuan")
     assert t.loc["f7_share_phone", "unit"] == "share"
 
 
@@ -200,7 +200,7 @@ def test_cli_compare_a_scenario_with_a_copy_of_itself_shows_no_difference(tmp_pa
     result = runner.invoke(app, ["compare", a, copy, "-r", "2", "-w", "1", "--no-progress"])
     assert result.exit_code == 0, result.output
     rows = rows_of(result.stdout)
-    assert "Revenue" in rows and "F7: deals closed on the phone (field: 1%)" in rows
+    assert "Revenue (new deals)" in rows and "F7: deals closed on the phone (field: 1%)" in rows
     for label, cells in rows.items():
         assert cells[-1] == "no difference", (label, cells)
         assert cells[4:6] == ["-", "-"], (label, cells)  # no CI, no p-value

@@ -88,7 +88,7 @@ def test_forest_plot_groups_metrics_and_marks_the_better_direction(comparison):
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == [
         "Money",
-        "Revenue  (↑ better)",
+        "Revenue (new deals)  (↑ better)",
         "Reps' pay (payroll)  (↓ better)",
         "Sales",
         "Team attainment (revenue as a share of quota)  (↑ better)",

@@ -299,7 +299,7 @@ def test_no_code_names_in_the_report_text_or_any_figure(comparison, page):
     assert not seen, f"code names in the figures: {sorted(seen)}"
     assert "share of reps who went on post still there" in figure_text
     assert "share of all trainees still there" in figure_text
-    assert "Margin (revenue less cost of sales)  (↑ better)" in figure_text
+    assert "Margin (all revenue less cost of sales)  (↑ better)" in figure_text
     # Four scenarios: each fan chart is a panel per scenario.
     assert figure_text.count("fewer_reps") >= 3
 
@@ -479,7 +479,7 @@ def test_difference_table_wide_has_a_row_per_metric_in_the_order_asked(compariso
     wide = simsales.report.difference_table(comparison, metrics, wide=True)
     # A row per metric in the order asked for.
     quota, attainment = "Reps at quota (share of reps on post)", catalogued("attainment").label
-    assert [m for m, _ in wide.index] == [quota, "Revenue", attainment]
+    assert [m for m, _ in wide.index] == [quota, "Revenue (new deals)", attainment]
     more = [c for c in wide.columns if c.startswith("more_quota: ")]
     assert more == ["more_quota: difference [95% CI]", "more_quota: P(better)"]
     assert list(wide.columns)[0] == "base"
@@ -523,8 +523,8 @@ def test_difference_table_wide_leaves_a_cell_empty_where_nothing_differs():
     ]
     comparison = simsales.compare(scenarios, replications=3, seed=2, workers=1)
     wide = simsales.report.difference_table(comparison, ["revenue", "margin"], wide=True)
-    assert wide.loc[("Revenue", "yuan"), "dearer_hires: difference [95% CI]"] == ""
-    assert wide.loc[("Revenue", "yuan"), "fewer_reps: difference [95% CI]"] != ""
+    assert wide.loc[("Revenue (new deals)", "yuan"), "dearer_hires: difference [95% CI]"] == ""
+    assert wide.loc[("Revenue (new deals)", "yuan"), "fewer_reps: difference [95% CI]"] != ""
     margin = (catalogued("margin").label, "yuan")
     assert wide.loc[margin, "dearer_hires: difference [95% CI]"].startswith("-")
 

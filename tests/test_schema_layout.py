@@ -39,6 +39,7 @@ SECTION_MODULE = {
     "pay": "pay",
     "behaviour": "behaviour",
     "workforce": "workforce",
+    "customers": "customers",
     "changes": "changes",
     "shocks": "shocks",
 }

@@ -39,7 +39,8 @@ class Phase(IntEnum):
     CHANGE = 7  # a dated change's other rules: pay, quota, behaviour, the day's work
     MONTH_START = 8  # the month's quotas
     DEAL_TIMING = 9  # held deals are booked; who holds or works ahead today
-    WORK = 10  # the team's working days, up to the next event
+    REFRESHER = 10  # a refresher session takes minutes off the reps' day (F27)
+    WORK = 11  # the team's working days, up to the next event
 
 
 Handler = Callable[[int], None]  # called with the day

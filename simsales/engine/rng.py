@@ -28,6 +28,8 @@ STREAMS = (
     "workforce",  # new hires' potential, washout, trial; quits and review tie-breaks
     "behaviour",  # which reps time deals for pay
     "pricing",  # deals' price ratios (F36)
+    "customers",  # accounts after signing: the starting book, renewals and cancellations
+    "supervisors",  # supervisors' quits, and a demoted supervisor's potential
 )
 
 
@@ -47,6 +49,8 @@ class Streams:
     workforce: np.random.Generator
     behaviour: np.random.Generator
     pricing: np.random.Generator
+    customers: np.random.Generator
+    supervisors: np.random.Generator
 
 
 def make_streams(seed: int, replication: int) -> Streams:

@@ -26,6 +26,7 @@ GROUPS = (
     "Money",
     "Headcount",
     "Sales",
+    "Customers",
     "Workforce",
     "New-rep classes",
     "Pay",
@@ -146,17 +147,17 @@ def _m(name: str, label: str, unit: str, group: str, kind: Kind, better: Better,
     return Metric(name, label, unit, group, kind, better, decimals, only_if_any, chosen)
 
 
-_MONEY, _HEAD, _SALES, _WORK = GROUPS[0], GROUPS[1], GROUPS[2], GROUPS[3]
-_CLASS, _PAY, _TERR, _BEHAVE, _DIAG = GROUPS[4], GROUPS[5], GROUPS[6], GROUPS[7], GROUPS[8]
+_MONEY, _HEAD, _SALES, _CUST, _WORK = GROUPS[:5]
+_CLASS, _PAY, _TERR, _BEHAVE, _DIAG = GROUPS[5:]
 
 # fmt: off
 CATALOGUE: dict[str, Metric] = {
     m.name: m
     for m in (
         # Money: what the horizon earns and costs.
-        _m("revenue", "Revenue", "yuan", _MONEY, "money", "higher",
+        _m("revenue", "Revenue (new deals)", "yuan", _MONEY, "money", "higher",
            views="precision report forest fan sweep backtest target plan"),
-        _m("margin", "Margin (revenue less cost of sales)", "yuan", _MONEY, "money", "higher",
+        _m("margin", "Margin (all revenue less cost of sales)", "yuan", _MONEY, "money", "higher",
            views="precision report forest fan sweep target plan"),
         _m("cost_of_sales", "Cost of sales (reps' pay, hiring, training)", "yuan", _MONEY,
            "money", "lower", views="report forest plan"),
@@ -184,6 +185,20 @@ CATALOGUE: dict[str, Metric] = {
            "number", None, 2),
         _m("followups_per_rep_day", "Follow-ups per rep per working day", "follow-ups", _SALES,
            "number", None, 2),
+        # Customers after signing (F8): only with the customers section.
+        _m("renewal_revenue", "Revenue from existing customers (renewals and yearly fees)",
+           "yuan", _CUST, "money", "higher", only_if_any=True, views="report forest fan"),
+        _m("recurring_revenue_end", "Recurring revenue at the end (yearly fees of customers)",
+           "yuan", _CUST, "money", "higher", only_if_any=True, views="report"),
+        _m("net_revenue_retention",
+           "Net revenue retention (last 12 months: customers' fees now over a year before)", "",
+           _CUST, "share", "higher", only_if_any=True, views="report"),
+        _m("renewal_rate", "Customers who renewed, of those whose term ended", "", _CUST,
+           "share", "higher", only_if_any=True, views="report"),
+        _m("customers_churned", "Customers lost (not renewed or cancelled)", "customers", _CUST,
+           "count", "lower", only_if_any=True, views="report"),
+        _m("customers_active_end", "Customers at the end", "customers", _CUST, "count", "higher",
+           only_if_any=True),
         # Workforce.
         _m("hires", "Reps hired (trainees)", "reps", _WORK, "number", None, 1, True,
            views="report plan"),
@@ -198,6 +213,16 @@ CATALOGUE: dict[str, Metric] = {
            views="report"),
         _m("supervisor_hires", "Supervisors hired from outside", "supervisors", _WORK, "number",
            None, 1, True, views="report"),
+        _m("supervisor_quits", "Supervisors who quit", "supervisors", _WORK, "number", "lower", 1,
+           True, views="report"),
+        _m("supervisor_demotions", "Supervisors demoted to selling (F29)", "supervisors", _WORK,
+           "number", None, 1, True, views="report"),
+        _m("group_merges", "Groups merged into another", "groups", _WORK, "number", None, 1, True,
+           views="report"),
+        _m("vacant_groups", "Groups without a supervisor (monthly average)", "groups", _WORK,
+           "number", "lower", 2, True, views="report"),
+        _m("refresher_sessions", "Reps at refresher training sessions (F27)", "rep-sessions",
+           _WORK, "count", None, only_if_any=True),
         # New-rep classes (F21-F26), each named after its denominator.
         _m("class_washout_of_trainees", "Washed out in training, of trainees (F21)", "", _CLASS,
            "share", "lower"),
@@ -233,6 +258,20 @@ CATALOGUE: dict[str, Metric] = {
         _m("fines", "Fines for missed visits (F32)", "yuan", _PAY, "money", "lower",
            only_if_any=True, views="report"),
         _m("guarantee", "Guarantee top-ups of new reps' pay", "yuan", _PAY, "money", None,
+           only_if_any=True, views="report"),
+        _m("renewal_commission", "Renewal commission on existing customers (in commission)",
+           "yuan", _PAY, "money", None, only_if_any=True),
+        _m("team_bonus", "Quarterly team bonus (F37)", "yuan", _PAY, "money", None,
+           only_if_any=True, views="report"),
+        _m("soft_target_pay", "Soft-target pay for prospect records (F33)", "yuan", _PAY,
+           "money", None, only_if_any=True, views="report"),
+        _m("draw", "Draws advanced to new reps", "yuan", _PAY, "money", None, only_if_any=True,
+           views="report"),
+        _m("draw_recovered", "Draws repaid from commission", "yuan", _PAY, "money", None,
+           only_if_any=True),
+        _m("clawback", "Commission clawed back for customers who left early", "yuan", _PAY,
+           "money", None, only_if_any=True, views="report"),
+        _m("manager_pay", "Managers' pay (F14; in cost of sales)", "yuan", _PAY, "money", None,
            only_if_any=True, views="report"),
         _m("supervisor_pay", "Supervisors' pay (in cost of sales)", "yuan", _PAY, "money",
            None, only_if_any=True, views="report"),

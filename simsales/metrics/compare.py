@@ -212,7 +212,7 @@ def _comparison_rows(block: pd.DataFrame) -> tuple[list[tuple[str, list[list[str
     for _, r in block.iterrows():
         m = catalogued(r["metric"])
         if r["n"] == 0:
-            unknown += 1
+            unknown += not m.only_if_any  # else: a feature neither run uses
             continue
         if m.only_if_any and r["identical"] and r["baseline_mean"] == 0:
             zero += 1

@@ -92,13 +92,30 @@ def replication_metrics(
             "promotions": tm["promotions"].sum(),
             "supervisor_hires": tm["supervisor_hires"].sum(),
             "supervisor_groups_end": tm["supervisor_groups"].last(),
+            "supervisor_quits": tm["supervisor_quits"].sum(),
+            "supervisor_demotions": tm["supervisor_demotions"].sum(),
+            "group_merges": tm["group_merges"].sum(),
+            "vacant_groups": tm["vacant_groups"].mean(),
+            "refresher_sessions": tm["refresher_sessions"].sum(),
+            "manager_pay": tm["manager_pay"].sum(),
             "attainment": tm["revenue"].sum() / tm["quota"].sum(),
             "payroll": tm["payroll"].sum(),
             "commission": tm["commission"].sum(),
             "bonus": tm["bonus"].sum(),
             "fines": tm["fines"].sum(),
             "guarantee": tm["guarantee"].sum(),
+            "team_bonus": tm["team_bonus"].sum(),
+            "soft_target_pay": tm["soft_target_pay"].sum(),
+            "draw": tm["draw"].sum(),
+            "draw_recovered": tm["draw_recovered"].sum(),
+            "clawback": tm["clawback"].sum(),
+            "renewal_commission": tm["renewal_commission"].sum(),
             "supervisor_pay": tm["supervisor_pay"].sum(),
+            "renewal_revenue": tm["renewal_revenue"].sum(),
+            "recurring_revenue_end": tm["recurring_revenue"].last(),
+            "customers_active_end": tm["customers_active"].last(),
+            "customers_churned": tm["customers_churned"].sum(),
+            "net_revenue_retention": tm["net_revenue_retention"].last(),
             "pay_per_rep_month": tm["payroll"].sum() / rep_months,
             "cost_of_sales": tm["cost_of_sales"].sum(),
             "margin": tm["margin"].sum(),
@@ -113,6 +130,8 @@ def replication_metrics(
     with np.errstate(invalid="ignore", divide="ignore"):
         monthly = tm["first_year_leavers"].sum() / tm["first_year_at_risk"].sum()
     out["first_year_attrition"] = 1.0 - (1.0 - monthly) ** 12
+    with np.errstate(invalid="ignore", divide="ignore"):  # NaN without customers
+        out["renewal_rate"] = tm["renewals"].sum() / tm["renewals_due"].sum()
     # F41: share of reps on post at quota on the quota period, counted at periods' ends.
     ends = team_month[team_month["quota_period_end"]].groupby(KEYS, sort=True)
     out["share_at_quota"] = ends["reps_at_quota"].sum() / ends["reps_on_post"].sum()
@@ -379,7 +398,8 @@ def _blocks(
             row = block[block["metric"] == name].iloc[0]
             m = catalogued(name)
             if row["n"] == 0:
-                unknown.append(name)
+                if not m.only_if_any:  # else: a feature this run does not use
+                    unknown.append(name)
                 continue
             if m.only_if_any and _all_zero(row):
                 zero += 1

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simsales.model.customers import BOOK_COLUMNS, RENEWAL_REVENUE
 from simsales.model.ledger import (
     COHORT,
     MARKET,
@@ -28,6 +29,7 @@ from simsales.model.pipeline import SOURCES
 from simsales.model.team import DISMISSED, QUIT, STATUS, Team
 
 if TYPE_CHECKING:
+    from simsales.model.customers import Book
     from simsales.model.payroll import Payroll
     from simsales.model.workforce import Workforce
 
@@ -35,10 +37,17 @@ PAY_COLUMNS = {
     "base_pay": "base",
     "commission": "commission",  # paid this month (F37: may be last month's)
     "commission_earned": "earned",
+    "renewal_commission": "renewal_earned",  # earned on existing customers' fees (F8)
     "bonus": "bonus",
+    "team_bonus": "team_bonus",  # F37: quarterly, for groups past the threshold
+    "soft_target_pay": "soft_target",  # F33: pay C for prospect records
     "fines": "fines",
+    "draw": "draw",  # advanced on commission short of the draw (pay.draw)
+    "draw_recovered": "draw_recovered",  # taken back from commission (recoverable draw)
+    "clawback": "clawback",  # taken back from commission for customers who churned early
     "guarantee": "guarantee",  # top-up to a new rep's pay floor (pay.guarantee)
-    "pay": "total",  # base + commission + bonus - fines + guarantee
+    "pay": "total",  # base + commission + bonus + team bonus + soft target - fines + draw
+    #                  - draw recovered - clawback + guarantee
 }
 MONTH_END_DAYS = 6  # a month's last working week (F42), for the F13 month-end measure
 Columns = dict[str, dict[str, np.ndarray]]  # table name -> column name -> values
@@ -119,12 +128,15 @@ TEAM_MONTH_COLUMNS = (
     "training_cost",
     "supervisor_hiring_cost",
     "supervisor_groups",
+    "vacant_groups",
     "quota",
     "reps_at_quota",
     "quota_period_end",
     *("payroll" if name == "pay" else name for name in PAY_COLUMNS if name != "commission_earned"),
     "rebalancing_cost",
     "supervisor_pay",
+    "managers",
+    "manager_pay",
     "cost_of_sales",
     *REP_COUNTERS,
     *TEAM_COUNTERS,
@@ -134,6 +146,7 @@ TEAM_MONTH_COLUMNS = (
     *(f"firms_{name}" for name in MARKET[1:6]),
     "opportunity_per_rep_cv",
     "signings_last_week",
+    *BOOK_COLUMNS,
 )
 
 
@@ -182,6 +195,7 @@ def tables(
     ledger: Ledger,
     team: Team,
     workforce: Workforce,
+    book: Book,
     labels: list[str],
     shocks: list[str] | None = None,
 ) -> Columns:
@@ -226,6 +240,8 @@ def tables(
     for name, part in PAY_COLUMNS.items():
         rep_month[name] = getattr(pay, part)[w:][m_idx, r_idx]
     rep_month["commission_tier"] = pay.tier_used[w:][m_idx, r_idx]
+    rep_month["renewal_revenue"] = book.rep_revenue[w:][m_idx, r_idx]
+    rep_month["accounts"] = book.rep_accounts[w:][m_idx, r_idx]
 
     tenure = ledger.tenure_days[w:] / dpm
     phase = ledger.phase[w:]
@@ -251,6 +267,7 @@ def tables(
     team_month["training_cost"] = training_cost[w:]
     team_month["supervisor_hiring_cost"] = supervisor_cost[w:]
     team_month["supervisor_groups"] = workforce.groups[w:]
+    team_month["vacant_groups"] = workforce.vacant_groups[w:]
     quota = pay.quota[w:]  # NaN for reps not on post at the month's end
     team_month["quota"] = slot_sum(quota)
     with np.errstate(invalid="ignore"):  # on the quota period so far (F41)
@@ -265,10 +282,15 @@ def tables(
             total = slot_sum(getattr(pay, part)[w:])
             team_month["payroll" if name == "pay" else name] = total
     team_month["rebalancing_cost"] = ledger.rebalancing_cost[w:]
-    # Supervisors' pay (supervisor.pay): each group's base and its override on revenue.
+    # Supervisors' pay (supervisor.pay): each filled group's base and its override on its
+    # revenue; managers' pay (workforce.managers, F14).
     base, override = workforce.supervisor_pay[w:].T
-    revenue = slot_sum(counts[:, REP_COUNTERS.index("revenue"), :])
-    team_month["supervisor_pay"] = workforce.groups[w:] * base + override * revenue
+    supervised = ~workforce.unsupervised[w:]
+    revenue = slot_sum(np.where(supervised, counts[:, REP_COUNTERS.index("revenue"), :], 0.0))
+    supervisors = workforce.groups[w:] - workforce.vacant_groups[w:]
+    team_month["supervisor_pay"] = supervisors * base + override * revenue
+    team_month["managers"] = workforce.managers()[w:]
+    team_month["manager_pay"] = team_month["managers"] * workforce.manager_rates[w:, 1]
     team_month["cost_of_sales"] = (
         team_month["payroll"]
         + hiring_cost[w:]
@@ -276,13 +298,15 @@ def tables(
         + supervisor_cost[w:]
         + team_month["rebalancing_cost"]
         + team_month["supervisor_pay"]
+        + team_month["manager_pay"]
     )
     for i, name in enumerate(REP_COUNTERS):
         team_month[name] = slot_sum(counts[:, i, :])
     for i, name in enumerate(TEAM_COUNTERS):
         team_month[name] = ledger.team[w:, i]
     team_month["leads_lost"] = team_month["leads_lost"] + team_month["pool_expired"]
-    team_month["margin"] = team_month["revenue"] - team_month["cost_of_sales"]
+    renewal_revenue = book.month[w:, RENEWAL_REVENUE]
+    team_month["margin"] = team_month["revenue"] + renewal_revenue - team_month["cost_of_sales"]
     team_month["open_leads"] = ledger.open_leads[w:].sum(axis=1) + ledger.pool_size[w:]
     team_month["pool_size"] = ledger.pool_size[w:]
     for name in MARKET[1:6]:
@@ -301,6 +325,8 @@ def tables(
     for i, name in enumerate(COHORT):
         lead_cohorts[name] = ledger.cohort[i, w:].ravel()
     team_month["signings_last_week"] = _booked_last_week(ledger)[w:]
+    for i, name in enumerate(BOOK_COLUMNS):
+        team_month[name] = book.month[w:, i]
     if tuple(c for c in team_month if c not in OPTIONAL) != TEAM_MONTH_COLUMNS:  # as declared
         raise AssertionError(f"team_month columns {list(team_month)} != TEAM_MONTH_COLUMNS")
     return {

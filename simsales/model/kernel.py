@@ -134,6 +134,7 @@ class DayParams(NamedTuple):
     joint_multiplier: float  # on the close chance of a joint visit (F16)
     joint_per_day: int  # joint visits a supervisor makes a day (F16)
     learning_per_day: float  # experience plus the evening meeting (F17)
+    experience_per_day: float  # experience alone: a rep whose group has no supervisor
     joint_learning: float  # extra share of the skill gap closed by a joint visit
     referrals_per_signing: float  # F9
     referrals_per_lost: float  # F9
@@ -178,6 +179,7 @@ class TeamArrays(NamedTuple):
     territory_start: np.ndarray  # where each territory's reps start in by_territory
     territory_reps: np.ndarray  # on-post reps per territory
     travel: np.ndarray  # extra minutes of each rep's on-site first visits (territory)
+    supervised: np.ndarray  # the rep's group has a supervisor (not vacant)
 
 
 class MarketArrays(NamedTuple):
@@ -748,8 +750,10 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
         busy = due_minutes[r] > capacity
         # Supervisor joint visit today: a rota through the rep's group (F16).
         size = group_size[r]
-        joint = mine.size > 0 and (
-            (pos_in_group[r] - day * p.joint_per_day) % size < min(p.joint_per_day, size)
+        joint = (
+            team.supervised[r]
+            and mine.size > 0
+            and ((pos_in_group[r] - day * p.joint_per_day) % size < min(p.joint_per_day, size))
         )
         ahead = due_until[r] > day  # works ahead today, in the time calls leave
         if busy or joint or ahead:  # order matters when not all fits, for the joint visit,
@@ -1019,7 +1023,8 @@ def _end_of_day(day, leads, sizes, p, team, mk, st, bk):
         # On post, experience and the evening meeting (F17) every day, plus coaching from
         # a joint visit (F16, F18): each closes a share of the gap to the rep's potential.
         if team.on_post[r]:
-            rate = p.learning_per_day + p.joint_learning * joint_done[r]
+            daily = p.learning_per_day if team.supervised[r] else p.experience_per_day
+            rate = daily + p.joint_learning * joint_done[r]
             skill[r] += (potential[r] - skill[r]) * rate
         acc[rc.MINUTES, r] += used[r]
         day_max[r] = max(day_max[r], used[r])

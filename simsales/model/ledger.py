@@ -95,8 +95,12 @@ WORKFORCE_COUNTERS = (
     "went_on_post",
     "quits",
     "dismissals",
-    "promotions",  # reps promoted to supervise a new group (they stop selling)
-    "supervisor_hires",  # supervisors hired from outside for a new group
+    "promotions",  # reps promoted to supervise a new or vacant group (they stop selling)
+    "supervisor_hires",  # supervisors hired from outside for a new or vacant group
+    "supervisor_quits",  # supervisors who quit (supervisor.turnover)
+    "supervisor_demotions",  # supervisors sent back to selling by F29's review
+    "group_merges",  # vacant groups merged into another group
+    "refresher_sessions",  # reps on post at a refresher session (F27)
     "trainee_days",  # days spent in training or on trial, for the training cost
 )
 (
@@ -108,6 +112,10 @@ WORKFORCE_COUNTERS = (
     DISMISSALS,
     PROMOTIONS,
     SUPERVISOR_HIRES,
+    SUPERVISOR_QUITS,
+    SUPERVISOR_DEMOTIONS,
+    GROUP_MERGES,
+    REFRESHER_SESSIONS,
     TRAINEE_DAYS,
 ) = range(len(WORKFORCE_COUNTERS))
 # Fields of the signing log (a row per deal): the closer, the day it was booked (HELD_OPEN

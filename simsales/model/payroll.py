@@ -5,8 +5,12 @@ the days a rep was on post. At the close, the month's booked deals are credited 
 reps (all to the closer, or by stage, F35), commission is earned (a deal plan per deal,
 a period plan at the period's end) and paid in the month or the month after (F37),
 fines are charged for visits short of the norm (F32), at each year's close the
-annual-grade bonus is paid (F38), and a new rep's pay is topped up to the guarantee of
-their first months (``pay.guarantee``). A rep who leaves is paid in full in their last month
+annual-grade bonus is paid (F38), at each quarter's close the team bonus (F37), soft-target
+pay is paid for prospect records (F33), commission on customers who churned early is
+clawed back, a draw is advanced on commission short of it (and repaid from commission
+above it if recoverable), and a new rep's pay is topped up to the guarantee of their first
+months (``pay.guarantee``). The renewal commission on existing customers' fees (F8) is
+earned with the plan's commission. A rep who leaves is paid in full in their last month
 (commission still owed, and what a period plan earns on the period so far) unless the
 scenario's leavers forfeit it (``pay.leaver_commission``).
 """
@@ -18,6 +22,7 @@ import numpy as np
 from simsales.engine.calendar import Calendar
 from simsales.engine.rng import lognormal_parameters
 from simsales.model import ledger as rc
+from simsales.model.customers import Book
 from simsales.model.ledger import HELD_OPEN, L_DAY, L_FOUND, L_REP, L_WORKED, Ledger
 from simsales.model.team import NO_DAY, ON_POST, Team
 from simsales.policies.commission import (
@@ -31,7 +36,8 @@ from simsales.policies.commission import (
 from simsales.policies.quota import QuotaInputs, make_quota_policy, period_months, period_start
 from simsales.scenario.schema import Scenario
 
-PAY_PARTS = ("base", "earned", "commission", "bonus", "fines", "guarantee", "total")
+PAY_PARTS = ("base", "earned", "commission", "bonus", "team_bonus", "soft_target", "fines",
+             "draw", "draw_recovered", "clawback", "guarantee", "total")  # fmt: skip
 
 
 def month_share(on_post_day: np.ndarray, end_day: int, dpm: int) -> np.ndarray:
@@ -49,7 +55,12 @@ class Payroll:
     earned: np.ndarray
     commission: np.ndarray
     bonus: np.ndarray
+    team_bonus: np.ndarray  # F37: the quarterly bonus of groups past the threshold
+    soft_target: np.ndarray  # F33: pay C for prospect records
     fines: np.ndarray
+    draw: np.ndarray  # advanced on commission short of the draw (pay.draw)
+    draw_recovered: np.ndarray  # taken back from commission to repay a recoverable draw
+    clawback: np.ndarray  # taken back from commission for customers who churned early
     guarantee: np.ndarray  # top-up to the new reps' pay floor (pay.guarantee)
     total: np.ndarray
 
@@ -60,8 +71,9 @@ class Payroll:
         team: Team,
         rec: Ledger,
         rng: np.random.Generator,
+        book: Book,
     ):
-        self.cal, self.team, self.rec, self.rng = cal, team, rec, rng
+        self.cal, self.team, self.rec, self.rng, self.book = cal, team, rec, rng, book
         m, r = cal.total_months, team.capacity
         self.quota_months_at = np.ones(m, dtype=np.int64)  # quota period length by month
         self.configure(scenario, 0)
@@ -73,6 +85,10 @@ class Payroll:
         self.credited = np.zeros((m, r))  # revenue credited for commission (F35)
         self.tier_used = np.full((m, r), np.nan)  # F31 step paid in the month
         self.owed = np.zeros(r)  # commission earned, not yet paid (F37)
+        self.renewal_earned = np.full((m, r), np.nan)  # commission on renewal revenue (F8)
+        self.draw_debt = np.zeros(r)  # a recoverable draw still to repay
+        self.clawback_debt = np.zeros(r)  # commission clawed back, still to take
+        self.group_revenue = np.zeros((m, r))  # revenue of each group (by index) per month
         self.tier = np.full(r, self._start_tier(), dtype=np.int64)
         self.full_quota = np.zeros(r)  # the running month's quota for a whole month on post
         self.month_target = np.zeros(r)  # the running month's target pay (package)
@@ -194,7 +210,8 @@ class Payroll:
     def close_month(self, month: int, end_day: int, on_post: np.ndarray, visits_short: np.ndarray,
                     revenue: np.ndarray) -> None:  # fmt: skip
         """Book the month's quota and pay of the reps ``on_post`` at its close; ``revenue``
-        and ``visits_short`` are the month's booked revenue and F32 shortfall per rep."""
+        and ``visits_short`` are the month's booked revenue and F32 shortfall per rep.
+        The customer book has closed the month already (renewals and churn)."""
         team, pay = self.team, self.s.pay
         days = self.cal.days_in(month)
         share = np.where(on_post, month_share(team.on_post_day, end_day, days), 0.0)
@@ -214,6 +231,11 @@ class Payroll:
             )
         else:
             earned = deal_commission[reps]
+        # Commission on the fees of existing customers (F8): none without customers.
+        customers = self.s.customers
+        rate = 0.0 if customers is None else customers.renewal_commission_rate
+        self.renewal_earned[month, reps] = rate * self.book.rep_revenue[month, reps]
+        earned = earned + self.renewal_earned[month, reps]
         self.earned[month, reps] = earned
         if pay.commission.paid == "same_month":
             paid = earned
@@ -226,8 +248,19 @@ class Payroll:
         self.base[month, reps], self.commission[month, reps] = base, paid
         self.fines[month, reps] = fines
         self.bonus[month, reps] = self._bonus(month, reps, revenue)
+        self.group_revenue[month] = np.bincount(
+            team.group, weights=revenue, minlength=team.capacity
+        )
+        self.team_bonus[month, reps] = self._team_bonus(month, reps)
+        self.soft_target[month, reps] = self._soft_target(month, reps, share)
+        self._deductions(month, reps, end_day, share)
         self.floor[month, reps] = self._floor(end_day, share)[reps]
         self._total(month, reps)
+
+    def _first_months(self, end_day: int, months: int) -> np.ndarray:
+        """Reps within their first ``months`` months on post at the close before ``end_day``."""
+        on = self.team.on_post_day
+        return (on != NO_DAY) & (end_day - on <= months * self.cal.days_per_month)
 
     def _floor(self, end_day: int, share: np.ndarray) -> np.ndarray:
         """Each rep's least pay for the month closing before ``end_day``: the guarantee,
@@ -235,25 +268,96 @@ class Payroll:
         g = self.s.pay.guarantee
         if g is None:
             return np.zeros(self.team.capacity)
-        on = self.team.on_post_day
-        new = (on != NO_DAY) & (end_day - on <= g.months * self.cal.days_per_month)
-        return np.where(new, g.per_month * share, 0.0)
+        return np.where(self._first_months(end_day, g.months), g.per_month * share, 0.0)
+
+    def _deductions(self, month: int, reps: np.ndarray, end_day: int, share: np.ndarray) -> None:
+        """Clawbacks of customers who churned early are charged, then taken from the
+        commission paid (what is left waits for later commission); then the draw:
+        commission short of it is advanced, and a recoverable draw is repaid from
+        commission above it."""
+        pay = self.s.pay
+        self.clawback_debt += self._clawback_charges(month)
+        paid = self.commission[month, reps]
+        clawed = np.minimum(self.clawback_debt[reps], paid)
+        self.clawback_debt[reps] -= clawed
+        self.clawback[month, reps] = clawed
+        left = paid - clawed
+        d = pay.draw
+        level = np.zeros(reps.size)
+        if d is not None:
+            level = np.where(self._first_months(end_day, d.months), d.per_month * share, 0.0)[reps]
+        advanced = np.maximum(level - left, 0.0)
+        recovered = np.zeros(reps.size)
+        if d is not None and d.recoverable:
+            recovered = np.minimum(self.draw_debt[reps], np.maximum(left - level, 0.0))
+            self.draw_debt[reps] += advanced - recovered
+        self.draw[month, reps], self.draw_recovered[month, reps] = advanced, recovered
+
+    def _clawback_charges(self, month: int) -> np.ndarray:
+        """Per rep: the commission taken back for customers they signed who churned at
+        this close within ``pay.clawback.months`` of signing, in their first term: share x
+        the deal's value x the signer's commission earned / revenue credited over the
+        last 12 closed months. Nothing is charged to a signer who has left."""
+        out = np.zeros(self.team.capacity)
+        claw, book = self.s.pay.clawback, self.book
+        if claw is None or book.churned_now.size == 0:
+            return out
+        churned = book.churned_now
+        signer = book.signer[churned]
+        early = (book.renewals[churned] == 0) & (month - book.won[churned] <= claw.months)
+        early &= (signer >= 0) & self.team.on_post()[np.maximum(signer, 0)]
+        first = max(month - 12, 0)
+        earned = np.nansum(self.earned[first:month], axis=0)
+        credited = self.credited[first:month].sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(credited > 0, earned / credited, 0.0)
+        charge = claw.share * book.first_value[churned] * rate[np.maximum(signer, 0)]
+        np.add.at(out, signer[early], charge[early])
+        return out
+
+    def _team_bonus(self, month: int, reps: np.ndarray) -> np.ndarray:
+        """F37: at a quarter's close, ``per_rep`` to each rep of a group whose revenue over
+        the quarter reached the threshold."""
+        tb = self.s.pay.team_bonus
+        if tb is None or month < 2 or self.month_no(month) % 3:
+            return np.zeros(reps.size)
+        quarter = self.group_revenue[month - 2 : month + 1].sum(axis=0)
+        return np.where(quarter[self.team.group[reps]] >= tb.threshold, tb.per_rep, 0.0)
+
+    def _soft_target(self, month: int, reps: np.ndarray, share: np.ndarray) -> np.ndarray:
+        """F33's pay C: ``per_month`` pro-rated for the days on post, times the share of
+        the prospect-record norm (F1) met over them, at most 1."""
+        soft = self.s.pay.soft_target
+        if soft is None:
+            return np.zeros(reps.size)
+        norm = self.s.rep.norms.prospect_records * self.cal.days_in(month) * share[reps]
+        records = self.rec.acc[rc.RECORDS, reps]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            met = np.where(norm > 0, np.minimum(records / norm, 1.0), 0.0)
+        return soft.per_month * share[reps] * met
 
     def _total(self, month: int, reps: np.ndarray) -> None:
-        """The month's pay: base + commission + bonus - fines, and the top-up to the
-        floor (``pay.guarantee``) where that falls short of it."""
+        """The month's pay: base + commission + bonus + team bonus + soft-target pay -
+        fines + draw - draw recovered - clawback, and the top-up to the floor
+        (``pay.guarantee``) where that falls short of it."""
         own = (
             self.base[month, reps]
             + self.commission[month, reps]
             + self.bonus[month, reps]
+            + self.team_bonus[month, reps]
+            + self.soft_target[month, reps]
             - self.fines[month, reps]
+            + self.draw[month, reps]
+            - self.draw_recovered[month, reps]
+            - self.clawback[month, reps]
         )
         self.guarantee[month, reps] = np.maximum(self.floor[month, reps] - own, 0.0)
         self.total[month, reps] = own + self.guarantee[month, reps]
 
     def own_pay(self) -> np.ndarray:
-        """Pay per [month, rep] without the guarantee's top-up: what the rep earned."""
-        return self.total - np.nan_to_num(self.guarantee)
+        """Pay per [month, rep] without the guarantee's top-up and the draw's advance:
+        what the rep earned."""
+        return self.total - np.nan_to_num(self.guarantee) - np.nan_to_num(self.draw)
 
     def _bonus(self, month: int, reps: np.ndarray, revenue: np.ndarray) -> np.ndarray:
         """F38: at a year's close, reps on post all year get their grade's months of their
@@ -307,12 +411,15 @@ class Payroll:
         before = np.nan_to_num(self.earned[month, reps])
         if is_period_plan(self.plan):
             after = self._period_commission(self.plan, month, reps)
+            after = after + self.renewal_earned[month, reps]
         else:
             after = before + deal_commission[reps]
         self.earned[month, reps] = after
         if self.s.pay.leaver_commission == "paid":
-            self.commission[month, reps] = np.nan_to_num(self.commission[month, reps]) + (
-                self.owed[reps] + after - before
-            )
+            added = self.owed[reps] + after - before
+            self.commission[month, reps] = np.nan_to_num(self.commission[month, reps]) + added
+            # The draw tops up commission short of it: the last pay's commission counts.
+            self.draw[month, reps] = np.maximum(np.nan_to_num(self.draw[month, reps]) - added, 0)
         self.owed[reps] = 0.0  # paid now, or forfeited
+        self.draw_debt[reps] = self.clawback_debt[reps] = 0.0  # a leaver's debts: written off
         self._total(month, reps)

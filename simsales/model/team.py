@@ -43,6 +43,8 @@ class Team:
     skill: np.ndarray  # current multiplier on close chances
     signings: np.ndarray  # signings since going on post
     territory_group: np.ndarray  # group owning each territory (F15); -1: none yet; SHARED
+    vacant: np.ndarray  # per group slot: its supervisor left and it is not filled yet
+    merged: np.ndarray  # per group slot: merged into another group; it has no reps
     n_groups: int
     n_territories: int
     n: int  # slots in use (reps hired so far, the starting team included)
@@ -53,6 +55,10 @@ class Team:
 
     def on_post(self) -> np.ndarray:
         return self.status == ON_POST
+
+    def active_groups(self) -> int:
+        """Supervisor groups that exist now (merged ones do not)."""
+        return self.n_groups - int(np.count_nonzero(self.merged[: self.n_groups]))
 
 
 def build_team(
@@ -135,6 +141,8 @@ def _team(scenario: Scenario, size: int, territory_capacity: int | None,
         skill=slots(skill, 0.0),
         signings=np.zeros(size, dtype=np.int64),
         territory_group=territory_group,
+        vacant=np.zeros(territory_group.size, dtype=bool),
+        merged=np.zeros(territory_group.size, dtype=bool),
         n_groups=scenario.team.supervisor_groups,
         n_territories=n_terr,
         n=n,

@@ -52,6 +52,7 @@ def day_params(scenario: Scenario, odds: LeadOdds) -> DayParams:
         learning_per_day=float(
             scenario.skill.learning_per_day + sup.evening_meeting_learning_per_day
         ),
+        experience_per_day=float(scenario.skill.learning_per_day),
         joint_learning=float(sup.joint_visit_learning),
         referrals_per_signing=float(leads.customer_referrals_per_signing),
         referrals_per_lost=float(leads.nonbuyer_referrals_per_lost_lead),
@@ -155,7 +156,9 @@ class TeamDay:
             deal_mu=self.params.deal_mu + np.log(self.price), log_events=self.log_events
         )
         if not learning:
-            self.params = self.params._replace(learning_per_day=0.0, joint_learning=0.0)
+            self.params = self.params._replace(
+                learning_per_day=0.0, experience_per_day=0.0, joint_learning=0.0
+            )
         grade_cdf = territory_grade_cdf(layout(scenario), odds, self.market.n)
         for target, source in self.copied.items():
             grade_cdf[target] = grade_cdf[source]
@@ -260,6 +263,7 @@ class TeamDay:
             territory_start=np.cumsum(territory_reps) - territory_reps,
             territory_reps=territory_reps,
             travel=self.travel[team.territory],
+            supervised=~team.vacant[team.group],
         )
         self.hq_rate = self.hq_per_rep_day * territory_reps
 

@@ -23,10 +23,14 @@ from simsales.model import ledger as rc
 from simsales.model.ledger import (
     DISMISSALS,
     FAILED,
+    GROUP_MERGES,
     HIRES,
     PROMOTIONS,
     QUITS,
+    REFRESHER_SESSIONS,
+    SUPERVISOR_DEMOTIONS,
     SUPERVISOR_HIRES,
+    SUPERVISOR_QUITS,
     TRAINEE_DAYS,
     WASHOUTS,
     WENT_ON_POST,
@@ -50,6 +54,7 @@ from simsales.model.team import (
     FAILED_TRIAL,
     GONE,
     IN_TRAINING,
+    NO_DAY,
     ON_POST,
     ON_TRIAL,
     PROMOTED,
@@ -65,7 +70,7 @@ from simsales.policies.dismissal import ReviewView, make_dismissal_policy
 from simsales.policies.hiring import HiringView, make_hiring_policy
 from simsales.policies.new_groups import NoNewGroups, make_new_groups_policy, split_movers
 from simsales.policies.territory import layout
-from simsales.scenario.schema import Scenario
+from simsales.scenario.schema import Scenario, Turnover
 
 # Scheduled changes of a trainee's status.
 TO_TRIAL, TO_POST = "to_trial", "to_post"
@@ -92,14 +97,20 @@ class Workforce:
         rec: Ledger,
         payroll: Payroll,
         agenda: Agenda,
+        supervisor_rng: np.random.Generator,
     ):
-        self.cal, self.team, self.rng = cal, team, rng
+        self.cal, self.team, self.rng, self.supervisor_rng = cal, team, rng, supervisor_rng
         self.pipe, self.work, self.rec, self.payroll = pipe, work, rec, payroll
         self.agenda = agenda
         self.counts = np.zeros((cal.total_months, len(WORKFORCE_COUNTERS)))
         self.missed_quarters = np.zeros(team.capacity, dtype=np.int64)  # F29: in a row
         self.missed_months = np.zeros(team.capacity, dtype=np.int64)  # monthly rule: in a row
         self.groups = np.zeros(cal.total_months, dtype=np.int64)  # groups at month end
+        self.vacant_groups = np.zeros(cal.total_months, dtype=np.int64)  # of them, vacant
+        # Per month and rep slot: the rep's group had no supervisor at the month's end.
+        self.unsupervised = np.zeros((cal.total_months, team.capacity), dtype=bool)
+        self.missed_by_group = np.zeros(team.vacant.size, dtype=np.int64)  # F29, supervisors
+        self.turnover_hire_cost = np.zeros(cal.total_months)  # supervisors hired for vacancies
         self.splitting: set[int] = set()  # groups with a split decided, not yet done
         self.territory_names = list(layout(scenario).names)
         self.classes: dict[int, int] = {}  # month index -> class size
@@ -108,10 +119,13 @@ class Workforce:
         self.leaving: list[tuple[np.ndarray, int]] = []  # (reps, reason) going tomorrow
         self.n_classes = 0  # classes started so far; class k is numbered k (0: starting team)
         self.n_learning = 0  # trainees in training or on trial now
-        # Cost of a hire, a trainee-day and a supervisor hire, by month [yuan].
-        self.unit_costs = np.zeros((cal.total_months, 3))
+        # Cost of a hire, a trainee-day, a supervisor hire and a rep at a refresher
+        # session, by month [yuan].
+        self.unit_costs = np.zeros((cal.total_months, 4))
         # A supervisor's monthly base and override rate on group revenue, by month.
         self.supervisor_pay = np.zeros((cal.total_months, 2))
+        # Groups per manager (0: no managers) and a manager's monthly pay, by month (F14).
+        self.manager_rates = np.zeros((cal.total_months, 2))
         # With a roster, the warm-up only fills pipelines: the people stay as they are
         # (no classes, quits, dismissals or splits) until reported month 1.
         self.frozen_until = cal.warmup_months if scenario.team.roster is not None else 0
@@ -135,10 +149,15 @@ class Workforce:
         self.quit_policy = make_quit_policy(wf.attrition)
         self.dismissal_policy = make_dismissal_policy(wf.dismissal)
         self.groups_policy = make_new_groups_policy(wf.new_groups)
+        self.refresher = wf.refresher
         self.unit_costs[month:] = (wf.hiring.cost_per_hire, wf.training.cost_per_trainee_day,
-                                   wf.new_groups.cost_per_hire or 0.0)  # fmt: skip
+                                   wf.new_groups.cost_per_hire or 0.0,
+                                   wf.refresher.cost_per_rep if wf.refresher else 0.0)  # fmt: skip
         sup = scenario.supervisor.pay
         self.supervisor_pay[month:] = (sup.base_per_month, sup.override_rate) if sup else 0.0
+        mg = wf.managers
+        self.manager_rates[month:] = (mg.groups_per_manager, mg.pay_per_month) if mg else 0.0
+        self.turnover = scenario.supervisor.turnover
         if before is not None:
             for m, size in before.planned(total).items():
                 if m >= max(month, self.frozen_until):
@@ -254,6 +273,7 @@ class Workforce:
             team.territory[: team.n][active], minlength=team.territory_group.size
         )
         per_group = per_group[: team.n_groups]
+        per_group[team.merged[: team.n_groups]] = np.iinfo(np.int64).max  # none left
         for r in reps:
             g = int(np.argmin(per_group))
             own = (team.territory_group == g) | (team.territory_group == SHARED)
@@ -286,6 +306,7 @@ class Workforce:
         self.n_learning -= int(np.count_nonzero(team.status[reps] != ON_POST))  # trainees leaving
         was_on_post = reps[team.status[reps] == ON_POST]
         self.payroll.settle(was_on_post, day)  # paid in full before they go
+        self.payroll.book.orphan(was_on_post, day)
         team.status[reps] = GONE
         team.leave_day[reps] = day
         team.leave_reason[reps] = reason
@@ -338,9 +359,10 @@ class Workforce:
         and the class to hire. Runs before the Ledger closes the month."""
         team, wf, acc, dpm = self.team, self.wf, self.rec.acc, self.cal.days_per_month
         on_post = team.on_post()
+        self.payroll.book.close_month(month)  # renewals and churn, before pay
         self.payroll.close_month(month, end_day, on_post, acc[rc.VISITS_SHORT], acc[rc.REVENUE])
-        self.groups[month] = team.n_groups
         team.signings += acc[rc.SIGNINGS].astype(np.int64)
+        self._count_groups(month)
         if month < self.frozen_until:  # a roster's warm-up: nobody comes, goes or learns
             if month == self.frozen_until - 1:
                 self._decide_class(month, leavers=0)  # today's hiring decision
@@ -362,7 +384,14 @@ class Workforce:
         if self.leaving:
             self.agenda.at(end_day, Phase.LEAVERS, self._leavers)
         self._decide_class(month, leavers=quits.size + out.size)
+        self._supervisors_leave(month, end_day)
         self._decide_splits(month, end_day)
+
+    def _count_groups(self, month: int) -> None:
+        team = self.team
+        self.groups[month] = team.active_groups()
+        self.vacant_groups[month] = np.count_nonzero(team.vacant[: team.n_groups])
+        self.unsupervised[month] = team.vacant[team.group]
 
     def _leavers(self, day: int) -> None:
         """The quits and dismissals decided at the month's close go (paid in full)."""
@@ -505,7 +534,9 @@ class Workforce:
         team.territory_group[new_t] = new_g
         self._hand_over(movers, day, "group")
         if policy.territory == "split":
+            customers = int(market.customers[old])
             market.split(old, new_t, movers.size / pool.size, day)
+            self.payroll.book.move_territory(old, new_t, customers - int(market.customers[old]))
             self.work.copy_territory(old, new_t)  # same grade mix and travel
             self.territory_names.append(f"{self.territory_names[old]} / {new_g + 1}")
         else:
@@ -517,8 +548,156 @@ class Workforce:
         team.group[movers], team.territory[movers] = new_g, new_t
 
     def costs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Hiring, training and supervisor-hiring cost per month [yuan]."""
-        hiring = self.counts[:, HIRES] * self.unit_costs[:, 0]
-        training = self.counts[:, TRAINEE_DAYS] * self.unit_costs[:, 1]
-        supervisors = self.counts[:, SUPERVISOR_HIRES] * self.unit_costs[:, 2]
+        """Hiring, training (new hires and refresher sessions) and supervisor-hiring cost
+        per month [yuan]."""
+        counts, unit = self.counts, self.unit_costs
+        hiring = counts[:, HIRES] * unit[:, 0]
+        training = counts[:, TRAINEE_DAYS] * unit[:, 1] + counts[:, REFRESHER_SESSIONS] * unit[:, 3]
+        supervisors = counts[:, SUPERVISOR_HIRES] * unit[:, 2] + self.turnover_hire_cost
         return hiring, training, supervisors
+
+    def managers(self) -> np.ndarray:
+        """Managers per month (F14): the groups at the month's end over the span, rounded
+        up; 0 without managers."""
+        span = self.manager_rates[:, 0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(span > 0, np.ceil(self.groups / span), 0.0)
+
+    # ------------------------------------------------------------ refresher training
+    def month_start(self, month: int, day: int) -> None:
+        """Put the month's refresher sessions (F27) on the agenda: the days ``k *
+        every_days`` within it, under the rules in force today."""
+        ref = self.refresher
+        if ref is None or month < self.frozen_until:
+            return
+        end = self.cal.start(month + 1)
+        first = -(-day // ref.every_days) * ref.every_days  # the first session day >= day
+        for d in range(first, end, ref.every_days):
+            self.agenda.at(d, Phase.REFRESHER, self._refresher_session)
+
+    def _refresher_session(self, day: int) -> None:
+        """Reps on post spend the session's minutes training, not selling, and learn."""
+        ref, team = self.refresher, self.team
+        if ref is None:  # a dated change ended refresher training this month
+            return
+        on = team.on_post()
+        self.work.state.carry[on] += ref.minutes
+        team.skill[on] += (team.potential - team.skill)[on] * ref.learning
+        self.counts[self.cal.month_of(day), REFRESHER_SESSIONS] += np.count_nonzero(on)
+
+    # ------------------------------------------------------------ supervisors as people
+    def _supervisors_leave(self, month: int, end_day: int) -> None:
+        """At a close: supervisors quit, and at a quarter's close F29's review demotes one
+        whose group's attainment stayed under the bar; their groups fall vacant on the
+        next day, and vacancies are filled (``supervisor.turnover.fill``)."""
+        t, team = self.turnover, self.team
+        if t is None:
+            return
+        n = team.n_groups
+        live = ~team.merged[:n] & ~team.vacant[:n]
+        quits = np.flatnonzero(live & (self.supervisor_rng.random(n) < t.quit_per_month))
+        demoted = self._demotions(month, t, live)
+        demoted = demoted[~np.isin(demoted, quits)]
+        if quits.size or demoted.size or team.vacant[:n].any():
+            self.agenda.at(end_day, Phase.SPLITS, partial(self._vacancies, quits, demoted))
+
+    def _demotions(self, month: int, t: Turnover, live: np.ndarray) -> np.ndarray:
+        """F29 for supervisors: groups whose attainment over the quarter ending at this
+        close is under ``demote_below`` for ``demote_after_quarters`` quarters in a row."""
+        if t.demote_below is None or self.payroll.month_no(month) % 3:
+            return np.empty(0, dtype=np.int64)
+        team, n = self.team, self.team.n_groups
+        first = month - 2
+        quota = np.nansum(self.payroll.quota[max(first, 0) : month + 1], axis=0)
+        revenue = self._total(rc.REVENUE, first, month)
+        g_quota = np.bincount(team.group, weights=quota, minlength=n)[:n]
+        g_revenue = np.bincount(team.group, weights=revenue, minlength=n)[:n]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            missed = live & (g_quota > 0) & (g_revenue < t.demote_below * g_quota)
+        self.missed_by_group[:n] = np.where(missed, self.missed_by_group[:n] + 1, 0)
+        return np.flatnonzero(self.missed_by_group[:n] >= t.demote_after_quarters)
+
+    def _vacancies(self, quits: np.ndarray, demoted: np.ndarray, day: int) -> None:
+        """The supervisors who quit or were demoted leave their groups today (a demoted one
+        sells again in the group); then every vacant group is filled as the rules say."""
+        team, month = self.team, self.cal.month_of(day)
+        for g in demoted:
+            self._back_to_selling(int(g), day)
+            self.missed_by_group[g] = 0
+        self.counts[month, SUPERVISOR_QUITS] += quits.size
+        self.counts[month, SUPERVISOR_DEMOTIONS] += demoted.size
+        team.vacant[quits] = team.vacant[demoted] = True
+        t = self.turnover
+        assert t is not None  # scheduled only with supervisor.turnover
+        for g in np.flatnonzero(team.vacant[: team.n_groups]):
+            if t.fill == "hire":
+                if g in quits or g in demoted:  # a new vacancy: recruiting starts
+                    start = self.cal.start(month + t.hire_months)
+                    self.agenda.at(start, Phase.SPLITS, partial(self._hired, int(g)))
+            elif t.fill == "merge" and self._merge(int(g), month):
+                continue
+            else:  # promote (or merge with no other group left): the group's top rep
+                self._promote(int(g), day)
+        self.work.roster_changed()
+
+    def _promote(self, g: int, day: int) -> None:
+        """Group g's rep on post with the most revenue over the last 3 closed months
+        becomes its supervisor (and stops selling); none on post: it stays vacant."""
+        team, month = self.team, self.cal.month_of(day)
+        members = np.flatnonzero(team.on_post() & (team.group == g))
+        if members.size == 0:
+            return
+        revenue = self.rec.rep_counts[max(month - 3, 0) : month, rc.REVENUE].sum(axis=0)
+        top = members[np.argmax(revenue[members])]
+        self._leave(np.array([top]), PROMOTED, day)
+        self.counts[month, PROMOTIONS] += 1
+        team.vacant[g] = False
+
+    def _hired(self, g: int, day: int) -> None:
+        """A supervisor hired from outside takes up vacant group g today."""
+        t, team = self.turnover, self.team
+        if not team.vacant[g] or team.merged[g]:
+            return
+        team.vacant[g] = False
+        month = self.cal.month_of(day)
+        self.counts[month, SUPERVISOR_HIRES] += 1
+        self.turnover_hire_cost[month] += t.cost_per_hire if t is not None else 0.0
+        self.work.roster_changed()
+
+    def _merge(self, g: int, month: int) -> bool:
+        """Vacant group g joins the group with the fewest reps on post (its reps, trainees
+        and territories); False if there is no other group."""
+        team = self.team
+        n = team.n_groups
+        others = np.flatnonzero(~team.merged[:n])
+        others = others[others != g]
+        if others.size == 0:
+            return False
+        size = np.bincount(team.group[team.on_post()], minlength=n)[:n]
+        into = int(others[np.argmin(size[others])])
+        members = np.flatnonzero((team.status != GONE) & (team.group == g))
+        members = members[members < team.n]
+        team.group[members] = into
+        team.territory_group[team.territory_group == g] = into
+        team.merged[g], team.vacant[g] = True, False
+        self.counts[month, GROUP_MERGES] += 1
+        return True
+
+    def _back_to_selling(self, g: int, day: int) -> None:
+        """A demoted supervisor sells again in group g from today, in its territory with the
+        fewest reps: a rep of full skill (potential drawn as for a hire) new on post."""
+        team = self.team
+        r = team.n
+        team.n += 1
+        sigma = self.s.skill.potential_sigma
+        mu = np.log(self.wf.hiring.potential_mean) - 0.5 * sigma**2
+        team.potential[r] = team.skill[r] = self.supervisor_rng.lognormal(mu, sigma)
+        terrs = np.flatnonzero(team.territory_group == g)
+        if terrs.size == 0:  # an open market: the shared territory
+            terrs = np.arange(team.n_territories)
+        per_terr = np.bincount(team.territory[team.on_post()], minlength=team.territory_group.size)
+        team.group[r], team.territory[r] = g, int(terrs[np.argmin(per_terr[terrs])])
+        team.status[r] = ON_POST
+        team.klass[r] = 0
+        team.hired_day[r] = team.on_post_day[r] = day
+        team.leave_day[r] = NO_DAY

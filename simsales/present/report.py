@@ -1309,6 +1309,8 @@ def _fans(results: Mapping[str, Results], baseline: str | None) -> str:
         "the baseline's median dashed in every panel.</p>"
     ]
     for name in FANS:
+        if catalogued(name).only_if_any and not tm[name].fillna(0).any():
+            continue  # a feature no scenario here uses (customers, for renewal revenue)
         fig = plotting.fan_chart(tm, name, baseline=baseline)
         parts.append(_image(fig, f"{plotting.monthly_label(name)}, month by month"))
     heads = [

@@ -286,7 +286,7 @@ def set_dotted(data: dict, key: str, value: Any, source: str) -> None:
                 )
             if not last and node.get(part) is None:
                 below = allowed_keys(tuple(int(p) if p.isdigit() else p for p in parts[: i + 1]))
-                if part not in node or not below:
+                if not below:  # a value, or a field with no sub-keys of its own
                     raise ScenarioError(
                         source, [Problem(here, "is not set, so it has no sub-keys")]
                     )

@@ -44,18 +44,23 @@ from simsales.scenario.sections.common import (
     check_name,
     percentage_hint,
 )
+from simsales.scenario.sections.customers import Customers, Handover
 from simsales.scenario.sections.horizon import Holiday, Horizon, WorkCalendar
 from simsales.scenario.sections.leads import GradeDays, Leads, Seasonality
 from simsales.scenario.sections.market import Alignment, Market, Rebalancing, Territory
 from simsales.scenario.sections.pay import (
     Bonus,
+    Clawback,
     Commission,
+    Draw,
     Grade,
     Guarantee,
     Package,
     Pay,
     PricePoint,
+    SoftTarget,
     StageSplit,
+    TeamBonus,
     Tier,
 )
 from simsales.scenario.sections.quota import Quota
@@ -76,14 +81,17 @@ from simsales.scenario.sections.team import (
     Supervisor,
     SupervisorPay,
     Team,
+    Turnover,
 )
 from simsales.scenario.sections.workforce import (
     HIRING_POLICIES,
     Attrition,
     Dismissal,
     Hiring,
+    Managers,
     NewGroups,
     PlannedClass,
+    Refresher,
     Training,
     Workforce,
 )
@@ -108,13 +116,17 @@ __all__ = [
     "Behaviour",
     "Bonus",
     "Change",
+    "Clawback",
     "Commission",
     "Competitor",
+    "Customers",
     "Dismissal",
+    "Draw",
     "Grade",
     "GradeDays",
     "GradeValues",
     "Guarantee",
+    "Handover",
     "Hiring",
     "HiringFreeze",
     "Holiday",
@@ -122,6 +134,7 @@ __all__ = [
     "Inconsistent",
     "LeadBurst",
     "Leads",
+    "Managers",
     "Market",
     "Money",
     "NewGroups",
@@ -133,21 +146,25 @@ __all__ = [
     "PricePoint",
     "Quota",
     "Rebalancing",
+    "Refresher",
     "Rep",
     "RosterPerson",
     "SafeName",
+    "Scenario",
     "Seasonality",
     "Shock",
-    "Scenario",
     "Skill",
+    "SoftTarget",
     "StageSplit",
     "Supervisor",
     "SupervisorPay",
     "Team",
+    "TeamBonus",
     "Territory",
     "TerritoryResplit",
     "Tier",
     "Training",
+    "Turnover",
     "Weight",
     "WorkCalendar",
     "Workforce",
@@ -187,6 +204,11 @@ class Scenario(_Strict):
     pay: Pay
     behaviour: Behaviour
     workforce: Workforce
+    customers: Customers | None = Field(
+        default=None,
+        description="Optional: accounts after signing (F8): yearly fees, terms, renewals, "
+        "churn and handover; without it every signing is a one-off sale.",
+    )
     changes: list[Change] | None = Field(
         default=None,
         max_length=120,
@@ -333,6 +355,40 @@ def _every_territory_has_rep(scenario: Scenario) -> None:
         )
 
 
+def _clawback_needs_customers(scenario: Scenario) -> None:
+    """A clawback takes commission back when a customer churns: customers must churn."""
+    if scenario.pay.clawback is not None and scenario.customers is None:
+        raise Inconsistent(
+            "pay.clawback", "set", "needs the customers section: without it no customer churns"
+        )
+
+
+def _starting_book_fits(scenario: Scenario) -> None:
+    """The starting customers are firms of their reps' territories: the most reps any
+    territory can start with, times ``customers.starting_per_rep``, must fit in the
+    smallest territory (a roster says exactly how many reps sell where)."""
+    c = scenario.customers
+    if c is None or c.starting_per_rep == 0:
+        return
+    team, territories = scenario.team, scenario.market.territories
+    if team.roster is not None:
+        reps = [p.territory for p in team.roster if p.role == "rep"]
+        most = max(reps.count(t) for t in set(reps))
+    elif scenario.market.policy == "open":
+        most = team.reps  # one market all reps work
+    else:
+        most = -(-team.reps // team.supervisor_groups)  # a group of one territory
+    smallest = min(t.firms for t in territories)
+    if most * c.starting_per_rep > smallest:
+        raise Inconsistent(
+            "customers.starting_per_rep",
+            c.starting_per_rep,
+            f"a territory may start with {most} reps, and {most} x {c.starting_per_rep} "
+            f"accounts are more than the {smallest:,} firms of the smallest territory; "
+            f"allowed: at most {smallest // most}",
+        )
+
+
 def _seasons_need_dates(scenario: Scenario) -> None:
     """Seasonality is by calendar month: the horizon must say which month is which."""
     if scenario.leads.seasonality is not None and scenario.horizon.start is None:
@@ -464,6 +520,8 @@ CROSS_SECTION_CHECKS: tuple[Callable[[Scenario], None], ...] = (
     _every_territory_has_rep,
     _roster_fits,
     _seasons_need_dates,
+    _clawback_needs_customers,
+    _starting_book_fits,
     _changes_consistent,
     _shocks_consistent,
 )

@@ -29,12 +29,14 @@ FIXED_KEYS: dict[str, str] = {
     "market.territories": "the territories the run starts with",
     "market.alignment": "which group sells where from day 0",
     "leads.max_followups": "the touches every open lead can still have",
+    "customers.starting_per_rep": "the accounts the run starts with",
     "changes": "the list of changes itself",
     "shocks": "the dated events, which are not policy",
 }
 CHANGEABLE = (
-    "quota, pay, behaviour, workforce, rep, skill, supervisor, leads (but max_followups) "
-    "and market.cooling_off_days, market.rebalancing, market.duplicate_*"
+    "quota, pay, behaviour, workforce, rep, skill, supervisor, leads (but max_followups), "
+    "customers (but starting_per_rep) and market.cooling_off_days, market.rebalancing, "
+    "market.duplicate_*"
 )
 
 

@@ -274,9 +274,75 @@ class Guarantee(_Strict):
     )
 
 
+class Draw(_Strict):
+    """A draw against commission for new reps: in each of their first ``months`` months on
+    post, commission paid short of ``per_month`` (pro-rated for the days on post) is
+    advanced; a recoverable draw is paid back from later commission above the draw."""
+
+    per_month: float = Field(
+        gt=0, le=MONEY_MAX, description="Commission a new rep is advanced up to [yuan/month]."
+    )
+    months: int = Field(
+        ge=1, le=24, description="Months on post the draw is paid, from going on post [months]."
+    )
+    recoverable: bool = Field(
+        description="true: what was advanced is a debt, taken back from commission above the "
+        "draw (all commission once the draw's months are over) until repaid; a leaver's "
+        "debt is written off. false: the advance is the rep's to keep."
+    )
+
+
+class Clawback(_Strict):
+    """Commission taken back when a customer churns soon after signing (needs
+    ``customers``)."""
+
+    months: int = Field(
+        ge=1,
+        le=60,
+        description="A customer who leaves within this many months of signing costs its "
+        "signer the commission of the deal [months].",
+    )
+    share: float = Field(
+        gt=0,
+        le=1,
+        description="Share of that commission taken back; the deal's commission is its "
+        "value times the signer's commission rate of the last 12 months (commission "
+        "earned / revenue credited) [-].",
+    )
+
+
+class SoftTarget(_Strict):
+    """F33's soft-target pay C, for the work that is not selling: paid in full to a rep
+    whose prospect records meet the daily norm (F1) on every day on post, in proportion
+    below it."""
+
+    per_month: float = Field(
+        gt=0,
+        le=MONEY_MAX,
+        description="Pay C of a rep on post all month who meets the norm [yuan/month].",
+    )
+
+
+class TeamBonus(_Strict):
+    """F37's quarterly threshold: at each quarter's close (reported months 3, 6, ...), every
+    rep on post in a supervisor group whose new-business revenue over the quarter reached
+    ``threshold`` is paid ``per_rep``."""
+
+    threshold: float = Field(
+        gt=0,
+        le=MONEY_MAX,
+        description="A group's revenue over a quarter that earns the bonus (F37: 3 million "
+        "yuan) [yuan/quarter].",
+    )
+    per_rep: float = Field(
+        gt=0, le=MONEY_MAX, description="Bonus of each rep on post in the group [yuan]."
+    )
+
+
 class Pay(_Strict):
-    """A rep's monthly pay: base + commission + bonus - fines (F32-F38), topped up to the
-    guarantee of a new rep's first months when there is one."""
+    """A rep's monthly pay: base + commission + bonus - fines (F32-F38), with the optional
+    team bonus (F37), soft-target pay (F33), draw and clawback, topped up to the guarantee
+    of a new rep's first months when there is one."""
 
     base_per_month: float | None = Field(
         default=None,
@@ -299,6 +365,25 @@ class Pay(_Strict):
         default=None,
         description="Optional: a pay floor for new reps' first months on post (a ramp "
         "guarantee); none by default.",
+    )
+    draw: Draw | None = Field(
+        default=None,
+        description="Optional: a draw against commission for new reps' first months on post, "
+        "recoverable or not; none by default.",
+    )
+    clawback: Clawback | None = Field(
+        default=None,
+        description="Optional: commission taken back when a customer churns within some "
+        "months of signing (needs customers); none by default.",
+    )
+    soft_target: SoftTarget | None = Field(
+        default=None,
+        description="Optional: F33's soft-target pay C for prospect records; none by default.",
+    )
+    team_bonus: TeamBonus | None = Field(
+        default=None,
+        description="Optional: F37's quarterly bonus for the reps of groups that reach a "
+        "revenue threshold; none by default.",
     )
     leaver_commission: Literal["paid", "forfeited"] = Field(
         default="paid",

@@ -225,6 +225,40 @@ class SupervisorPay(_Strict):
     )
 
 
+class Turnover(_Strict):
+    """Supervisors as people: they quit, and F29's review demotes one whose group misses
+    its quota; a vacant group has no joint visits or evening meeting until it is filled."""
+
+    quit_per_month: float = Field(
+        ge=0, le=0.5, description="Chance a supervisor quits at a month's close [1/month]."
+    )
+    demote_below: float | None = Field(
+        default=None,
+        gt=0,
+        le=1.5,
+        description="Optional: a supervisor whose group's attainment (revenue / quota) is "
+        "under this for demote_after_quarters quarters in a row goes back to selling in "
+        "the group (F29: missing 40% of quota, 0.6) [-].",
+    )
+    demote_after_quarters: int = Field(
+        default=3, ge=1, le=8, description="Quarters in a row under demote_below (F29: 3)."
+    )
+    fill: Literal["promote", "hire", "merge"] = Field(
+        description="How a vacant group is filled: promote its top rep at once; hire a "
+        "supervisor after hire_months (vacant meanwhile); or merge the group into the group "
+        "with the fewest reps on post, territories and all."
+    )
+    hire_months: int = Field(
+        default=1,
+        ge=0,
+        le=12,
+        description="hire: month closes the group stays vacant (0: filled the next day) [months].",
+    )
+    cost_per_hire: float = Field(
+        default=0.0, ge=0, le=MONEY_MAX, description="hire: recruiting cost [yuan]."
+    )
+
+
 class Supervisor(_Strict):
     """Supervisors carry no accounts (F16); they make joint visits and coach."""
 
@@ -253,4 +287,9 @@ class Supervisor(_Strict):
         default=None,
         description="Optional: supervisors' pay, in cost of sales and margin; none by "
         "default (supervisors' pay is then left out).",
+    )
+    turnover: Turnover | None = Field(
+        default=None,
+        description="Optional: supervisors quit and may be demoted (F29), and vacant groups "
+        "are filled or merged; none by default (supervisors stay).",
     )

@@ -299,6 +299,40 @@ class NewGroups(_Strict):
         return self
 
 
+class Refresher(_Strict):
+    """F27's refresher training: every ``every_days`` working days, reps on post spend
+    ``minutes`` of the day in training instead of selling; each session closes a share of
+    their skill gap."""
+
+    every_days: int = Field(
+        ge=1,
+        le=260,
+        description="Working days from one session to the next, the first on day 0 (F27: "
+        "every half month, 13 of 26 working days) [days].",
+    )
+    minutes: float = Field(
+        gt=0, le=1440, description="Working minutes a session takes off a rep's day [min]."
+    )
+    learning: float = Field(
+        ge=0, le=0.5, description="Share of a rep's skill gap a session closes [-]."
+    )
+    cost_per_rep: float = Field(
+        ge=0, le=MONEY_MAX, description="Cost of a session per rep who attends [yuan]."
+    )
+
+
+class Managers(_Strict):
+    """F14's manager level above the supervisors: one manager for every
+    ``groups_per_manager`` supervisor groups (rounded up), each paid ``pay_per_month``."""
+
+    groups_per_manager: int = Field(
+        ge=1, le=100, description="Supervisor groups a manager leads (span of control) [groups]."
+    )
+    pay_per_month: float = Field(
+        ge=0, le=MONEY_MAX, description="A manager's monthly pay, in cost of sales [yuan/month]."
+    )
+
+
 class Workforce(_Strict):
     """Hiring, training, quits and dismissals: the team as a living population."""
 
@@ -307,6 +341,15 @@ class Workforce(_Strict):
     attrition: Attrition
     dismissal: Dismissal
     new_groups: NewGroups
+    refresher: Refresher | None = Field(
+        default=None,
+        description="Optional: F27's refresher training of reps on post; none by default.",
+    )
+    managers: Managers | None = Field(
+        default=None,
+        description="Optional: F14's managers above the supervisors, in cost of sales; none by "
+        "default.",
+    )
     departed_pipeline: Literal["pool", "group"] = Field(
         description="Where a leaver's open leads go: the public pool (F11) or the other reps "
         "of the leaver's territory."
