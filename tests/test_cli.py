@@ -326,7 +326,7 @@ def test_run_summary_groups_units_and_numbers_for_people(tiny_run):
     assert (
         rows["Deals signed"][0] == "deals" and rows["Reps on post (monthly average)"][0] == "reps"
     )
-    at_quota = rows["Reps at quota (share of reps on post)"]
+    at_quota = rows["Reps at quota (share of reps with a quota)"]
     assert at_quota[0] == "%"  # the unit as the values are written, as in the report
     assert at_quota[1] == f"{summary.loc['share_at_quota', 'mean'] * 100:.1f}%"
     assert "e+" not in text and "e-0" not in text and "nan" not in text.replace("nan -", "")

@@ -174,11 +174,16 @@ def check_invariants(res: simsales.Results, scenario: simsales.Scenario) -> None
     assert (learning[["signings", "visits", "followups", "prospect_records"]] == 0).all().all()
     # Tenure and quota are known exactly for the reps on post (at the month's end); a
     # quota is the monthly one pro rata for the days on post.
+    # Prospectors and account managers (roles) carry no quota: no attainment either.
+    no_quota = rm["role"].isin(["prospector", "account_manager"])
     for column in ("tenure_months", "quota", "attainment", "period_attainment", *PAY_COLUMNS):
-        assert (rm[column].isna() == (rm["status"] != "on_post")).all(), column
+        off = rm["status"] != "on_post"
+        if column in ("attainment", "period_attainment"):
+            off |= no_quota
+        assert (rm[column].isna() == off).all(), column
     check_pay(res, scenario)
     check_territories(res)
-    on_post_rows = rm[rm["status"] == "on_post"]
+    on_post_rows = rm[(rm["status"] == "on_post") & ~no_quota]
     assert (on_post_rows["quota"] > 0).all()
     assert (on_post_rows["quota"] <= scenario.quota.revenue_per_month * (1 + 1e-12)).all()
     full = on_post_rows["tenure_months"] >= 1
@@ -293,7 +298,8 @@ def check_pay(res: simsales.Results, scenario: simsales.Scenario) -> None:
     assert (runs.loc[runs["revenue"] == 0, "commission_earned"] == 0).all()
     if scenario.pay.commission.plan == "flat" and scenario.pay.commission.split_by_stage is None:
         np.testing.assert_allclose(
-            paid["commission_earned"], scenario.pay.commission.rate * paid["revenue"]
+            paid["commission_earned"] - paid["renewal_commission"],
+            scenario.pay.commission.rate * paid["revenue"],
         )
 
 

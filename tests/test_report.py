@@ -315,7 +315,7 @@ def test_headline_and_comparison_show_the_computed_numbers(comparison, page):
     d = table.loc[("more_quota", "share_at_quota")]
     m = catalogued("share_at_quota")
     words = p.words("comparison")
-    assert "Reps at quota (share of reps on post)" in words
+    assert "Reps at quota (share of reps with a quota)" in words
     assert f"{m.format_difference(d['difference'])}" in words
     assert f"[{m.format_difference(d['ci_low'])}, {m.format_difference(d['ci_high'])}]" in words
     # What differs from the baseline, in words, and the manifest's seed and files.
@@ -478,7 +478,7 @@ def test_difference_table_wide_has_a_row_per_metric_in_the_order_asked(compariso
     metrics = ["share_at_quota", "revenue", "attainment"]
     wide = simsales.report.difference_table(comparison, metrics, wide=True)
     # A row per metric in the order asked for.
-    quota, attainment = "Reps at quota (share of reps on post)", catalogued("attainment").label
+    quota, attainment = "Reps at quota (share of reps with a quota)", catalogued("attainment").label
     assert [m for m, _ in wide.index] == [quota, "Revenue (new deals)", attainment]
     more = [c for c in wide.columns if c.startswith("more_quota: ")]
     assert more == ["more_quota: difference [95% CI]", "more_quota: P(better)"]

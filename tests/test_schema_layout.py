@@ -40,6 +40,7 @@ SECTION_MODULE = {
     "behaviour": "behaviour",
     "workforce": "workforce",
     "customers": "customers",
+    "roles": "roles",
     "changes": "changes",
     "shocks": "shocks",
 }

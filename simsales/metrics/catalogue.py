@@ -177,7 +177,7 @@ CATALOGUE: dict[str, Metric] = {
            "higher", 2),
         _m("attainment", "Team attainment (revenue as a share of quota)", "", _SALES, "share",
            "higher", views="report sweep"),
-        _m("share_at_quota", "Reps at quota (share of reps on post)", "", _SALES, "share",
+        _m("share_at_quota", "Reps at quota (share of reps with a quota)", "", _SALES, "share",
            "higher", views="precision report sweep"),
         _m("leads_entered", "Leads entered in the CRM", "leads", _SALES, "count", None),
         _m("visits", "First visits", "visits", _SALES, "count", None),

@@ -134,7 +134,7 @@ def replication_metrics(
         out["renewal_rate"] = tm["renewals"].sum() / tm["renewals_due"].sum()
     # F41: share of reps on post at quota on the quota period, counted at periods' ends.
     ends = team_month[team_month["quota_period_end"]].groupby(KEYS, sort=True)
-    out["share_at_quota"] = ends["reps_at_quota"].sum() / ends["reps_on_post"].sum()
+    out["share_at_quota"] = ends["reps_at_quota"].sum() / ends["reps_with_quota"].sum()
     out["f2_sign_rate"], out["f2_open_share"] = _f2(lead_cohorts, team_month["month"].max())
     by_touch = funnel.pivot_table(index=KEYS, columns="touch", values="signings", aggfunc="sum")
     total = by_touch.sum(axis=1)

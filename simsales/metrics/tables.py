@@ -26,7 +26,7 @@ from simsales.model.ledger import (
     Ledger,
 )
 from simsales.model.pipeline import SOURCES
-from simsales.model.team import DISMISSED, QUIT, STATUS, Team
+from simsales.model.team import DISMISSED, QUIT, ROLES, STATUS, Team
 
 if TYPE_CHECKING:
     from simsales.model.customers import Book
@@ -121,6 +121,7 @@ TEAM_MONTH_COLUMNS = (
     "reps_on_post_under_3_months",
     "reps_on_post_3_to_12_months",
     "reps_on_post_12_months_plus",
+    *(f"{name}s_on_post" for name in ROLES[1:]),
     *WORKFORCE_COUNTERS[:-1],
     "first_year_at_risk",
     "first_year_leavers",
@@ -131,6 +132,7 @@ TEAM_MONTH_COLUMNS = (
     "vacant_groups",
     "quota",
     "reps_at_quota",
+    "reps_with_quota",
     "quota_period_end",
     *("payroll" if name == "pay" else name for name in PAY_COLUMNS if name != "commission_earned"),
     "rebalancing_cost",
@@ -221,6 +223,7 @@ def tables(
         "month": month_no[m_idx],
         "rep": r_idx,
         "class": team.klass[r_idx],
+        "role": np.asarray(ROLES, dtype=object)[team.role[r_idx]],
         "group": ledger.group[w:][m_idx, r_idx],
         "territory": names[ledger.territory[w:][m_idx, r_idx]],
         "status": np.asarray(STATUS, dtype=object)[status[m_idx, r_idx]],
@@ -235,8 +238,11 @@ def tables(
         rep_month[name] = counts[m_idx, i, r_idx]
     period_revenue, period_quota = _period_to_date(ledger, pay)
     with np.errstate(invalid="ignore", divide="ignore"):
-        rep_month["attainment"] = rep_month["revenue"] / rep_month["quota"]
-        rep_month["period_attainment"] = (period_revenue / period_quota)[w:][m_idx, r_idx]
+        # No quota (a prospector's or account manager's, roles): no attainment.
+        quota = rep_month["quota"]
+        rep_month["attainment"] = np.where(quota == 0, np.nan, rep_month["revenue"] / quota)
+        period = np.where(period_quota == 0, np.nan, period_revenue / period_quota)
+        rep_month["period_attainment"] = period[w:][m_idx, r_idx]
     for name, part in PAY_COLUMNS.items():
         rep_month[name] = getattr(pay, part)[w:][m_idx, r_idx]
     rep_month["commission_tier"] = pay.tier_used[w:][m_idx, r_idx]
@@ -257,6 +263,9 @@ def tables(
     team_month["reps_on_post_under_3_months"] = (tenure < 3).sum(axis=1)
     team_month["reps_on_post_3_to_12_months"] = ((tenure >= 3) & (tenure < 12)).sum(axis=1)
     team_month["reps_on_post_12_months_plus"] = (tenure >= 12).sum(axis=1)
+    on_post = status == STATUS.index("on_post")
+    for code, name in enumerate(ROLES[1:], start=1):
+        team_month[f"{name}s_on_post"] = (on_post & (team.role == code)[None, :]).sum(axis=1)
     for i, name in enumerate(WORKFORCE_COUNTERS[:-1]):
         team_month[name] = workforce.counts[w:, i]
     team_month["first_year_at_risk"], team_month["first_year_leavers"] = _first_year(
@@ -272,7 +281,10 @@ def tables(
     team_month["quota"] = slot_sum(quota)
     with np.errstate(invalid="ignore"):  # on the quota period so far (F41)
         at_quota = period_revenue[w:] >= period_quota[w:]
-    team_month["reps_at_quota"] = (at_quota & ~np.isnan(quota)).sum(axis=1)
+    # Roles: prospectors and account managers carry no quota (model card 1.18).
+    with_quota = ~np.isnan(quota) & team.closes()[None, :]
+    team_month["reps_at_quota"] = (at_quota & with_quota).sum(axis=1)
+    team_month["reps_with_quota"] = with_quota.sum(axis=1)
     q_months = pay.quota_months_at
     team_month["quota_period_end"] = np.array(
         [pay.period_bounds(m, int(q_months[m]))[1] == m for m in months.tolist()], dtype=bool

@@ -25,7 +25,7 @@ from simsales.engine.calendar import Calendar
 from simsales.engine.rng import lognormal_parameters
 from simsales.model.ledger import HELD_OPEN, L_DAY, L_REP, L_TERR, Ledger
 from simsales.model.market import Market
-from simsales.model.team import Team
+from simsales.model.team import ACCOUNT_MANAGER, Team
 from simsales.scenario.schema import Customers, Scenario
 
 ORPHAN = -1  # owner of an account whose rep left and that is not yet handed over
@@ -71,13 +71,15 @@ class Book:
         self.rep_revenue = np.zeros((m, r))  # renewal revenue credited to each owner
         self.rep_accounts = np.zeros((m, r))  # active accounts each rep owns at month end
         self.churned_now = np.empty(0, dtype=np.int64)  # accounts churned at this close
-        self.c: Customers | None = scenario.customers
+        self.configure(scenario)
         if self.c is not None and self.c.starting_per_rep:
             self._starting_book(scenario, self.c.starting_per_rep)
 
     def configure(self, scenario: Scenario) -> None:
         """The customer rules of ``scenario`` from the next close on (a dated change)."""
         self.c = scenario.customers
+        managers = scenario.roles.account_managers if scenario.roles else None
+        self.manager_capacity = managers.accounts_per_manager if managers else 1
 
     def __getattr__(self, name: str) -> np.ndarray:
         """An account field (``owner``, ``value``, ...) of the accounts so far: a view."""
@@ -122,6 +124,9 @@ class Book:
         market.untouched -= np.minimum(taken, market.untouched)
         market.customers += taken
         self._add(reps, won, territory, value, added=0)
+        if (team.role == ACCOUNT_MANAGER).any():  # roles: account managers own them
+            every = np.arange(self.n)
+            self._give(every, every)
 
     def _take_booked(self, month: int) -> np.ndarray:
         """Deals booked since the last close join the book; returns the new accounts."""
@@ -137,7 +142,11 @@ class Book:
         gone = np.flatnonzero(~self.team.on_post()[owner]) + first  # a leaver's held deals
         self.data["owner"][gone] = ORPHAN
         self.data["orphan_since"][gone] = month
-        return np.arange(first, self.n)
+        fresh = np.arange(first, self.n)
+        if (self.team.role == ACCOUNT_MANAGER).any():  # roles: account managers own them
+            mine = fresh[self.owner[fresh] >= 0]
+            self._give(mine, np.flatnonzero(self.churn == NEVER))
+        return fresh
 
     # ------------------------------------------------------------ owners
     def orphan(self, reps: np.ndarray, day: int) -> None:
@@ -173,13 +182,25 @@ class Book:
             self.data["owner"][due] = HOUSE
             self.data["orphan_since"][due] = -1
             return
+        self._give(due, active)
+
+    def _give(self, accounts: np.ndarray, active: np.ndarray) -> None:
+        """Each of ``accounts`` to the least-loaded of its heirs: the account managers on
+        post of its territory (any account manager if it has none) when the team has
+        them (roles), else the reps on post of its territory; none: it stays as it is."""
+        team = self.team
         load = self._owned(active)
-        on_post = self.team.on_post()
-        for t in np.unique(self.territory[due]):
-            heirs = np.flatnonzero(on_post & (self.team.territory == t))
+        on_post = team.on_post()
+        managers = on_post & (team.role == ACCOUNT_MANAGER)
+        for t in np.unique(self.territory[accounts]):
+            if managers.any():
+                here = managers & (team.territory == t)
+                heirs = np.flatnonzero(here if here.any() else managers)
+            else:
+                heirs = np.flatnonzero(on_post & (team.territory == t))
             if heirs.size == 0:
                 continue
-            for a in due[self.territory[due] == t]:
+            for a in accounts[self.territory[accounts] == t]:
                 heir = heirs[np.argmin(load[heirs])]
                 self.data["owner"][a], self.data["orphan_since"][a] = heir, -1
                 load[heir] += 1
@@ -206,8 +227,10 @@ class Book:
         anniversary = (age > 0) & (age % 12 == 0)
         term_end = anniversary & (age % c.term_months == 0)
         load = self._owned(active)[np.maximum(owner, 0)]
+        capacity = np.where(self.team.role[np.maximum(owner, 0)] == ACCOUNT_MANAGER,
+                            self.manager_capacity, c.accounts_per_rep)  # fmt: skip
         with np.errstate(divide="ignore"):
-            factor = np.where(owner >= 0, np.minimum(1.0, c.accounts_per_rep / load), 1.0)
+            factor = np.where(owner >= 0, np.minimum(1.0, capacity / load), 1.0)
         factor = np.where(owner == ORPHAN, 1.0 - c.handover.orphan_renewal_penalty, factor)
         renew = term_end & (u < c.renewal_probability * factor)
         cancel = ~anniversary & ~np.isin(active, fresh) & (u < c.cancel_per_month)

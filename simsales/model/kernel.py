@@ -96,7 +96,7 @@ AHEAD_KEY = 8 * (OVERDUE_CAP + 1)  # visiting order of touches made ahead: after
 # constants and functions of other modules. Their fingerprint is written here, so that a
 # change to any of them changes this file and the day is compiled anew; a test fails
 # until COMPILED_WITH is updated to ``dependency_fingerprint()``.
-COMPILED_WITH = "63a7647dcda1948b"
+COMPILED_WITH = "b31cfc5e5091f8e6"
 
 
 def dependency_fingerprint() -> str:
@@ -180,6 +180,11 @@ class TeamArrays(NamedTuple):
     territory_reps: np.ndarray  # on-post reps per territory
     travel: np.ndarray  # extra minutes of each rep's on-site first visits (territory)
     supervised: np.ndarray  # the rep's group has a supervisor (not vacant)
+    prospects: np.ndarray  # the rep's role prospects: records, calls, first visits
+    closes: np.ndarray  # the rep's role keeps the leads it enters and works them
+    norm_records: np.ndarray  # each rep's daily norms (F1; 0 where the role has none)
+    norm_calls: np.ndarray
+    norm_visits: np.ndarray
 
 
 class MarketArrays(NamedTuple):
@@ -207,6 +212,7 @@ class DayState(NamedTuple):
     joint_done: np.ndarray  # reps coached on a joint visit today
     carry: np.ndarray  # minutes already lost for tomorrow (duplicated approaches today)
     hq_turn: np.ndarray  # (one element) next HQ lead's turn in an open market's rota
+    hand_turn: np.ndarray  # per territory: the next closer a prospector's lead goes to
     hold: np.ndarray  # reps who hold today's signings into the next pay period
     pulling: np.ndarray  # reps who work ahead to pull deals into this pay period
     due_until: np.ndarray  # per rep: follow-ups due up to this day are made today
@@ -412,6 +418,27 @@ def _mark_handed(leads, i):
 
 
 @njit(cache=True)
+def _closer_of(t, team, st, fallback):
+    """The next closer of territory t in turn (roles); ``fallback`` if it has none."""
+    n = team.territory_reps[t]
+    if n == 0:
+        return fallback
+    c = team.by_territory[team.territory_start[t] + st.hand_turn[t] % n]
+    st.hand_turn[t] += 1
+    return c
+
+
+@njit(cache=True)
+def _hand_to_closer(leads, i, team, st, acc, r):
+    """Prospector r hands entered lead i to a closer of its territory: found by r (F35)."""
+    c = _closer_of(leads[TERRITORY, i], team, st, r)
+    if c != r:
+        _mark_handed(leads, i)
+        leads[OWNER, i] = c
+        acc[rc.HANDED, r] += 1
+
+
+@njit(cache=True)
 def _mark_closed(leads, sizes, i):
     leads[OWNER, i] = CLOSED
     leads[NEXT_DUE, i] = NEVER
@@ -557,7 +584,8 @@ def _arrivals(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
                 else:
                     grade = _grade(u[k], grade_cdf[t])
                     k += 1
-                _enter(leads, sizes, r, t, source, grade, day, month, p.n_touch, acc, cohort)
+                owner = r if team.closes[r] else _closer_of(t, team, st, r)
+                _enter(leads, sizes, owner, t, source, grade, day, month, p.n_touch, acc, cohort)
                 if p.log_events:
                     _new_lead(leads, sizes, bk, day, source)
     pos[D_ARRIVALS] = k
@@ -758,7 +786,7 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
         ahead = due_until[r] > day  # works ahead today, in the time calls leave
         if busy or joint or ahead:  # order matters when not all fits, for the joint visit,
             _sort_by_visit_order(mine, scratch[start[r] : start[r + 1]], leads, day)  # ahead
-        ahead_room = capacity - min(interested[r], p.norm_calls) * p.phone_minutes
+        ahead_room = capacity - min(interested[r], team.norm_calls[r]) * p.phone_minutes
         first_visits = 0
         minutes = 0.0
         fits = True
@@ -814,6 +842,8 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
                     leads[ENTRY_MONTH, i] = month
                     cohort[rc.C_ENTERED, month, PROSPECTED_SRC] += 1
                     acc[rc.ENTERED, r] += 1
+                    if not team.closes[r] and outcome == STAY:  # roles: to a closer
+                        _hand_to_closer(leads, i, team, st, acc, r)
                 else:
                     outcome = DISCARDED
                     acc[rc.DISCARDED, r] += 1
@@ -845,7 +875,7 @@ def _touches(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
                 n_closed += 1
         used[r] += minutes
         if on_post[r]:  # F1 norm of on-site visits; the shortfall is what F32 fines
-            acc[rc.VISITS_SHORT, r] += max(p.norm_visits - first_visits, 0)
+            acc[rc.VISITS_SHORT, r] += max(team.norm_visits[r] - first_visits, 0)
     pos[D_TOUCHES], pos[D_VISITS] = k_touch, k_visit
     _book_closed(c_idx[:n_closed], c_owner[:n_closed], c_touch[:n_closed], c_outcome[:n_closed],
                  c_timing[:n_closed], day, month, leads, sizes, p, mk, st, bk, dr)  # fmt: skip
@@ -862,18 +892,19 @@ def _calls(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
     k = pos[D_CALLS]
     booked_state = PROSPECTED * N_GRADES * p.n_touch + 1  # touch 1; grade added below
     phone_closers = np.zeros(territory.size, dtype=np.int64)
+    norm_calls = team.norm_calls
     for r in range(territory.size):
-        if not on_post[r]:
+        if not on_post[r] or not team.prospects[r]:
             continue
         room = max(int((p.capacity - used[r]) // p.phone_minutes), 0)
-        calls = min(interested[r], room, p.norm_calls)
+        calls = min(interested[r], room, norm_calls[r])
         used[r] += calls * p.phone_minutes
         p_close = min(p.phone_close * skill[r] * p.season_sign * mk.sign[territory[r]], 1.0 - 1e-12)
         closes = rare_binomial(calls, p_close, u[k])
         booked = binomial_from_table(calls - closes, booking_cdf, u[k + 1])
         k += 2
         left = interested[r] - calls
-        waiting = min(left, p.norm_calls)  # interest not called within a day's norm cools off
+        waiting = min(left, norm_calls[r])  # interest not called within a day's norm cools off
         cool_rep[r] += calls - closes - booked + left - waiting
         interested[r] = waiting
         acc[rc.CALLS, r] += calls
@@ -931,18 +962,19 @@ def _records(day, month, leads, sizes, p, tb, team, mk, st, bk, dr):
     dup = np.zeros(territory.size, dtype=np.int64)
     if p.open_market:
         k = _duplicates(month, leads, sizes, p, team, mk, st, bk, u, k, dup)
+    prospects, norm_records = team.prospects, team.norm_records
     for r in range(territory.size):
-        if on_post[r]:
-            demand[territory[r]] += p.norm_records - dup[r]
+        if on_post[r] and prospects[r]:
+            demand[territory[r]] += norm_records[r] - dup[r]
     got = np.zeros_like(demand)
     for t in range(available.size):
         got[t] = _take(available, untouched, t, demand[t])
     used = np.zeros_like(demand)
     for r in range(territory.size):
-        if not on_post[r]:  # no draw for an empty slot: the numbers never depend on how
-            continue  # many slots a run reserves (common random numbers across changes)
+        if not on_post[r] or not prospects[r]:  # no draw for an empty slot: the numbers
+            continue  # never depend on how many slots a run reserves (common random numbers)
         t = territory[r]
-        want = p.norm_records - dup[r]
+        want = norm_records[r] - dup[r]
         if got[t] < demand[t]:  # a saturating territory: its reps share what is left
             want = int(np.floor(want * (got[t] / demand[t])))
         used[t] += want
@@ -984,10 +1016,10 @@ def _duplicates(month, leads, sizes, p, team, mk, st, bk, u, k, dup):
             worked_leads[fill[t]] = i
             fill[t] += 1
     for r in range(territory.size):
-        if not on_post[r]:
+        if not on_post[r] or not team.prospects[r]:
             continue
         t = territory[r]
-        d = rare_binomial(p.norm_records, share[t], u[k])
+        d = rare_binomial(team.norm_records[r], share[t], u[k])
         k += 1
         dup[r] = d
         st.carry[r] += d * p.duplicate_minutes

@@ -47,6 +47,7 @@ REP_COUNTERS = (
     "stale_to_pool",
     "pool_claims",
     "duplicated_approaches",  # prospect records that hit a firm another rep is working
+    "leads_handed_over",  # leads a prospector entered and handed to a closer (roles)
 )
 (
     RECORDS,
@@ -73,6 +74,7 @@ REP_COUNTERS = (
     STALE,
     CLAIMS,
     DUPLICATED,
+    HANDED,
 ) = range(len(REP_COUNTERS))
 # Per month, team level (not attributable to a rep).
 TEAM_COUNTERS = ("pool_expired", "reclaimed_signings", "rebalancings", "accounts_moved")

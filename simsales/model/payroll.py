@@ -40,6 +40,17 @@ PAY_PARTS = ("base", "earned", "commission", "bonus", "team_bonus", "soft_target
              "draw", "draw_recovered", "clawback", "guarantee", "total")  # fmt: skip
 
 
+def role_bases(scenario: Scenario) -> np.ndarray | None:
+    """Base salary of each of ROLES where the role sets its own (NaN: pay's); None without
+    roles."""
+    roles = scenario.roles
+    if roles is None:
+        return None
+    own = [None, roles.prospectors, roles.closers, roles.account_managers]
+    return np.array([np.nan if r is None or r.base_per_month is None else r.base_per_month
+                     for r in own])  # fmt: skip
+
+
 def month_share(on_post_day: np.ndarray, end_day: int, dpm: int) -> np.ndarray:
     """Share of the month ending before ``end_day`` (``dpm`` working days) each rep was on
     post: what pro-rates quota and base salary."""
@@ -141,7 +152,12 @@ class Payroll:
         """Monthly target pay of each rep's package (F34, F40); the base salary without one."""
         pay = self.s.pay
         if pay.package is None:
-            return np.full(self.team.capacity, pay.base_per_month)
+            base = np.full(self.team.capacity, pay.base_per_month)
+            by_role = role_bases(self.s)
+            if by_role is not None:  # roles' own base salaries (roles.*.base_per_month)
+                own = by_role[self.team.role]
+                base = np.where(np.isnan(own), base, own)
+            return base
         by_year = np.asarray(pay.package.target_by_year)
         return by_year[np.minimum(self._years_on_post(day), len(by_year) - 1)]
 
@@ -168,6 +184,8 @@ class Payroll:
         inputs = QuotaInputs(self.month_no(month), months_on_post, last_revenue, had_last,
                              self.month_target)  # fmt: skip
         self.full_quota = np.asarray(self.quota_policy.monthly(inputs), dtype=float)
+        if self.s.roles is not None:  # prospectors and account managers carry no quota
+            self.full_quota = np.where(team.closes(), self.full_quota, 0.0)
 
     # --------------------------------------------------------------- deals
     def _deals(self, idx: np.ndarray, split: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -370,8 +388,8 @@ class Payroll:
         whole = (self.on_post_share[year, reps] == 1.0).all(axis=0)
         booked = self.rec.rep_counts[month - 11 : month, rc.REVENUE, reps].sum(axis=0)
         quota = self.quota[year, reps].sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            att = (booked + revenue[reps]) / quota
+        with np.errstate(invalid="ignore", divide="ignore"):  # no quota (roles): no grade
+            att = np.where(quota > 0, (booked + revenue[reps]) / quota, np.nan)
         assert bonus.grades is not None  # Bonus._grades: annual_grade needs grades
         starts = [g.from_attainment for g in bonus.grades]
         months = np.asarray([g.bonus_months for g in bonus.grades])

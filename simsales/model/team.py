@@ -14,6 +14,9 @@ from simsales.scenario.schema import Scenario
 STATUS = ("in_training", "on_trial", "on_post", "gone")
 IN_TRAINING, ON_TRIAL, ON_POST, GONE = range(4)
 NOT_HIRED = -1  # a slot kept for a later hire
+# What a rep does (rep_month.role): the whole cycle, or one of the roles of ``roles``.
+ROLES = ("full_cycle", "prospector", "closer", "account_manager")
+FULL_CYCLE, PROSPECTOR, CLOSER, ACCOUNT_MANAGER = range(len(ROLES))
 # Why a rep left (leave_reason).
 LEAVE_REASONS = ("", "washed_out", "failed_trial", "quit", "dismissed", "promoted")
 STAYED, WASHED_OUT, FAILED_TRIAL, QUIT, DISMISSED, PROMOTED = range(len(LEAVE_REASONS))
@@ -42,6 +45,7 @@ class Team:
     potential: np.ndarray  # skill the rep grows towards (lognormal)
     skill: np.ndarray  # current multiplier on close chances
     signings: np.ndarray  # signings since going on post
+    role: np.ndarray  # ROLES code of each rep (FULL_CYCLE without roles)
     territory_group: np.ndarray  # group owning each territory (F15); -1: none yet; SHARED
     vacant: np.ndarray  # per group slot: its supervisor left and it is not filled yet
     merged: np.ndarray  # per group slot: merged into another group; it has no reps
@@ -56,9 +60,45 @@ class Team:
     def on_post(self) -> np.ndarray:
         return self.status == ON_POST
 
+    def prospects(self) -> np.ndarray:
+        """Reps whose role makes prospect records, appointment calls and first visits."""
+        return (self.role == FULL_CYCLE) | (self.role == PROSPECTOR)
+
+    def closes(self) -> np.ndarray:
+        """Reps whose role works entered leads to the close (and carries a quota)."""
+        return (self.role == FULL_CYCLE) | (self.role == CLOSER)
+
+    def assign_roles(self, reps: np.ndarray, shares: np.ndarray | None) -> None:
+        """Give ``reps`` (in this order) roles by ``shares`` (one per ROLES): each the role
+        its territory has fewest of against its share, counting the reps of the team
+        not gone (F15: every territory gets the mix). Without shares: full cycle."""
+        if shares is None:
+            self.role[reps] = FULL_CYCLE
+            return
+        active = (self.status[: self.n] != GONE) & (self.status[: self.n] >= 0)
+        active[reps[reps < self.n]] = False
+        counts = np.zeros((self.territory_group.size, len(ROLES)))
+        np.add.at(counts, (self.territory[: self.n][active], self.role[: self.n][active]), 1)
+        for r in reps:
+            t = self.territory[r]
+            have = counts[t]
+            role = int(np.argmax(shares * (have.sum() + 1) - have))
+            self.role[r] = role
+            have[role] += 1
+
     def active_groups(self) -> int:
         """Supervisor groups that exist now (merged ones do not)."""
         return self.n_groups - int(np.count_nonzero(self.merged[: self.n_groups]))
+
+
+def role_shares(scenario: Scenario) -> np.ndarray | None:
+    """Share of each of ROLES among reps (``roles``); None without roles (full cycle)."""
+    roles = scenario.roles
+    if roles is None:
+        return None
+    parts = [r.share if r else 0.0
+             for r in (roles.prospectors, roles.closers, roles.account_managers)]  # fmt: skip
+    return np.array([max(1.0 - sum(parts), 0.0), *parts])
 
 
 def build_team(
@@ -71,7 +111,16 @@ def build_team(
     ``capacity`` rep slots and ``territory_capacity`` territory slots in all (at least
     the starting team's and the scenario's)."""
     if scenario.team.roster is not None:
-        return _roster_team(scenario, rng, capacity, territory_capacity)
+        team = _roster_team(scenario, rng, capacity, territory_capacity)
+    else:
+        team = _drawn_team(scenario, rng, capacity, territory_capacity)
+    team.assign_roles(np.arange(team.n), role_shares(scenario))
+    return team
+
+
+def _drawn_team(scenario: Scenario, rng: np.random.Generator, capacity: int | None,
+                territory_capacity: int | None) -> Team:  # fmt: skip
+    """The starting team of ``team.reps`` reps, with tenures and skills drawn."""
     n = scenario.team.reps
     size = max(n, capacity or n)
     n_groups = scenario.team.supervisor_groups
@@ -140,6 +189,7 @@ def _team(scenario: Scenario, size: int, territory_capacity: int | None,
         potential=slots(potential, 0.0),
         skill=slots(skill, 0.0),
         signings=np.zeros(size, dtype=np.int64),
+        role=np.zeros(size, dtype=np.int64),
         territory_group=territory_group,
         vacant=np.zeros(territory_group.size, dtype=bool),
         merged=np.zeros(territory_group.size, dtype=bool),

@@ -23,7 +23,7 @@ from simsales.model.market import Market
 from simsales.model.odds import LeadOdds, lead_odds, touch_states
 from simsales.model.pipeline import Pipeline
 from simsales.model.sampling import binomial_cdf_table
-from simsales.model.team import Team
+from simsales.model.team import ACCOUNT_MANAGER, FULL_CYCLE, PROSPECTOR, ROLES, Team
 from simsales.policies.territory import Layout, layout
 from simsales.scenario.schema import Scenario
 
@@ -38,10 +38,29 @@ def territory_grade_cdf(markets: Layout, odds: LeadOdds, slots: int) -> np.ndarr
     return table
 
 
+def _role_norms(scenario: Scenario) -> list:
+    """The norms of the roles that have their own (the prospectors')."""
+    roles = scenario.roles
+    return [roles.prospectors] if roles is not None and roles.prospectors is not None else []
+
+
+def role_norm_table(scenario: Scenario) -> np.ndarray:
+    """Daily norms [records, calls, visits] x ROLES: full-cycle reps the rep's (F1),
+    prospectors their own, closers and account managers none (they do not prospect)."""
+    n = scenario.rep.norms
+    full = (n.prospect_records, n.phone_appointments, n.visits)
+    own = [(r.prospect_records, r.phone_appointments, r.visits) for r in _role_norms(scenario)]
+    table = np.zeros((3, len(ROLES)), dtype=np.int64)
+    table[:, FULL_CYCLE] = full
+    table[:, PROSPECTOR] = own[0] if own else full
+    return table
+
+
 def day_params(scenario: Scenario, odds: LeadOdds) -> DayParams:
     """The scenario's numbers in the form the compiled day takes."""
     rep, leads, sup = scenario.rep, scenario.leads, scenario.supervisor
     deal_mu, deal_sigma = lognormal_parameters(leads.deal_value_mean, leads.deal_value_cv)
+    norms = role_norm_table(scenario)
     return DayParams(
         capacity=float(rep.minutes_per_day),
         phone_minutes=float(rep.phone_minutes),
@@ -59,9 +78,10 @@ def day_params(scenario: Scenario, odds: LeadOdds) -> DayParams:
         deal_mu=deal_mu,
         deal_sigma=deal_sigma,
         phone_close=float(odds.phone_close),
-        norm_visits=int(rep.norms.visits),
-        norm_calls=int(rep.norms.phone_appointments),
-        norm_records=int(rep.norms.prospect_records),
+        # The most any role's norm asks (what a day reserves room for).
+        norm_records=int(norms[0].max()),
+        norm_calls=int(norms[1].max()),
+        norm_visits=int(norms[2].max()),
         stale_after=int(leads.stale_after_days),
         pool_expiry=int(leads.pool_expiry_days),
         claims_per_day=int(leads.pool_claims_per_rep_day),
@@ -110,6 +130,7 @@ class TeamDay:
             joint_done=np.zeros(n, dtype=bool),
             carry=np.zeros(n),
             hq_turn=np.zeros(1, dtype=np.int64),
+            hand_turn=np.zeros(n_terr, dtype=np.int64),
             hold=np.zeros(n, dtype=bool),
             pulling=np.zeros(n, dtype=bool),
             due_until=np.zeros(n, dtype=np.int64),  # no work ahead unless a policy sets it
@@ -159,6 +180,8 @@ class TeamDay:
             self.params = self.params._replace(
                 learning_per_day=0.0, experience_per_day=0.0, joint_learning=0.0
             )
+        self.norms = role_norm_table(scenario)
+        self.roster_stale = True  # the reps' norms may have changed
         grade_cdf = territory_grade_cdf(layout(scenario), odds, self.market.n)
         for target, source in self.copied.items():
             grade_cdf[target] = grade_cdf[source]
@@ -166,10 +189,10 @@ class TeamDay:
             states=touch_states(odds, rep.phone_minutes, rep.visit_minutes, rep.followup_minutes),
             grade_cdf=grade_cdf,
             interest_cdf=binomial_cdf_table(
-                rep.norms.prospect_records, leads.interested_share_of_records
+                self.params.norm_records, leads.interested_share_of_records
             ),
-            booking_cdf=binomial_cdf_table(
-                rep.norms.phone_appointments, leads.booked_share_of_calls
+            booking_cdf=binomial_cdf_table(  # as far as any role's norm of calls goes
+                self.params.norm_calls, leads.booked_share_of_calls
             ),
         )
         self.hq_per_rep_day = leads.hq_leads_per_rep_day
@@ -177,7 +200,7 @@ class TeamDay:
         # Seasonality (leads.seasonality) is applied month by month on these.
         self.seasons, self.plain, self.season_of = leads.seasonality, (self.params, self.tables), 0
         self.records, self.interested = (
-            rep.norms.prospect_records,
+            self.params.norm_records,  # the most records any role hands in a day
             leads.interested_share_of_records,
         )
 
@@ -244,11 +267,17 @@ class TeamDay:
         team = self.team
         on_post = team.on_post()
         reps = np.flatnonzero(on_post)
-        by_territory = reps[np.argsort(team.territory[reps], kind="stable")]
-        territory_reps = np.bincount(team.territory[reps], minlength=self.market.n)
+        # HQ leads, referrals, the pool and handed-over leads go to reps who close (all
+        # of them without roles); HQ leads arrive at the rate of the reps who sell.
+        closers = reps[team.closes()[reps]]
+        by_territory = closers[np.argsort(team.territory[closers], kind="stable")]
+        territory_reps = np.bincount(team.territory[closers], minlength=self.market.n)
+        sellers = reps[team.role[reps] != ACCOUNT_MANAGER]
+        selling = np.bincount(team.territory[sellers], minlength=self.market.n)
         # Joint-visit rota (F16): each on-post rep's place in its group, and group sizes.
-        by_group = reps[np.argsort(team.group[reps], kind="stable")]
-        group_reps = np.bincount(team.group[reps], minlength=team.n_groups)
+        # Account managers have no leads to visit: they are not on it (roles).
+        by_group = sellers[np.argsort(team.group[sellers], kind="stable")]
+        group_reps = np.bincount(team.group[sellers], minlength=team.n_groups)
         group_start = np.cumsum(group_reps) - group_reps
         pos_in_group = np.zeros(team.capacity, dtype=np.int64)
         pos_in_group[by_group] = np.arange(by_group.size) - group_start[team.group[by_group]]
@@ -264,8 +293,13 @@ class TeamDay:
             territory_reps=territory_reps,
             travel=self.travel[team.territory],
             supervised=~team.vacant[team.group],
+            prospects=team.prospects(),
+            closes=team.closes(),
+            norm_records=self.norms[0][team.role],
+            norm_calls=self.norms[1][team.role],
+            norm_visits=self.norms[2][team.role],
         )
-        self.hq_rate = self.hq_per_rep_day * territory_reps
+        self.hq_rate = self.hq_per_rep_day * selling
 
     def run_days(self, first: int, end: int) -> None:
         """Simulate working days ``first`` .. ``end - 1`` of one month (0 = the first day of

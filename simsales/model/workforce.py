@@ -62,6 +62,7 @@ from simsales.model.team import (
     SHARED,
     WASHED_OUT,
     Team,
+    role_shares,
     roster_places,
 )
 from simsales.model.workday import TeamDay
@@ -254,6 +255,7 @@ class Workforce:
         team.n += size
         team.group[reps] = [where.groups[p.group] for p in trainees]
         team.territory[reps] = [where.territories[str(p.territory)] for p in trainees]
+        team.assign_roles(reps, role_shares(self.s))
         done = np.array([int(p.days_in_training or 0) for p in trainees], dtype=np.int64)
         self._enrol(reps, day - done)
         self._paths(reps, day, done)
@@ -282,6 +284,7 @@ class Workforce:
             team.group[r], team.territory[r] = g, t
             per_group[g] += 1
             per_terr[t] += 1
+        team.assign_roles(reps, role_shares(self.s))
 
     def _move_on(self, reps: np.ndarray, event: str, day: int) -> None:
         team, month = self.team, self.cal.month_of(day)
@@ -341,7 +344,7 @@ class Workforce:
         """Give leads to the staying on-post reps of their territory in turn; returns
         the leads of territories with nobody left (they go to the pool)."""
         team, table = self.team, self.pipe.table
-        staying = team.on_post()
+        staying = team.on_post() & team.closes()  # reps who work entered leads
         staying[leavers] = False
         orphans = []
         for t in np.unique(table[TERRITORY, leads]):
@@ -376,7 +379,8 @@ class Workforce:
         ] * wf.training.trainer_visit_learning
         reps = np.flatnonzero(on_post)
         quits = self._quits(month, end_day, reps, months_on_post[reps])
-        out = self._dismissals(month, reps, quits, end_day)
+        # Reviews judge revenue against quota: reps whose role carries one (roles).
+        out = self._dismissals(month, reps[team.closes()[reps]], quits, end_day)
         if quits.size:
             self.leaving.append((quits, QUIT))
         if out.size:
@@ -698,6 +702,7 @@ class Workforce:
         per_terr = np.bincount(team.territory[team.on_post()], minlength=team.territory_group.size)
         team.group[r], team.territory[r] = g, int(terrs[np.argmin(per_terr[terrs])])
         team.status[r] = ON_POST
+        team.assign_roles(np.array([r]), role_shares(self.s))
         team.klass[r] = 0
         team.hired_day[r] = team.on_post_day[r] = day
         team.leave_day[r] = NO_DAY

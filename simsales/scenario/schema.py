@@ -64,6 +64,7 @@ from simsales.scenario.sections.pay import (
     Tier,
 )
 from simsales.scenario.sections.quota import Quota
+from simsales.scenario.sections.roles import AccountManagers, Closers, Prospectors, Roles
 from simsales.scenario.sections.shocks import (
     Competitor,
     HiringFreeze,
@@ -111,12 +112,14 @@ __all__ = [
     "RATIO_BOUND",
     "SCHEMA_VERSION",
     "WEIGHT_MAX",
+    "AccountManagers",
     "Alignment",
     "Attrition",
     "Behaviour",
     "Bonus",
     "Change",
     "Clawback",
+    "Closers",
     "Commission",
     "Competitor",
     "Customers",
@@ -144,10 +147,12 @@ __all__ = [
     "PlannedClass",
     "PriceChange",
     "PricePoint",
+    "Prospectors",
     "Quota",
     "Rebalancing",
     "Refresher",
     "Rep",
+    "Roles",
     "RosterPerson",
     "SafeName",
     "Scenario",
@@ -204,6 +209,11 @@ class Scenario(_Strict):
     pay: Pay
     behaviour: Behaviour
     workforce: Workforce
+    roles: Roles | None = Field(
+        default=None,
+        description="Optional: prospectors, closers and account managers instead of "
+        "full-cycle reps; without it every rep works the whole cycle (F1-F7).",
+    )
     customers: Customers | None = Field(
         default=None,
         description="Optional: accounts after signing (F8): yearly fees, terms, renewals, "
@@ -361,6 +371,27 @@ def _clawback_needs_customers(scenario: Scenario) -> None:
         raise Inconsistent(
             "pay.clawback", "set", "needs the customers section: without it no customer churns"
         )
+
+
+def _roles_fit(scenario: Scenario) -> None:
+    """Account managers own customers: they need the customers section. A role's own
+    base salary replaces pay.base_per_month: not a package's fixed share."""
+    roles = scenario.roles
+    if roles is None:
+        return
+    managers = roles.account_managers
+    if managers is not None and managers.share > 0 and scenario.customers is None:
+        raise Inconsistent(
+            "roles.account_managers", "set", "needs the customers section: they own customers"
+        )
+    own = [name for name in ("prospectors", "closers", "account_managers")
+           if getattr(roles, name) is not None
+           and getattr(roles, name).base_per_month is not None]  # fmt: skip
+    if own and scenario.pay.package is not None:
+        raise Inconsistent(
+            f"roles.{own[0]}.base_per_month", "set", "a role's base salary needs "
+            "pay.base_per_month, not pay.package: leave it out to pay the package",
+        )  # fmt: skip
 
 
 def _starting_book_fits(scenario: Scenario) -> None:
@@ -522,6 +553,7 @@ CROSS_SECTION_CHECKS: tuple[Callable[[Scenario], None], ...] = (
     _seasons_need_dates,
     _clawback_needs_customers,
     _starting_book_fits,
+    _roles_fit,
     _changes_consistent,
     _shocks_consistent,
 )

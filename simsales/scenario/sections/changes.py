@@ -30,6 +30,7 @@ FIXED_KEYS: dict[str, str] = {
     "market.alignment": "which group sells where from day 0",
     "leads.max_followups": "the touches every open lead can still have",
     "customers.starting_per_rep": "the accounts the run starts with",
+    "roles": "who does what, from the starting team on",
     "changes": "the list of changes itself",
     "shocks": "the dated events, which are not policy",
 }
