@@ -608,8 +608,8 @@ class Workforce:
     def _demotions(self, month: int, t: Turnover, live: np.ndarray) -> np.ndarray:
         """F29 for supervisors: groups whose attainment over the quarter ending at this
         close is under ``demote_below`` for ``demote_after_quarters`` quarters in a row."""
-        if t.demote_below is None or self.payroll.month_no(month) % 3:
-            return np.empty(0, dtype=np.int64)
+        if t.demote_below is None or month < 2 or self.payroll.month_no(month) % 3:
+            return np.empty(0, dtype=np.int64)  # no review, or not a whole quarter run yet
         team, n = self.team, self.team.n_groups
         first = month - 2
         quota = np.nansum(self.payroll.quota[max(first, 0) : month + 1], axis=0)
