@@ -195,6 +195,18 @@ def test_a_file_with_a_bad_change_exits_2(tmp_path):
     assert_bad_input(invoke("validate", path), "plan.yaml", "changes[0].set", "horizon.months")
 
 
+def test_a_long_bad_value_in_a_change_is_cut_in_the_message():
+    """Found by `make fuzz`: a 5,000-character string set by a change gave an error line
+    of 5,000 characters; the value is quoted cut, with its length said."""
+    long = "a" * 5000
+    with pytest.raises(ScenarioError) as err:
+        BASE.with_overrides(
+            {"changes": [{"month": 3, "set": {"workforce.dismissal.consecutive_months": long}}]}
+        )
+    text = str(err.value)
+    assert "\n" not in text and len(text) < 1000 and "(5,002 characters)" in text
+
+
 # ------------------------------------------------------------- where people see it
 @pytest.fixture(scope="module")
 def raised() -> simsales.Comparison:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
-from simsales.scenario.errors import ScenarioError
+from simsales.scenario.errors import ScenarioError, shown_value
 from simsales.scenario.sections.common import Inconsistent
 
 if TYPE_CHECKING:
@@ -57,7 +57,8 @@ def _validated(data: dict, source: str, change: tuple | None) -> Scenario:
             where,
             dict(c.settings),
             f"{c.label!r} leaves the scenario invalid: {problem.field}: "
-            f"{problem.message}" + (f" (value {problem.value!r})" if problem.has_value else ""),
+            f"{problem.message}"
+            + (f" (value {shown_value(problem.value)})" if problem.has_value else ""),
         ) from None
 
 
