@@ -45,7 +45,12 @@ def test_a_hired_supervisor_leaves_the_group_vacant_meanwhile():
         assert run["vacant_groups"].iloc[-1] == q[-2:].sum()
         assert quits[r] == hires.sum() + q[-2:].sum()
     np.testing.assert_allclose(tm["supervisor_hiring_cost"], 5000 * tm["supervisor_hires"])
-    base = simsales.run(small(quit_per_month=0.0, fill="hire"), replications=3, seed=2, workers=1)
+    base = simsales.run(
+        small(quit_per_month=0.0, fill="hire", hire_months=2, cost_per_hire=5000),
+        replications=3,
+        seed=2,
+        workers=1,
+    )
     diff, se = paired(base, res, "reps_on_post")  # nobody is promoted out of selling
     assert diff == 0 or abs(diff) < 3 * se + 1e-9
     joint = tm["joint_visits"].sum()
@@ -95,7 +100,11 @@ def test_the_bundled_turnover_scenarios_load():
     [
         ({"quit_per_month": 0.9, "fill": "promote"}, "supervisor.turnover.quit_per_month"),
         ({"quit_per_month": 0.1, "fill": "fire"}, "supervisor.turnover.fill"),
-        ({"quit_per_month": 0.1, "fill": "hire", "hire_months": 13},
+        ({"quit_per_month": 0.1, "fill": "hire", "hire_months": 13, "cost_per_hire": 0},
+         "supervisor.turnover.hire_months"),
+        ({"quit_per_month": 0.1, "fill": "hire", "cost_per_hire": 0},
+         "supervisor.turnover.hire_months"),
+        ({"quit_per_month": 0.1, "fill": "promote", "hire_months": 2},
          "supervisor.turnover.hire_months"),
     ],
 )  # fmt: skip
@@ -111,7 +120,7 @@ def test_a_vacant_group_pays_no_supervisor_base_or_override():
     """Supervisors' pay counts groups with a supervisor at the month's end, and the override
     only on their reps' revenue: with long vacancies it is below what every group would
     cost, by exactly the vacant groups' base and override."""
-    sc = small(fill="hire", hire_months=3).with_overrides(
+    sc = small(fill="hire", hire_months=3, cost_per_hire=0).with_overrides(
         {"supervisor.pay": {"base_per_month": 10_000, "override_rate": 0.01}}
     )
     res = simsales.run(sc, replications=2, seed=2, workers=1)

@@ -635,6 +635,7 @@ class Workforce:
         assert t is not None  # scheduled only with supervisor.turnover
         for g in np.flatnonzero(team.vacant[: team.n_groups]):
             if t.fill == "hire":
+                assert t.hire_months is not None  # Turnover._fields_of_fill: hire needs it
                 if g in quits or g in demoted:  # a new vacancy: recruiting starts
                     start = self.cal.start(month + t.hire_months)
                     self.agenda.at(start, Phase.SPLITS, partial(self._hired, int(g)))
@@ -665,7 +666,7 @@ class Workforce:
         team.vacant[g] = False
         month = self.cal.month_of(day)
         self.counts[month, SUPERVISOR_HIRES] += 1
-        self.turnover_hire_cost[month] += t.cost_per_hire if t is not None else 0.0
+        self.turnover_hire_cost[month] += (t.cost_per_hire or 0.0) if t is not None else 0.0
         self.work.roster_changed()
 
     def _merge(self, g: int, month: int) -> bool:

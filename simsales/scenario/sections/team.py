@@ -8,7 +8,13 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from simsales.scenario.sections.common import MONEY_MAX, PRINTABLE, Inconsistent, _Strict
+from simsales.scenario.sections.common import (
+    MONEY_MAX,
+    PRINTABLE,
+    Inconsistent,
+    _check_policy_fields,
+    _Strict,
+)
 
 ROSTER_ROLES = ("rep", "trainee", "supervisor")
 # What each role's row needs, and may not have (a value given for another role is an
@@ -248,15 +254,22 @@ class Turnover(_Strict):
         "supervisor after hire_months (vacant meanwhile); or merge the group into the group "
         "with the fewest reps on post, territories and all."
     )
-    hire_months: int = Field(
-        default=1,
+    hire_months: int | None = Field(
+        default=None,
         ge=0,
         le=12,
-        description="hire: month closes the group stays vacant (0: filled the next day) [months].",
+        description="hire: month closes the group stays vacant (0: filled the day it falls "
+        "vacant) [months].",
     )
-    cost_per_hire: float = Field(
-        default=0.0, ge=0, le=MONEY_MAX, description="hire: recruiting cost [yuan]."
+    cost_per_hire: float | None = Field(
+        default=None, ge=0, le=MONEY_MAX, description="hire: recruiting cost [yuan]."
     )
+
+    @model_validator(mode="after")
+    def _fields_of_fill(self) -> Turnover:
+        needed = ("hire_months", "cost_per_hire") if self.fill == "hire" else ()
+        _check_policy_fields(self, "fill", self.fill, needed, ("hire_months", "cost_per_hire"))
+        return self
 
 
 class Supervisor(_Strict):
